@@ -1,0 +1,4 @@
+//! The I/O shell around `alphastock-core`: the mStock client, the paper broker, SQLite storage
+//! and the run loop. The `alphastock` binary is a thin `clap` front end over this library.
+
+#![forbid(unsafe_code)]

@@ -1,0 +1,5 @@
+//! The `alphastock` command.
+
+fn main() {
+    println!("alphastock");
+}

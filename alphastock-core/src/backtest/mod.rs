@@ -1,0 +1,1 @@
+//! Backtester: drives the [`crate::engine`] over historical candles with simulated fills.

@@ -1,0 +1,1 @@
+//! Configuration: serde structs for the YAML config, defaults and validation.

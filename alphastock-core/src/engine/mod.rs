@@ -1,0 +1,1 @@
+//! The event-driven engine: `Engine::on_event(Event) -> Vec<Action>`.

@@ -1,0 +1,1 @@
+//! Streaming technical indicators matching TA-Lib's definitions.

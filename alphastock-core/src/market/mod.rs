@@ -1,0 +1,20 @@
+//! The market model: exchanges, symbols, option contracts, quotes, candles and option chains.
+//!
+//! All prices are [`Decimal`](rust_decimal::Decimal) rupees; all timestamps are
+//! [`IstTime`] (`chrono::DateTime<FixedOffset>` at +05:30).
+
+mod candle;
+mod candle_builder;
+mod error;
+mod instrument;
+mod quote;
+mod symbol;
+mod time;
+
+pub use candle::Candle;
+pub use candle_builder::CandleBuilder;
+pub use error::MarketError;
+pub use instrument::{Exchange, OptionContract, OptionType};
+pub use quote::{Greeks, OptionChain, OptionQuote, Quote};
+pub use symbol::Symbol;
+pub use time::{ist_offset, IstTime, MarketSession, IST};

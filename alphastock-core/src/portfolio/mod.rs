@@ -1,0 +1,1 @@
+//! Positions, fills, realised and unrealised P&L, charges and exit rules.

@@ -1,0 +1,100 @@
+//! Strategies: the [`Strategy`] trait, the [`Signal`] a strategy emits, the built-in strategies
+//! and the `StrategyManager` that runs them per symbol.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::market::{Candle, IstTime, OptionChain, Symbol};
+
+/// Direction of a signal on the underlying: BUY is bullish (buy a CE), SELL is bearish (buy a PE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Side {
+    /// Bullish: expects the underlying to rise.
+    Buy,
+    /// Bearish: expects the underlying to fall.
+    Sell,
+}
+
+impl Side {
+    /// `BUY` or `SELL`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Side::Buy => "BUY",
+            Side::Sell => "SELL",
+        }
+    }
+
+    /// The other side.
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        }
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A strategy's view on an underlying at one moment: direction, where it is wrong (stop) and
+/// where it expects to get to (target), all in underlying price terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    /// The underlying the signal is about.
+    pub symbol: Symbol,
+    /// Name of the strategy (config key) that produced it.
+    pub strategy: String,
+    /// BUY (bullish) or SELL (bearish).
+    pub side: Side,
+    /// Time of the data that produced it (IST); for a candle, the candle's close time is not
+    /// known, so this is the candle's timestamp (its start) as in the input.
+    pub timestamp: IstTime,
+    /// Underlying price when the signal fired, rupees.
+    pub price: Decimal,
+    /// Underlying target price, rupees (above `price` for BUY, below for SELL).
+    pub target: Decimal,
+    /// Underlying stop price, rupees (below `price` for BUY, above for SELL).
+    pub stop: Decimal,
+    /// Strength of the signal, 0 to 100.
+    pub confidence: u8,
+    /// Expected move to target as a percent of price (0.8 = 0.8 %), signed: negative for SELL.
+    pub expected_move_pct: f64,
+    /// Human-readable reason, e.g. `EMA(5) 51180.00 crossed above EMA(20) 51100.00`.
+    pub reason: String,
+}
+
+impl Signal {
+    /// Reward-to-risk ratio |target − price| / |price − stop|; `None` when the stop equals price.
+    pub fn reward_to_risk(&self) -> Option<Decimal> {
+        let risk = (self.price - self.stop).abs();
+        if risk.is_zero() {
+            return None;
+        }
+        Some((self.target - self.price).abs() / risk)
+    }
+}
+
+/// What a strategy sees on each update: the newest completed candle of its symbol and, when the
+/// caller has one, the latest option chain of that symbol.
+#[derive(Debug, Clone, Copy)]
+pub struct MarketInput<'a> {
+    /// The newest completed candle.
+    pub candle: &'a Candle,
+    /// The latest option chain of the same underlying, if any.
+    pub chain: Option<&'a OptionChain>,
+}
+
+/// A trading strategy over one symbol's candles. Implementations keep streaming state (their
+/// indicators) and must be cheap per update; they never panic on odd data.
+pub trait Strategy: Send {
+    /// The instance name (the config key, e.g. `ema_crossover`).
+    fn name(&self) -> &str;
+    /// Number of candles needed before the strategy can emit any signal.
+    fn warmup_bars(&self) -> usize;
+    /// Consumes the next candle (and optional chain) and returns a signal if one fires now.
+    fn analyze(&mut self, input: &MarketInput<'_>) -> Option<Signal>;
+}
