@@ -2,3 +2,6 @@
 //! and the run loop. The `alphastock` binary is a thin `clap` front end over this library.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod commands;

@@ -23,6 +23,7 @@ pub mod engine;
 pub mod indicators;
 pub mod market;
 pub mod options;
+pub mod order;
 pub mod portfolio;
 pub mod risk;
 pub mod signal;

@@ -1,0 +1,40 @@
+//! The subcommands of `alphastock`. Each lives in its own module with an `Args` struct and a
+//! `run` function returning the process exit code.
+//!
+//! Exit codes: 0 success; 1 a runtime failure (broker down, file unreadable); 2 invalid input
+//! (a config with problems, impossible option parameters, bad arguments).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod config;
+
+/// Exit code for a runtime failure.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code for invalid input (config problems, impossible parameters).
+pub const EXIT_INVALID: u8 = 2;
+
+/// AlphaStock: algorithmic options trading for Indian markets (NSE/BSE) through mStock.
+#[derive(Debug, Parser)]
+#[command(name = "alphastock", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Configuration tools.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+}
+
+/// Runs the chosen subcommand and returns its exit code.
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Config(cmd) => config::run(cmd),
+    }
+}
