@@ -1,1 +1,18 @@
-//! Configuration: serde structs for the YAML config, defaults and validation.
+//! Configuration: serde structs for the YAML config (the shape in the design: `system`,
+//! `market_data_runner`, `options_data_runner`, `strategies`, `options_trading`, plus the keys added
+//! for the market calendar, broker, storage and simulation), their defaults, and validation that
+//! reports **every** problem with its key path.
+//!
+//! Entry point: [`Config::from_yaml_str`]. It never stops at the first problem: malformed YAML is
+//! reported with line and column; otherwise each section is read on its own so that a wrong type
+//! in one section does not hide problems in another; every unknown key (a typo would silently
+//! change behaviour) is a problem, with a "did you mean" hint; then each section's rules are
+//! checked (e.g. `strategies.ema_crossover.parameters.fast_ema must be < slow_ema (5)`).
+
+mod load;
+mod problem;
+mod sections;
+mod suggest;
+
+pub use problem::{ConfigErrors, ConfigProblem};
+pub use sections::*;

@@ -1,0 +1,323 @@
+//! Reading a config from YAML text, collecting every problem.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_yaml::Value;
+
+use super::suggest::closest;
+use super::{Config, ConfigErrors, ConfigProblem};
+
+/// The top-level sections, in the order they are documented.
+const SECTIONS: &[&str] = &[
+    "system",
+    "market_data_runner",
+    "options_data_runner",
+    "strategies",
+    "options_trading",
+    "market",
+    "storage",
+];
+
+impl Config {
+    /// Parses and validates a YAML config. Returns every problem found (each with its dotted key
+    /// path), not just the first.
+    pub fn from_yaml_str(text: &str) -> Result<Config, ConfigErrors> {
+        let mut problems = Vec::new();
+        let doc: Value = match serde_yaml::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                let at = e
+                    .location()
+                    .map(|l| format!(" at line {} column {}", l.line(), l.column()))
+                    .unwrap_or_default();
+                return Err(ConfigErrors(vec![ConfigProblem::new(
+                    "",
+                    format!("malformed YAML{at}: {e}"),
+                )]));
+            }
+        };
+        let map = match doc {
+            Value::Mapping(m) => m,
+            Value::Null => {
+                return Err(ConfigErrors(vec![ConfigProblem::new(
+                    "",
+                    "the config is empty: expected a mapping with at least `strategies`",
+                )]))
+            }
+            other => {
+                return Err(ConfigErrors(vec![ConfigProblem::new(
+                    "",
+                    format!(
+                        "the config must be a mapping of sections, got {}",
+                        kind_of(&other)
+                    ),
+                )]))
+            }
+        };
+
+        let mut config = Config::default();
+        for (key, value) in map {
+            let Some(name) = key.as_str().map(str::to_string) else {
+                problems.push(ConfigProblem::new(
+                    "",
+                    format!("top-level keys must be text, got {}", kind_of(&key)),
+                ));
+                continue;
+            };
+            match name.as_str() {
+                "system" => read_section(&name, value, &mut config.system, &mut problems),
+                "market_data_runner" => {
+                    read_section(&name, value, &mut config.market_data_runner, &mut problems)
+                }
+                "options_data_runner" => {
+                    read_section(&name, value, &mut config.options_data_runner, &mut problems)
+                }
+                "strategies" => read_strategies(value, &mut config, &mut problems),
+                "options_trading" => {
+                    read_section(&name, value, &mut config.options_trading, &mut problems)
+                }
+                "market" => read_section(&name, value, &mut config.market, &mut problems),
+                "storage" => read_section(&name, value, &mut config.storage, &mut problems),
+                _ => problems.push(unknown_key("", &name, SECTIONS)),
+            }
+        }
+        problems.extend(config.validate());
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigErrors(problems))
+        }
+    }
+
+    /// Checks the rules that serde cannot: ranges, relations between keys, strategy parameters.
+    /// Returns every problem with its full key path; empty when the config is valid.
+    pub fn validate(&self) -> Vec<ConfigProblem> {
+        let mut out = Vec::new();
+        let mdr = &self.market_data_runner;
+        if mdr.frequency_seconds == 0 {
+            out.push(ConfigProblem::new(
+                "market_data_runner.frequency_seconds",
+                "must be at least 1",
+            ));
+        }
+        if !(1..=500).contains(&mdr.batch_size) {
+            out.push(ConfigProblem::new(
+                "market_data_runner.batch_size",
+                format!("must be between 1 and 500, got {}", mdr.batch_size),
+            ));
+        }
+        if !(1..=375).contains(&mdr.candle_minutes) {
+            out.push(ConfigProblem::new(
+                "market_data_runner.candle_minutes",
+                format!(
+                    "must be between 1 and 375 (one session), got {}",
+                    mdr.candle_minutes
+                ),
+            ));
+        }
+        if self.options_data_runner.frequency_seconds == 0 {
+            out.push(ConfigProblem::new(
+                "options_data_runner.frequency_seconds",
+                "must be at least 1",
+            ));
+        }
+        out.extend(self.validate_strategies());
+        out.extend(self.validate_options_trading());
+        out.extend(self.validate_market());
+        if self.storage.path.trim().is_empty() {
+            out.push(ConfigProblem::new("storage.path", "must not be empty"));
+        }
+        out
+    }
+
+    fn validate_strategies(&self) -> Vec<ConfigProblem> {
+        let mut out = Vec::new();
+        if self.strategies.is_empty() {
+            out.push(ConfigProblem::new(
+                "strategies",
+                "must configure at least one strategy",
+            ));
+        }
+        for (name, s) in &self.strategies {
+            let base = format!("strategies.{name}");
+            if s.enabled && s.symbols.is_empty() {
+                out.push(ConfigProblem::new(
+                    format!("{base}.symbols"),
+                    "must list at least one symbol for an enabled strategy",
+                ));
+            }
+        }
+        out
+    }
+
+    fn validate_options_trading(&self) -> Vec<ConfigProblem> {
+        let mut out = Vec::new();
+        let rm = &self.options_trading.risk_management;
+        let base = "options_trading.risk_management";
+        if rm.max_positions < 0 {
+            out.push(ConfigProblem::new(
+                format!("{base}.max_positions"),
+                format!("must not be negative, got {}", rm.max_positions),
+            ));
+        }
+        if rm.max_premium_per_trade <= rust_decimal::Decimal::ZERO {
+            out.push(ConfigProblem::new(
+                format!("{base}.max_premium_per_trade"),
+                "must be a positive number of rupees",
+            ));
+        }
+        out
+    }
+
+    fn validate_market(&self) -> Vec<ConfigProblem> {
+        let mut out = Vec::new();
+        for (sym, inst) in &self.market.instruments {
+            let base = format!("market.instruments.{sym}");
+            if inst.lot_size == 0 {
+                out.push(ConfigProblem::new(
+                    format!("{base}.lot_size"),
+                    "must be at least 1 unit",
+                ));
+            }
+            if inst.strike_step <= rust_decimal::Decimal::ZERO {
+                out.push(ConfigProblem::new(
+                    format!("{base}.strike_step"),
+                    "must be a positive number of rupees",
+                ));
+            }
+            if inst.tick_size <= rust_decimal::Decimal::ZERO {
+                out.push(ConfigProblem::new(
+                    format!("{base}.tick_size"),
+                    "must be a positive number of rupees",
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Reads the strategies map entry by entry so one bad strategy does not hide another.
+fn read_strategies(value: Value, config: &mut Config, problems: &mut Vec<ConfigProblem>) {
+    let map = match value {
+        Value::Mapping(m) => m,
+        Value::Null => return,
+        other => {
+            problems.push(ConfigProblem::new(
+                "strategies",
+                format!(
+                    "must be a mapping of strategy name to settings, got {}",
+                    kind_of(&other)
+                ),
+            ));
+            return;
+        }
+    };
+    for (key, value) in map {
+        let Some(name) = key.as_str().map(str::to_string) else {
+            problems.push(ConfigProblem::new(
+                "strategies",
+                format!("strategy names must be text, got {}", kind_of(&key)),
+            ));
+            continue;
+        };
+        let mut entry = super::StrategyConfig::default();
+        read_section(&format!("strategies.{name}"), value, &mut entry, problems);
+        config.strategies.insert(name, entry);
+    }
+}
+
+/// Deserializes one section into `slot`, recording unknown keys and the first type error (with
+/// its path) as problems. On a type error `slot` keeps its default.
+fn read_section<T: DeserializeOwned + Serialize>(
+    path: &str,
+    value: Value,
+    slot: &mut T,
+    problems: &mut Vec<ConfigProblem>,
+) {
+    let value = if value.is_null() {
+        Value::Mapping(Default::default())
+    } else {
+        value
+    };
+    // What the section's keys look like by default: the source of "did you mean" hints.
+    let defaults = serde_yaml::to_value(&*slot).unwrap_or(Value::Null);
+    let mut unknown = Vec::new();
+    let mut track = serde_path_to_error::Track::new();
+    let result = {
+        let de = serde_path_to_error::Deserializer::new(value, &mut track);
+        serde_ignored::deserialize(de, |p| unknown.push(p.to_string()))
+    };
+    match result {
+        Ok(v) => {
+            *slot = v;
+            for u in unknown {
+                let (parent_rel, last) = match u.rsplit_once('.') {
+                    Some((p, l)) => (Some(p), l),
+                    None => (None, u.as_str()),
+                };
+                let parent = match parent_rel {
+                    Some(p) => format!("{path}.{p}"),
+                    None => path.to_string(),
+                };
+                let known = known_keys(&defaults, parent_rel);
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                problems.push(unknown_key(&parent, last, &known));
+            }
+        }
+        Err(e) => {
+            let inner = track.path().to_string();
+            let full = if inner.is_empty() || inner == "." {
+                path.to_string()
+            } else {
+                format!("{path}.{inner}")
+            };
+            problems.push(ConfigProblem::new(full, format!("is invalid: {e}")));
+        }
+    }
+}
+
+/// The keys of the mapping at `rel` (dotted) inside `defaults`, if there is one.
+fn known_keys(defaults: &Value, rel: Option<&str>) -> Vec<String> {
+    let mut node = defaults;
+    if let Some(rel) = rel {
+        for part in rel.split('.') {
+            match node.get(part) {
+                Some(n) => node = n,
+                None => return Vec::new(),
+            }
+        }
+    }
+    match node {
+        Value::Mapping(m) => m
+            .keys()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn unknown_key(parent: &str, key: &str, known: &[&str]) -> ConfigProblem {
+    let path = if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    };
+    let hint = match closest(key, known) {
+        Some(k) => format!(" (did you mean `{k}`?)"),
+        None if !known.is_empty() => format!(" (known: {})", known.join(", ")),
+        None => String::new(),
+    };
+    ConfigProblem::new(path, format!("is not a known key{hint}"))
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(_) => "a tagged value",
+    }
+}

@@ -1,0 +1,332 @@
+//! The config sections. Every field has a default (see each `Default` impl and field doc), so a
+//! config only needs the keys it changes, except `strategies`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::market::Symbol;
+/// A strategy's `parameters` mapping: parameter name to YAML value.
+pub type StrategyParams = BTreeMap<String, serde_yaml::Value>;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `system`: environment label and log level.
+    pub system: SystemConfig,
+    /// `market_data_runner`: how often and how the underlyings are polled.
+    pub market_data_runner: MarketDataRunnerConfig,
+    /// `options_data_runner`: how often options are polled and which strikes are watched.
+    pub options_data_runner: OptionsDataRunnerConfig,
+    /// `strategies`: strategy instances by name.
+    pub strategies: BTreeMap<String, StrategyConfig>,
+    /// `options_trading`: turning signals into option trades, and risk.
+    pub options_trading: OptionsTradingConfig,
+    /// `market`: trading calendar and instrument facts not taken from the broker.
+    pub market: MarketConfig,
+    /// `storage`: where the journal and history are kept.
+    pub storage: StorageConfig,
+}
+
+/// Deployment label. It is informational: it does **not** switch on live trading, which needs
+/// the explicit live flag and confirmation of the run command.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Local development.
+    Development,
+    /// Paper trading (the default).
+    #[default]
+    Paper,
+    /// A production deployment.
+    Production,
+}
+
+impl Environment {
+    /// `development`, `paper` or `production`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Paper => "paper",
+            Environment::Production => "production",
+        }
+    }
+}
+
+/// Log verbosity; written upper- or lower-case in YAML (`INFO`, `info`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogLevel {
+    /// Everything, including per-tick detail.
+    #[serde(rename = "TRACE", alias = "trace")]
+    Trace,
+    /// Diagnostic detail.
+    #[serde(rename = "DEBUG", alias = "debug")]
+    Debug,
+    /// One line per signal, order, fill and exit (the default).
+    #[default]
+    #[serde(rename = "INFO", alias = "info")]
+    Info,
+    /// Problems that were handled.
+    #[serde(rename = "WARN", alias = "warn", alias = "WARNING", alias = "warning")]
+    Warn,
+    /// Failures only.
+    #[serde(rename = "ERROR", alias = "error")]
+    Error,
+}
+
+impl LogLevel {
+    /// The level as a lower-case filter directive (`info`).
+    pub fn as_filter(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+}
+
+/// `system` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SystemConfig {
+    /// `environment`: development, paper (default) or production.
+    pub environment: Environment,
+    /// `log_level`: TRACE, DEBUG, INFO (default), WARN or ERROR.
+    pub log_level: LogLevel,
+}
+
+/// `market_data_runner` section: polling of the underlyings' quotes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MarketDataRunnerConfig {
+    /// `frequency_seconds`: seconds between polls (default 5, at least 1).
+    pub frequency_seconds: u64,
+    /// `retry_attempts`: attempts for a failed read before the tick is skipped (default 3).
+    pub retry_attempts: u32,
+    /// `batch_size`: instruments per quote call (default 50, 1 to 500).
+    pub batch_size: u32,
+    /// `candle_minutes`: bar length the strategies see, minutes (default 5, 1 to 375).
+    pub candle_minutes: u32,
+}
+
+impl Default for MarketDataRunnerConfig {
+    fn default() -> Self {
+        Self {
+            frequency_seconds: 5,
+            retry_attempts: 3,
+            batch_size: 50,
+            candle_minutes: 5,
+        }
+    }
+}
+
+/// `options_data_runner` section: polling of the watched option contracts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OptionsDataRunnerConfig {
+    /// `frequency_seconds`: seconds between option polls (default 2, at least 1).
+    pub frequency_seconds: u64,
+    /// `strike_selection`: which strikes are watched and which are liquid enough to trade.
+    pub strike_selection: StrikeSelectionConfig,
+}
+
+impl Default for OptionsDataRunnerConfig {
+    fn default() -> Self {
+        Self {
+            frequency_seconds: 2,
+            strike_selection: StrikeSelectionConfig::default(),
+        }
+    }
+}
+
+/// What a strategy instance trades when it signals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TradeInstrument {
+    /// Buy the underlying's option: CE when bullish, PE when bearish (the default).
+    #[default]
+    Option,
+    /// Trade the symbol itself (cash equity or futures), long on BUY and short on SELL.
+    Underlying,
+}
+
+/// One entry of `strategies`: a strategy instance, keyed by its name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StrategyConfig {
+    /// `enabled`: whether it runs (default true).
+    pub enabled: bool,
+    /// `strategy`: which built-in strategy this instance is; defaults to the entry's name, so
+    /// `ema_crossover: {...}` needs no `strategy` key, while `fast_trend: {strategy: ema_crossover}`
+    /// runs a second EMA crossover with other parameters.
+    pub strategy: Option<String>,
+    /// `symbols`: underlyings it analyses, e.g. `BANKNIFTY`, `NSE:SBIN`.
+    pub symbols: Vec<Symbol>,
+    /// `parameters`: the strategy's own parameters (see each strategy's docs).
+    pub parameters: StrategyParams,
+    /// `instrument`: `option` (default) or `underlying`.
+    pub instrument: TradeInstrument,
+}
+
+impl Default for StrategyConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            strategy: None,
+            symbols: Vec::new(),
+            parameters: StrategyParams::new(),
+            instrument: TradeInstrument::Option,
+        }
+    }
+}
+
+impl StrategyConfig {
+    /// The built-in strategy kind: `strategy` if set, else the entry's `name`.
+    pub fn kind<'a>(&'a self, name: &'a str) -> &'a str {
+        self.strategy.as_deref().unwrap_or(name)
+    }
+}
+
+/// `options_trading` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OptionsTradingConfig {
+    /// `enabled`: when false, signals are recorded but no option orders are placed (default true).
+    pub enabled: bool,
+    /// `target_calculation_method`: how the option's target and stop premium are derived from
+    /// the underlying's (default `delta_based`).
+    pub target_calculation_method: String,
+    /// `risk_management`: sizing and limits.
+    pub risk_management: RiskManagementConfig,
+}
+
+impl Default for OptionsTradingConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            target_calculation_method: "delta_based".to_string(),
+            risk_management: RiskManagementConfig::default(),
+        }
+    }
+}
+
+/// `options_data_runner.strike_selection`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StrikeSelectionConfig {
+    /// `strikes_per_side`: strikes watched on each of CE and PE (default 3).
+    pub strikes_per_side: usize,
+    /// `liquidity_filters`: minimum liquidity for a tradable contract.
+    pub liquidity_filters: LiquidityFilters,
+}
+
+impl Default for StrikeSelectionConfig {
+    fn default() -> Self {
+        Self {
+            strikes_per_side: 3,
+            liquidity_filters: LiquidityFilters::default(),
+        }
+    }
+}
+
+/// `options_data_runner.strike_selection.liquidity_filters`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LiquidityFilters {
+    /// `min_oi`: minimum open interest, units (default 100).
+    pub min_oi: u64,
+    /// `min_volume`: minimum day volume, units (default 50).
+    pub min_volume: u64,
+    /// `max_spread_pct`: maximum bid/ask spread as percent of mid (default 5 = 5 %).
+    pub max_spread_pct: Decimal,
+}
+
+impl Default for LiquidityFilters {
+    fn default() -> Self {
+        Self {
+            min_oi: 100,
+            min_volume: 50,
+            max_spread_pct: Decimal::from(5),
+        }
+    }
+}
+
+/// `options_trading.risk_management`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RiskManagementConfig {
+    /// `max_premium_per_trade`: rupees of premium per entry (default 10,000).
+    pub max_premium_per_trade: Decimal,
+    /// `max_positions`: open positions at once (default 5).
+    pub max_positions: i64,
+    /// `profit_target_pct`: fallback target, percent of entry premium (default 30).
+    pub profit_target_pct: Decimal,
+    /// `stop_loss_pct`: fallback stop, percent of entry premium (default 20).
+    pub stop_loss_pct: Decimal,
+}
+
+impl Default for RiskManagementConfig {
+    fn default() -> Self {
+        Self {
+            max_premium_per_trade: Decimal::from(10_000),
+            max_positions: 5,
+            profit_target_pct: Decimal::from(30),
+            stop_loss_pct: Decimal::from(20),
+        }
+    }
+}
+
+/// `market` section: the calendar and instrument facts used when the broker's script master is
+/// not available (paper trading on the simulated market, backtests).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MarketConfig {
+    /// `holidays`: exchange holidays (dates, `2025-10-21`) on which the market is closed.
+    pub holidays: Vec<NaiveDate>,
+    /// `instruments`: per-underlying facts, keyed by symbol.
+    pub instruments: BTreeMap<Symbol, InstrumentConfig>,
+}
+
+/// `market.instruments.<SYMBOL>`: contract facts of one underlying. Lot sizes change (NSE revised
+/// index lots in 2024 and 2025); live trading takes them from the broker's script master instead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InstrumentConfig {
+    /// `lot_size`: units per lot of its options (required for paper trading).
+    pub lot_size: u32,
+    /// `strike_step`: rupees between listed strikes (e.g. 100 for BANKNIFTY, 50 for NIFTY).
+    pub strike_step: Decimal,
+    /// `tick_size`: option price step, rupees (default 0.05).
+    pub tick_size: Decimal,
+}
+
+impl Default for InstrumentConfig {
+    fn default() -> Self {
+        Self {
+            lot_size: 0,
+            strike_step: Decimal::from(50),
+            tick_size: Decimal::new(5, 2),
+        }
+    }
+}
+
+/// `storage` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StorageConfig {
+    /// `path`: the SQLite journal file (default `alphastock.db`).
+    pub path: String,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            path: "alphastock.db".to_string(),
+        }
+    }
+}
