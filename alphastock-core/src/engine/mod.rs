@@ -1,1 +1,12 @@
 //! The event-driven engine: `Engine::on_event(Event) -> Vec<Action>`.
+//!
+//! Like a sans-IO protocol state machine, the engine never asks for the time or touches the
+//! network: every [`Event`] carries its IST timestamp, and every decision comes back as a plain
+//! [`Action`] that the caller (the live run loop, a replay, the backtester) carries out. The same
+//! event sequence always produces the same actions.
+
+mod action;
+mod event;
+
+pub use action::{Action, AlertLevel, OrderPurpose, Record};
+pub use event::Event;

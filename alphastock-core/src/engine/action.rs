@@ -1,0 +1,101 @@
+use serde::{Deserialize, Serialize};
+
+use crate::market::{IstTime, Symbol};
+use crate::order::OrderRequest;
+use crate::strategy::Signal;
+
+/// Why an order is being placed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OrderPurpose {
+    /// Opens a position for this signal.
+    Entry {
+        /// The signal on the underlying that led to the order.
+        signal: Signal,
+        /// Target premium (or price) in rupees the position will be exited at.
+        target: rust_decimal::Decimal,
+        /// Stop premium (or price) in rupees.
+        stop: rust_decimal::Decimal,
+    },
+    /// Closes (part of) a position.
+    Exit {
+        /// Why: target, stop, trailing stop, time exit, kill switch, shutdown.
+        reason: String,
+    },
+}
+
+/// Severity of an alert for the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AlertLevel {
+    /// Worth knowing.
+    Info,
+    /// Needs attention soon (e.g. an order rejected).
+    Warning,
+    /// Needs attention now (kill switch tripped, an order in doubt).
+    Critical,
+}
+
+/// Something worth recording (the run loop logs and stores these).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Record {
+    /// A signal and what became of it.
+    Signal {
+        /// The signal.
+        signal: Signal,
+        /// `None` when it led to an order, else the reason it was dropped.
+        rejected: Option<String>,
+    },
+    /// A position was closed (fully), with its result.
+    PositionClosed {
+        /// The option (or underlying) trading symbol.
+        trading_symbol: String,
+        /// The underlying.
+        underlying: Symbol,
+        /// Net P&L of the round trip after charges, rupees.
+        net_pnl: rust_decimal::Decimal,
+        /// Why it was closed.
+        reason: String,
+        /// When.
+        at: IstTime,
+    },
+}
+
+/// What the engine decided; the caller carries it out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Action {
+    /// Send this order to the broker.
+    PlaceOrder {
+        /// The order, priced on the tick grid, in whole lots.
+        request: OrderRequest,
+        /// Why.
+        purpose: OrderPurpose,
+    },
+    /// Change the price of a resting order (e.g. chase an unfilled entry to the new ask).
+    ModifyOrder {
+        /// The broker's order id.
+        order_id: String,
+        /// The order's tag.
+        tag: String,
+        /// The new limit price in rupees, on the tick grid.
+        price: rust_decimal::Decimal,
+        /// Why.
+        reason: String,
+    },
+    /// Cancel a resting order.
+    CancelOrder {
+        /// The broker's order id.
+        order_id: String,
+        /// The order's tag.
+        tag: String,
+        /// Why.
+        reason: String,
+    },
+    /// Tell the operator.
+    Alert {
+        /// How urgent.
+        level: AlertLevel,
+        /// What happened, with the numbers.
+        message: String,
+    },
+    /// Log and store.
+    Record(Record),
+}
