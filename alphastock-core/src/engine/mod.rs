@@ -7,6 +7,8 @@
 
 mod action;
 mod event;
+mod tags;
 
 pub use action::{Action, AlertLevel, OrderPurpose, Record};
 pub use event::Event;
+pub use tags::TagGenerator;
