@@ -1,2 +1,10 @@
 //! Signal pipeline: validate a strategy signal, choose the option, price target and stop, check
 //! risk and produce an order intent, or a rejection with its reason.
+
+mod config;
+mod rejection;
+mod validate;
+
+pub use config::EntryConfig;
+pub use rejection::Rejection;
+pub use validate::{validate_signal, ValidationContext};
