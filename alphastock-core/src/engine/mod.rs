@@ -6,9 +6,12 @@
 //! event sequence always produces the same actions.
 
 mod action;
+#[allow(clippy::module_inception)]
+mod engine;
 mod event;
 mod tags;
 
 pub use action::{Action, AlertLevel, OrderPurpose, Record};
+pub use engine::{Engine, EngineError};
 pub use event::Event;
 pub use tags::TagGenerator;
