@@ -9,9 +9,11 @@ mod action;
 #[allow(clippy::module_inception)]
 mod engine;
 mod event;
+mod orders;
 mod tags;
 
 pub use action::{Action, AlertLevel, OrderPurpose, Record};
 pub use engine::{Engine, EngineError};
 pub use event::Event;
+pub use orders::{OrderRole, OrderTracker, WorkingOrder};
 pub use tags::TagGenerator;

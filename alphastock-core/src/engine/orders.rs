@@ -1,0 +1,312 @@
+//! The engine's own book of the orders it placed and has not seen finish: what each order is
+//! for, its broker id once known, how much filled. It reserves risk for entries in flight (so two
+//! quick signals cannot both pass a limit that only one fits), prevents a second exit order for a
+//! position that already has one working, and ignores a fill reported twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use crate::market::{IstTime, Symbol};
+use crate::order::{Fill, OrderRequest, OrderStatus, OrderUpdate};
+use crate::strategy::Side;
+
+/// What an order the engine placed is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderRole {
+    /// Opens a position.
+    Entry {
+        /// The underlying the signal was on.
+        underlying: Symbol,
+        /// The signal's direction on the underlying.
+        side: Side,
+        /// Target premium (or price), rupees.
+        target: Decimal,
+        /// Stop premium (or price), rupees.
+        stop: Decimal,
+        /// The strategy instance that produced the signal.
+        strategy: String,
+    },
+    /// Closes (part of) a position.
+    Exit {
+        /// Why, for the record.
+        reason: String,
+    },
+}
+
+/// An order the engine placed that has not reached a terminal state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkingOrder {
+    /// The order as sent.
+    pub request: OrderRequest,
+    /// What it is for.
+    pub role: OrderRole,
+    /// The broker's order id, once an update has reported it.
+    pub order_id: Option<String>,
+    /// Last known state.
+    pub status: OrderStatus,
+    /// Units filled so far (from fills; never decreases).
+    pub filled_quantity: u32,
+    /// When the engine decided to place it (IST).
+    pub placed_at: IstTime,
+    /// True once a cancel has been asked for (so it is asked only once).
+    pub cancel_requested: bool,
+}
+
+impl WorkingOrder {
+    /// Units still unfilled.
+    pub fn open_quantity(&self) -> u32 {
+        self.request.quantity.saturating_sub(self.filled_quantity)
+    }
+
+    /// Rupees the unfilled part of an entry may still spend at its limit price (zero for exits
+    /// and market orders without a price).
+    pub fn reserved_premium(&self) -> Decimal {
+        match (&self.role, self.request.price) {
+            (OrderRole::Entry { .. }, Some(price)) => price * Decimal::from(self.open_quantity()),
+            _ => Decimal::ZERO,
+        }
+    }
+}
+
+/// The orders in flight, by tag.
+#[derive(Debug, Clone, Default)]
+pub struct OrderTracker {
+    working: BTreeMap<String, WorkingOrder>,
+    seen_trades: BTreeSet<String>,
+}
+
+impl OrderTracker {
+    /// An empty book.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records an order the engine is about to place.
+    pub fn insert(&mut self, request: OrderRequest, role: OrderRole, placed_at: IstTime) {
+        self.working.insert(
+            request.tag.clone(),
+            WorkingOrder {
+                request,
+                role,
+                order_id: None,
+                status: OrderStatus::Pending,
+                filled_quantity: 0,
+                placed_at,
+                cancel_requested: false,
+            },
+        );
+    }
+
+    /// The working order with this tag.
+    pub fn get(&self, tag: &str) -> Option<&WorkingOrder> {
+        self.working.get(tag)
+    }
+
+    /// Applies a broker update. Returns the order as it was before removal when the update made
+    /// it terminal (so the caller can react to a rejection or cancellation), else `None`. Updates
+    /// for tags the engine does not know are ignored (they are not its orders).
+    pub fn on_update(&mut self, update: &OrderUpdate) -> Option<WorkingOrder> {
+        let order = self.working.get_mut(&update.tag)?;
+        order.order_id = Some(update.order_id.clone());
+        order.status = update.status;
+        order.filled_quantity = order.filled_quantity.max(update.filled_quantity);
+        if update.status.is_terminal() {
+            self.working.remove(&update.tag)
+        } else {
+            None
+        }
+    }
+
+    /// Registers a fill; returns false when this trade id was already seen (a duplicate report
+    /// that must not be applied twice).
+    pub fn on_fill(&mut self, fill: &Fill) -> bool {
+        if !self.seen_trades.insert(fill.trade_id.clone()) {
+            return false;
+        }
+        if let Some(order) = self.working.get_mut(&fill.tag) {
+            order.order_id.get_or_insert_with(|| fill.order_id.clone());
+            order.filled_quantity = order.filled_quantity.saturating_add(fill.quantity);
+            if order.filled_quantity >= order.request.quantity {
+                order.status = OrderStatus::Complete;
+                self.working.remove(&fill.tag);
+            } else {
+                order.status = OrderStatus::PartiallyFilled;
+            }
+        }
+        true
+    }
+
+    /// Removes an order whose placement failed outright (the broker refused it).
+    pub fn remove(&mut self, tag: &str) -> Option<WorkingOrder> {
+        self.working.remove(tag)
+    }
+
+    /// All working orders, in tag order.
+    pub fn iter(&self) -> impl Iterator<Item = &WorkingOrder> {
+        self.working.values()
+    }
+
+    /// Entries placed at or before `now - timeout_seconds` that are still not complete, have a
+    /// broker id and have not been asked to cancel: the ones to cancel now. Marks them.
+    pub fn take_timed_out_entries(
+        &mut self,
+        now: IstTime,
+        timeout_seconds: i64,
+    ) -> Vec<WorkingOrder> {
+        let mut out = Vec::new();
+        for order in self.working.values_mut() {
+            let is_entry = matches!(order.role, OrderRole::Entry { .. });
+            let age = (now - order.placed_at).num_seconds();
+            if is_entry
+                && !order.cancel_requested
+                && order.order_id.is_some()
+                && age >= timeout_seconds
+            {
+                order.cancel_requested = true;
+                out.push(order.clone());
+            }
+        }
+        out
+    }
+
+    /// True when an exit order for this trading symbol is still working.
+    pub fn has_working_exit(&self, trading_symbol: &str) -> bool {
+        self.working.values().any(|o| {
+            matches!(o.role, OrderRole::Exit { .. }) && o.request.trading_symbol == trading_symbol
+        })
+    }
+
+    /// Entries still working, as (underlying, side) pairs, for limits that count positions.
+    pub fn working_entries(&self) -> impl Iterator<Item = (&Symbol, Side, &WorkingOrder)> {
+        self.working.values().filter_map(|o| match &o.role {
+            OrderRole::Entry {
+                underlying, side, ..
+            } => Some((underlying, *side, o)),
+            OrderRole::Exit { .. } => None,
+        })
+    }
+
+    /// Number of working orders.
+    pub fn len(&self) -> usize {
+        self.working.len()
+    }
+
+    /// True when nothing is working.
+    pub fn is_empty(&self) -> bool {
+        self.working.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::Exchange;
+    use crate::order::{OrderType, Product, TransactionType, Validity};
+    use chrono::DateTime;
+    use rust_decimal_macros::dec;
+
+    fn at(s: &str) -> IstTime {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn entry(tag: &str, qty: u32) -> OrderRequest {
+        OrderRequest {
+            tag: tag.into(),
+            exchange: Exchange::Nfo,
+            trading_symbol: "BANKNIFTY26JAN51200CE".into(),
+            transaction_type: TransactionType::Buy,
+            order_type: OrderType::Limit,
+            quantity: qty,
+            price: Some(dec!(280.10)),
+            trigger_price: None,
+            product: Product::Mis,
+            validity: Validity::Day,
+        }
+    }
+
+    fn role() -> OrderRole {
+        OrderRole::Entry {
+            underlying: Symbol::parse("BANKNIFTY").unwrap(),
+            side: Side::Buy,
+            target: dec!(493.20),
+            stop: dec!(250.00),
+            strategy: "ema_crossover".into(),
+        }
+    }
+
+    fn fill(tag: &str, trade: &str, qty: u32) -> Fill {
+        Fill {
+            order_id: "O1".into(),
+            tag: tag.into(),
+            trade_id: trade.into(),
+            exchange: Exchange::Nfo,
+            trading_symbol: "BANKNIFTY26JAN51200CE".into(),
+            transaction_type: TransactionType::Buy,
+            quantity: qty,
+            price: dec!(280.10),
+            timestamp: at("2026-01-05T10:15:05+05:30"),
+        }
+    }
+
+    #[test]
+    fn a_fill_seen_twice_is_applied_once_and_partial_fills_accumulate() {
+        let mut book = OrderTracker::new();
+        book.insert(entry("T1", 150), role(), at("2026-01-05T10:15:00+05:30"));
+        assert_eq!(book.get("T1").unwrap().reserved_premium(), dec!(42015.00));
+        assert!(book.on_fill(&fill("T1", "X1", 75)));
+        assert!(!book.on_fill(&fill("T1", "X1", 75)));
+        let o = book.get("T1").unwrap();
+        assert_eq!(o.filled_quantity, 75);
+        assert_eq!(o.status, OrderStatus::PartiallyFilled);
+        assert_eq!(o.reserved_premium(), dec!(21007.50));
+        assert!(book.on_fill(&fill("T1", "X2", 75)));
+        assert!(book.get("T1").is_none(), "complete orders leave the book");
+    }
+
+    #[test]
+    fn unfilled_entries_time_out_once() {
+        let mut book = OrderTracker::new();
+        book.insert(entry("T1", 75), role(), at("2026-01-05T10:15:00+05:30"));
+        let t = at("2026-01-05T10:15:40+05:30");
+        assert!(
+            book.take_timed_out_entries(t, 30).is_empty(),
+            "no broker id yet: nothing to cancel"
+        );
+        book.on_update(&OrderUpdate {
+            order_id: "O1".into(),
+            tag: "T1".into(),
+            status: OrderStatus::Open,
+            filled_quantity: 0,
+            average_price: None,
+            message: None,
+            timestamp: t,
+        });
+        assert!(book
+            .take_timed_out_entries(at("2026-01-05T10:15:20+05:30"), 30)
+            .is_empty());
+        assert_eq!(book.take_timed_out_entries(t, 30).len(), 1);
+        assert!(book.take_timed_out_entries(t, 30).is_empty());
+    }
+
+    #[test]
+    fn terminal_updates_remove_the_order_and_unknown_tags_are_ignored() {
+        let mut book = OrderTracker::new();
+        book.insert(entry("T1", 75), role(), at("2026-01-05T10:15:00+05:30"));
+        let mut u = OrderUpdate {
+            order_id: "O9".into(),
+            tag: "OTHER".into(),
+            status: OrderStatus::Rejected,
+            filled_quantity: 0,
+            average_price: None,
+            message: Some("RMS".into()),
+            timestamp: at("2026-01-05T10:15:01+05:30"),
+        };
+        assert!(book.on_update(&u).is_none());
+        assert_eq!(book.len(), 1);
+        u.tag = "T1".into();
+        let gone = book.on_update(&u).unwrap();
+        assert_eq!(gone.order_id.as_deref(), Some("O9"));
+        assert!(book.is_empty());
+    }
+}
