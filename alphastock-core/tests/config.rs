@@ -140,3 +140,34 @@ fn out_of_range_numbers_are_problems() {
         );
     }
 }
+
+#[test]
+fn strategy_kinds_and_parameters_are_checked_even_when_disabled() {
+    let found = problems(
+        "strategies:\n  macd:\n    symbols: [NIFTY]\n  fast_trend:\n    strategy: ema_crosover\n    symbols: [NIFTY]\n  rsi_divergence:\n    enabled: false\n    parameters: { rsi_period: 1, divergence_period: 5 }\n",
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("strategies.macd is not a known strategy")
+                && p.contains("ema_crossover")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|p| p.starts_with(
+            "strategies.fast_trend.strategy is not a known strategy (`ema_crosover`)"
+        )),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|p| p
+            .starts_with("strategies.rsi_divergence.parameters.rsi_period must be between 2 and")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|p| p.starts_with(
+            "strategies.rsi_divergence.parameters.divergence_period is not a parameter of rsi_divergence (did you mean `divergence_periods`?)"
+        )),
+        "{found:#?}"
+    );
+}

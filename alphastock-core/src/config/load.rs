@@ -6,6 +6,7 @@ use serde_yaml::Value;
 
 use super::suggest::closest;
 use super::{Config, ConfigErrors, ConfigProblem};
+use crate::strategy::{build_strategy, StrategyBuildError};
 
 /// The top-level sections, in the order they are documented.
 const SECTIONS: &[&str] = &[
@@ -145,6 +146,32 @@ impl Config {
                     format!("{base}.symbols"),
                     "must list at least one symbol for an enabled strategy",
                 ));
+            }
+            // Disabled instances are checked too, so switching one on cannot surprise.
+            match build_strategy(s.kind(name), name, &s.parameters) {
+                Ok(_) => {}
+                Err(StrategyBuildError::UnknownStrategy { kind, known }) => {
+                    let known = known.join(", ");
+                    out.push(if s.strategy.is_some() {
+                        ConfigProblem::new(
+                            format!("{base}.strategy"),
+                            format!("is not a known strategy (`{kind}`); known: {known}"),
+                        )
+                    } else {
+                        ConfigProblem::new(
+                            base.clone(),
+                            format!(
+                                "is not a known strategy; name the entry after one or set \
+                                 `strategy:` to one of: {known}"
+                            ),
+                        )
+                    });
+                }
+                Err(StrategyBuildError::InvalidParams(problems)) => {
+                    out.extend(problems.into_iter().map(|p| {
+                        ConfigProblem::new(format!("{base}.parameters.{}", p.key), p.reason)
+                    }));
+                }
             }
         }
         out

@@ -16,3 +16,4 @@ mod suggest;
 
 pub use problem::{ConfigErrors, ConfigProblem};
 pub use sections::*;
+pub(crate) use suggest::closest as closest_key;

@@ -8,8 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::market::Symbol;
-/// A strategy's `parameters` mapping: parameter name to YAML value.
-pub type StrategyParams = BTreeMap<String, serde_yaml::Value>;
+pub use crate::strategy::StrategyParams;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,6 +6,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::market::{Candle, IstTime, OptionChain, Symbol};
 
+pub mod ema_crossover;
+mod levels;
+mod params;
+mod registry;
+pub mod rsi_divergence;
+
+pub use ema_crossover::{EmaCrossover, EmaCrossoverParams};
+pub use registry::{
+    build_strategy, known_strategies, ParamProblem, StrategyBuildError, StrategyParams,
+};
+pub use rsi_divergence::{RsiDivergence, RsiDivergenceParams};
+
 /// Direction of a signal on the underlying: BUY is bullish (buy a CE), SELL is bearish (buy a PE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -97,4 +109,58 @@ pub trait Strategy: Send {
     fn warmup_bars(&self) -> usize;
     /// Consumes the next candle (and optional chain) and returns a signal if one fires now.
     fn analyze(&mut self, input: &MarketInput<'_>) -> Option<Signal>;
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Crafted candle series for the strategy tests.
+
+    use chrono::{Duration, TimeZone};
+    use rust_decimal::prelude::FromPrimitive;
+    use rust_decimal::Decimal;
+
+    use super::{MarketInput, Signal, Strategy};
+    use crate::market::{Candle, Symbol, IST};
+
+    /// 5-minute candles from 2024-05-02 09:15 IST with the given closes; open = previous close,
+    /// high/low 0.1 % beyond the body, volume 1000.
+    pub(crate) fn candles(closes: &[f64]) -> Vec<Candle> {
+        let start = IST.with_ymd_and_hms(2024, 5, 2, 9, 15, 0).unwrap();
+        let symbol = Symbol::parse("BANKNIFTY").unwrap();
+        let mut prev = closes.first().copied().unwrap_or(100.0);
+        closes
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let d = |x: f64| Decimal::from_f64(x).unwrap().round_dp(4);
+                let (o, hi, lo) = (prev, prev.max(c) * 1.001, prev.min(c) * 0.999);
+                prev = c;
+                Candle {
+                    symbol: symbol.clone(),
+                    timestamp: start + Duration::minutes(5 * i as i64),
+                    open: d(o),
+                    high: d(hi),
+                    low: d(lo),
+                    close: d(c),
+                    volume: 1000,
+                }
+            })
+            .collect()
+    }
+
+    /// Runs `strategy` over `candles` and returns the signals with their bar index.
+    pub(crate) fn run(strategy: &mut dyn Strategy, candles: &[Candle]) -> Vec<(usize, Signal)> {
+        candles
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                strategy
+                    .analyze(&MarketInput {
+                        candle: c,
+                        chain: None,
+                    })
+                    .map(|s| (i, s))
+            })
+            .collect()
+    }
 }
