@@ -4,11 +4,13 @@
 
 pub mod black_scholes;
 pub mod implied_vol;
+pub mod strike;
 pub mod tick;
 pub mod time;
 
 pub use black_scholes::{price, price_and_greeks, BsError, BsInput, Valuation};
 pub use implied_vol::{implied_vol, IvError};
+pub use strike::{NoCandidate, StrikeChoice, StrikeSelectionConfig, StrikeSelector};
 pub use tick::{
     round_down_to_tick, round_nearest_to_tick, round_to_tick, round_up_to_tick, TickError,
     TickRounding,
