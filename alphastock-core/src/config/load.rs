@@ -122,6 +122,10 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        out.extend(super::problem::prefixed(
+            "options_data_runner.strike_selection",
+            self.options_data_runner.strike_selection.validate(),
+        ));
         out.extend(self.validate_strategies());
         out.extend(self.validate_options_trading());
         out.extend(self.validate_market());

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::market::Symbol;
+pub use crate::options::strike::{LiquidityFilters, StrikePreference, StrikeSelectionConfig};
 pub use crate::strategy::StrategyParams;
 
 /// The whole configuration file.
@@ -210,47 +211,6 @@ impl Default for OptionsTradingConfig {
             enabled: true,
             target_calculation_method: "delta_based".to_string(),
             risk_management: RiskManagementConfig::default(),
-        }
-    }
-}
-
-/// `options_data_runner.strike_selection`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct StrikeSelectionConfig {
-    /// `strikes_per_side`: strikes watched on each of CE and PE (default 3).
-    pub strikes_per_side: usize,
-    /// `liquidity_filters`: minimum liquidity for a tradable contract.
-    pub liquidity_filters: LiquidityFilters,
-}
-
-impl Default for StrikeSelectionConfig {
-    fn default() -> Self {
-        Self {
-            strikes_per_side: 3,
-            liquidity_filters: LiquidityFilters::default(),
-        }
-    }
-}
-
-/// `options_data_runner.strike_selection.liquidity_filters`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct LiquidityFilters {
-    /// `min_oi`: minimum open interest, units (default 100).
-    pub min_oi: u64,
-    /// `min_volume`: minimum day volume, units (default 50).
-    pub min_volume: u64,
-    /// `max_spread_pct`: maximum bid/ask spread as percent of mid (default 5 = 5 %).
-    pub max_spread_pct: Decimal,
-}
-
-impl Default for LiquidityFilters {
-    fn default() -> Self {
-        Self {
-            min_oi: 100,
-            min_volume: 50,
-            max_spread_pct: Decimal::from(5),
         }
     }
 }

@@ -1,0 +1,104 @@
+//! Implied volatility from a premium, with Jäckel's "Let's Be Rational" (the `implied-vol`
+//! crate's `Jaeckel` solver), accurate to full double precision across the whole domain.
+//!
+//! The premium is converted to an undiscounted Black price on the forward
+//! (`premium · e^(rT)`, forward `S·e^((r − q)T)`), which is what the solver inverts. A premium
+//! below the (discounted) intrinsic value or at/above the upper bound (the discounted forward
+//! for a CE, the discounted strike for a PE) has no implied volatility and is an
+//! [`IvError`] that says so — never NaN.
+
+use implied_vol::{solver::Jaeckel, ImpliedBlackVolatility};
+
+use super::black_scholes::{intrinsic_on_forward, BsError, BsInput};
+use crate::market::OptionType;
+
+/// Why no implied volatility could be found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum IvError {
+    /// An input was out of its domain (spot, strike, years, rate, carry).
+    #[error(transparent)]
+    Input(#[from] BsError),
+    /// The premium was negative, NaN or infinite.
+    #[error("premium must be a finite number of at least 0, got {premium}")]
+    BadPremium {
+        /// The premium given, rupees.
+        premium: f64,
+    },
+    /// The option has expired (`years == 0`): only the intrinsic value is possible.
+    #[error("the option has no time to expiry: implied volatility is undefined")]
+    Expired,
+    /// The premium is below the intrinsic value: no volatility gives it.
+    #[error(
+        "premium {premium} is below the intrinsic value {intrinsic:.6}: no volatility gives it"
+    )]
+    BelowIntrinsic {
+        /// The premium given, rupees.
+        premium: f64,
+        /// The discounted intrinsic value on the forward, rupees.
+        intrinsic: f64,
+    },
+    /// The premium is at or above the most the option can be worth (infinite volatility).
+    #[error("premium {premium} is at or above the upper bound {bound:.6} (the discounted {what}): no finite volatility gives it")]
+    AboveUpperBound {
+        /// The premium given, rupees.
+        premium: f64,
+        /// The bound, rupees.
+        bound: f64,
+        /// `forward` for a CE, `strike` for a PE.
+        what: &'static str,
+    },
+    /// The solver found no volatility (should not happen inside the bounds).
+    #[error("no implied volatility found for premium {premium}")]
+    NotFound {
+        /// The premium given, rupees.
+        premium: f64,
+    },
+}
+
+/// The implied volatility (annual fraction, 0.185 = 18.5 %) that makes the Black-Scholes price
+/// of `input` (whose `vol` is ignored) equal `premium` (rupees).
+///
+/// A premium exactly equal to the intrinsic value gives 0.
+pub fn implied_vol(input: &BsInput, premium: f64) -> Result<f64, IvError> {
+    let probe = BsInput { vol: 0.0, ..*input };
+    probe.validate()?;
+    if !(premium.is_finite() && premium >= 0.0) {
+        return Err(IvError::BadPremium { premium });
+    }
+    if input.years <= 0.0 {
+        return Err(IvError::Expired);
+    }
+    let df_r = (-input.rate * input.years).exp();
+    let forward = input.forward();
+    let undiscounted = premium / df_r;
+    let intrinsic = intrinsic_on_forward(input.option_type, forward, input.strike);
+    if undiscounted < intrinsic {
+        return Err(IvError::BelowIntrinsic {
+            premium,
+            intrinsic: intrinsic * df_r,
+        });
+    }
+    let (bound, what) = match input.option_type {
+        OptionType::CE => (forward, "forward"),
+        OptionType::PE => (input.strike, "strike"),
+    };
+    if undiscounted >= bound {
+        return Err(IvError::AboveUpperBound {
+            premium,
+            bound: bound * df_r,
+            what,
+        });
+    }
+    let solver = ImpliedBlackVolatility::builder()
+        .option_price(undiscounted)
+        .forward(forward)
+        .strike(input.strike)
+        .expiry(input.years)
+        .is_call(input.option_type == OptionType::CE)
+        .build()
+        .ok_or(IvError::NotFound { premium })?;
+    match solver.calculate_with::<Jaeckel>() {
+        Some(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(IvError::NotFound { premium }),
+    }
+}
