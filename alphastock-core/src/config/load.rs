@@ -4,6 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_yaml::Value;
 
+use super::problem::prefixed;
 use super::suggest::closest;
 use super::{Config, ConfigErrors, ConfigProblem};
 use crate::strategy::{build_strategy, StrategyBuildError};
@@ -183,20 +184,10 @@ impl Config {
 
     fn validate_options_trading(&self) -> Vec<ConfigProblem> {
         let mut out = Vec::new();
-        let rm = &self.options_trading.risk_management;
-        let base = "options_trading.risk_management";
-        if rm.max_positions < 0 {
-            out.push(ConfigProblem::new(
-                format!("{base}.max_positions"),
-                format!("must not be negative, got {}", rm.max_positions),
-            ));
-        }
-        if rm.max_premium_per_trade <= rust_decimal::Decimal::ZERO {
-            out.push(ConfigProblem::new(
-                format!("{base}.max_premium_per_trade"),
-                "must be a positive number of rupees",
-            ));
-        }
+        out.extend(prefixed(
+            "options_trading.risk_management",
+            self.options_trading.risk_management.validate(),
+        ));
         out
     }
 

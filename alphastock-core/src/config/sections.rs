@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::market::Symbol;
 pub use crate::options::strike::{LiquidityFilters, StrikePreference, StrikeSelectionConfig};
+pub use crate::risk::RiskConfig;
 pub use crate::strategy::StrategyParams;
 
 /// The whole configuration file.
@@ -202,7 +203,7 @@ pub struct OptionsTradingConfig {
     /// the underlying's (default `delta_based`).
     pub target_calculation_method: String,
     /// `risk_management`: sizing and limits.
-    pub risk_management: RiskManagementConfig,
+    pub risk_management: RiskConfig,
 }
 
 impl Default for OptionsTradingConfig {
@@ -210,32 +211,7 @@ impl Default for OptionsTradingConfig {
         Self {
             enabled: true,
             target_calculation_method: "delta_based".to_string(),
-            risk_management: RiskManagementConfig::default(),
-        }
-    }
-}
-
-/// `options_trading.risk_management`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RiskManagementConfig {
-    /// `max_premium_per_trade`: rupees of premium per entry (default 10,000).
-    pub max_premium_per_trade: Decimal,
-    /// `max_positions`: open positions at once (default 5).
-    pub max_positions: i64,
-    /// `profit_target_pct`: fallback target, percent of entry premium (default 30).
-    pub profit_target_pct: Decimal,
-    /// `stop_loss_pct`: fallback stop, percent of entry premium (default 20).
-    pub stop_loss_pct: Decimal,
-}
-
-impl Default for RiskManagementConfig {
-    fn default() -> Self {
-        Self {
-            max_premium_per_trade: Decimal::from(10_000),
-            max_positions: 5,
-            profit_target_pct: Decimal::from(30),
-            stop_loss_pct: Decimal::from(20),
+            risk_management: RiskConfig::default(),
         }
     }
 }
