@@ -5,6 +5,7 @@
 
 mod candle;
 mod candle_builder;
+pub mod candle_csv;
 mod error;
 mod instrument;
 mod quote;
@@ -13,6 +14,7 @@ mod time;
 
 pub use candle::Candle;
 pub use candle_builder::CandleBuilder;
+pub use candle_csv::{parse_candles, write_candles, CandleCsvError, CANDLE_CSV_HEADER};
 pub use error::MarketError;
 pub use instrument::{Exchange, OptionContract, OptionType};
 pub use quote::{Greeks, OptionChain, OptionQuote, Quote};

@@ -1,0 +1,197 @@
+//! The one candle CSV format the product reads and writes everywhere (scan, replay, backtest).
+//!
+//! ```text
+//! timestamp,symbol,open,high,low,close,volume
+//! 2024-04-29T09:15:00+05:30,BANKNIFTY,48550.05,48620.00,48540.10,48593.30,125000
+//! ```
+//!
+//! - `timestamp`: the bar's start, RFC 3339 with an explicit offset; it is converted to IST.
+//! - `symbol`: as [`Symbol::parse`] accepts (`BANKNIFTY`, `NSE:SBIN`).
+//! - `open`, `high`, `low`, `close`: rupees, plain decimals; `low ≤ open, close ≤ high`.
+//! - `volume`: whole units traded in the bar.
+//!
+//! Rows are in time order per symbol; several symbols may be interleaved. Blank lines are
+//! skipped. Every error names its 1-based line number.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use chrono::DateTime;
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+use super::{Candle, Symbol, IST};
+
+/// The header line of a candle CSV file.
+pub const CANDLE_CSV_HEADER: &str = "timestamp,symbol,open,high,low,close,volume";
+
+/// Why a candle CSV text could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CandleCsvError {
+    /// The text has no header line.
+    #[error("empty candle file: expected the header `{CANDLE_CSV_HEADER}`")]
+    Empty,
+    /// The first line is not the expected header.
+    #[error("line 1: expected the header `{CANDLE_CSV_HEADER}`, got `{found}`")]
+    BadHeader {
+        /// The first line as found.
+        found: String,
+    },
+    /// A data row is malformed.
+    #[error("line {line}: {reason}")]
+    BadRow {
+        /// 1-based line number in the text.
+        line: usize,
+        /// What is wrong, naming the column.
+        reason: String,
+    },
+}
+
+/// Parses candle CSV text (see the module docs). Stops at the first bad row.
+pub fn parse_candles(text: &str) -> Result<Vec<Candle>, CandleCsvError> {
+    let mut lines = text.lines().enumerate();
+    let header = loop {
+        match lines.next() {
+            None => return Err(CandleCsvError::Empty),
+            Some((_, l)) if l.trim().is_empty() => continue,
+            Some((_, l)) => break l.trim().trim_start_matches('\u{feff}'),
+        }
+    };
+    let normalized: String = header
+        .split(',')
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(",");
+    if normalized != CANDLE_CSV_HEADER {
+        return Err(CandleCsvError::BadHeader {
+            found: header.to_string(),
+        });
+    }
+    let mut out = Vec::new();
+    for (i, raw) in lines {
+        let line = i + 1;
+        let row = raw.trim();
+        if row.is_empty() {
+            continue;
+        }
+        out.push(parse_row(row).map_err(|reason| CandleCsvError::BadRow { line, reason })?);
+    }
+    Ok(out)
+}
+
+fn parse_row(row: &str) -> Result<Candle, String> {
+    let fields: Vec<&str> = row.split(',').map(str::trim).collect();
+    if fields.len() != 7 {
+        return Err(format!(
+            "expected 7 columns ({CANDLE_CSV_HEADER}), got {}",
+            fields.len()
+        ));
+    }
+    let timestamp = DateTime::parse_from_rfc3339(fields[0])
+        .map_err(|e| {
+            format!(
+                "timestamp `{}` is not RFC 3339 with an offset (e.g. 2024-04-29T09:15:00+05:30): {e}",
+                fields[0]
+            )
+        })?
+        .with_timezone(&IST);
+    let symbol = Symbol::parse(fields[1]).map_err(|e| format!("symbol: {e}"))?;
+    let price = |name: &str, text: &str| {
+        Decimal::from_str(text).map_err(|_| format!("{name} `{text}` is not a decimal number"))
+    };
+    let open = price("open", fields[2])?;
+    let high = price("high", fields[3])?;
+    let low = price("low", fields[4])?;
+    let close = price("close", fields[5])?;
+    let volume = fields[6]
+        .parse::<u64>()
+        .map_err(|_| format!("volume `{}` is not a whole number of units", fields[6]))?;
+    let candle = Candle {
+        symbol,
+        timestamp,
+        open,
+        high,
+        low,
+        close,
+        volume,
+    };
+    candle.validate().map_err(|e| e.to_string())?;
+    Ok(candle)
+}
+
+/// Writes candles as CSV text with the header, one row per candle, timestamps in RFC 3339 with
+/// the +05:30 offset. [`parse_candles`] reads it back unchanged.
+pub fn write_candles(candles: &[Candle]) -> String {
+    let mut out = String::with_capacity(64 * (candles.len() + 1));
+    out.push_str(CANDLE_CSV_HEADER);
+    out.push('\n');
+    for c in candles {
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{}",
+            c.timestamp.to_rfc3339(),
+            c.symbol,
+            c.open,
+            c.high,
+            c.low,
+            c.close,
+            c.volume
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    const GOOD: &str = "timestamp,symbol,open,high,low,close,volume\n\
+        2024-04-29T09:15:00+05:30,BANKNIFTY,48550.05,48620,48540.1,48593.3,125000\n\
+        \n\
+        2024-04-29T03:50:00Z,NSE:SBIN,820.5,822,819.95,821.4,3400\n";
+
+    #[test]
+    fn reads_rows_and_converts_times_to_ist() {
+        let cs = parse_candles(GOOD).unwrap();
+        assert_eq!(cs.len(), 2);
+        assert_eq!(cs[0].symbol.as_str(), "BANKNIFTY");
+        assert_eq!(cs[0].close, dec!(48593.3));
+        assert_eq!(cs[0].volume, 125_000);
+        assert_eq!(cs[1].timestamp.to_rfc3339(), "2024-04-29T09:20:00+05:30");
+    }
+
+    #[test]
+    fn writes_what_it_reads() {
+        let cs = parse_candles(GOOD).unwrap();
+        let text = write_candles(&cs);
+        assert!(text.starts_with(CANDLE_CSV_HEADER));
+        assert!(text
+            .contains("2024-04-29T09:15:00+05:30,BANKNIFTY,48550.05,48620,48540.1,48593.3,125000"));
+        assert_eq!(parse_candles(&text).unwrap(), cs);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_column() {
+        let bad = |row: &str| {
+            parse_candles(&format!("{CANDLE_CSV_HEADER}\n{GOOD_ROW}\n{row}\n"))
+                .unwrap_err()
+                .to_string()
+        };
+        const GOOD_ROW: &str = "2024-04-29T09:15:00+05:30,NIFTY,1,2,1,2,5";
+        assert!(bad("2024-04-29 09:20,NIFTY,1,2,1,2,5").starts_with("line 3: timestamp"));
+        assert!(bad("2024-04-29T09:20:00+05:30,nifty,1,2,1,2,5").starts_with("line 3: symbol"));
+        assert!(bad("2024-04-29T09:20:00+05:30,NIFTY,1,x,1,2,5").starts_with("line 3: high `x`"));
+        assert!(bad("2024-04-29T09:20:00+05:30,NIFTY,1,2,1,2,-5").starts_with("line 3: volume"));
+        assert!(bad("2024-04-29T09:20:00+05:30,NIFTY,1,2,1,3,5").contains("within low"));
+        assert!(
+            bad("2024-04-29T09:20:00+05:30,NIFTY,1,2").starts_with("line 3: expected 7 columns")
+        );
+        assert_eq!(parse_candles("").unwrap_err(), CandleCsvError::Empty);
+        assert!(matches!(
+            parse_candles("time,open\n").unwrap_err(),
+            CandleCsvError::BadHeader { .. }
+        ));
+    }
+}
