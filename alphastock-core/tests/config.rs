@@ -52,7 +52,10 @@ fn defaults_fill_everything_but_strategies() {
         Config::from_yaml_str("strategies:\n  ema_crossover:\n    symbols: [NIFTY]\n").unwrap();
     assert_eq!(cfg.market_data_runner.frequency_seconds, 5);
     assert_eq!(cfg.market_data_runner.candle_minutes, 5);
-    assert_eq!(cfg.options_trading.target_calculation_method, "delta_based");
+    assert_eq!(
+        cfg.options_trading.target_calculation_method,
+        alphastock_core::config::TargetMethod::DeltaBased
+    );
     assert_eq!(cfg.storage.path, "alphastock.db");
     assert!(cfg.strategies["ema_crossover"].enabled);
 }

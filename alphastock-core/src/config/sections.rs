@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::market::Symbol;
+pub use crate::options::pricing::TargetMethod;
 pub use crate::options::strike::{LiquidityFilters, StrikePreference, StrikeSelectionConfig};
 pub use crate::risk::RiskConfig;
 pub use crate::strategy::StrategyParams;
@@ -200,8 +201,9 @@ pub struct OptionsTradingConfig {
     /// `enabled`: when false, signals are recorded but no option orders are placed (default true).
     pub enabled: bool,
     /// `target_calculation_method`: how the option's target and stop premium are derived from
-    /// the underlying's (default `delta_based`).
-    pub target_calculation_method: String,
+    /// the underlying's: `delta_based` (default), `historical_correlation`, `delta_gamma`,
+    /// `reprice` or `blend` (see [`crate::options::pricing`]).
+    pub target_calculation_method: TargetMethod,
     /// `risk_management`: sizing and limits.
     pub risk_management: RiskConfig,
 }
@@ -210,7 +212,7 @@ impl Default for OptionsTradingConfig {
     fn default() -> Self {
         Self {
             enabled: true,
-            target_calculation_method: "delta_based".to_string(),
+            target_calculation_method: TargetMethod::DeltaBased,
             risk_management: RiskConfig::default(),
         }
     }

@@ -3,13 +3,17 @@
 //! option/underlying move multipliers.
 
 pub mod black_scholes;
+pub mod correlation;
 pub mod implied_vol;
+pub mod pricing;
 pub mod strike;
 pub mod tick;
 pub mod time;
 
 pub use black_scholes::{price, price_and_greeks, BsError, BsInput, Valuation};
+pub use correlation::{CorrelationKey, CorrelationTable, MovePair};
 pub use implied_vol::{implied_vol, IvError};
+pub use pricing::{OptionsPricingEngine, PremiumLevels, PricingError, PricingInput, TargetMethod};
 pub use strike::{NoCandidate, StrikeChoice, StrikeSelectionConfig, StrikeSelector};
 pub use tick::{
     round_down_to_tick, round_nearest_to_tick, round_to_tick, round_up_to_tick, TickError,
