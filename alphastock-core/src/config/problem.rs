@@ -54,7 +54,6 @@ impl fmt::Display for ConfigErrors {
 }
 
 /// Prefixes relative `(key, reason)` pairs from a section's validator with the section's path.
-#[allow(dead_code)]
 pub(crate) fn prefixed(prefix: &str, items: Vec<(String, String)>) -> Vec<ConfigProblem> {
     items
         .into_iter()
