@@ -18,6 +18,7 @@ const SECTIONS: &[&str] = &[
     "options_trading",
     "market",
     "storage",
+    "broker",
 ];
 
 impl Config {
@@ -80,6 +81,7 @@ impl Config {
                 }
                 "market" => read_section(&name, value, &mut config.market, &mut problems),
                 "storage" => read_section(&name, value, &mut config.storage, &mut problems),
+                "broker" => read_section(&name, value, &mut config.broker, &mut problems),
                 _ => problems.push(unknown_key("", &name, SECTIONS)),
             }
         }
@@ -133,6 +135,7 @@ impl Config {
         if self.storage.path.trim().is_empty() {
             out.push(ConfigProblem::new("storage.path", "must not be empty"));
         }
+        out.extend(super::problem::prefixed("broker", self.broker.validate()));
         out
     }
 

@@ -9,11 +9,13 @@
 //! change behaviour) is a problem, with a "did you mean" hint; then each section's rules are
 //! checked (e.g. `strategies.ema_crossover.parameters.fast_ema must be < slow_ema (5)`).
 
+mod broker;
 mod load;
 mod problem;
 mod sections;
 mod suggest;
 
+pub use broker::*;
 pub use problem::{ConfigErrors, ConfigProblem};
 pub use sections::*;
 pub(crate) use suggest::closest as closest_key;

@@ -31,6 +31,8 @@ pub struct Config {
     pub market: MarketConfig,
     /// `storage`: where the journal and history are kept.
     pub storage: StorageConfig,
+    /// `broker`: the mStock client's transport settings and the paper broker's fill model.
+    pub broker: super::BrokerConfig,
 }
 
 /// Deployment label. It is informational: it does **not** switch on live trading, which needs

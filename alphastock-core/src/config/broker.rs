@@ -1,0 +1,345 @@
+//! `broker` section: how the mStock client talks to the broker (base URL, timeouts, rate limits,
+//! retries, circuit breaker, token cache) and how the paper broker fills orders. Plain data; the
+//! client that uses it lives in the CLI crate.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// `broker` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BrokerConfig {
+    /// `mstock`: the mStock Type A API client.
+    pub mstock: MstockConfig,
+    /// `paper`: the paper broker that fills against the quotes it is fed.
+    pub paper: PaperConfig,
+}
+
+impl BrokerConfig {
+    /// Problems as (key path relative to `broker`, reason) pairs; empty when valid.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for (k, r) in self.mstock.validate() {
+            out.push((format!("mstock.{k}"), r));
+        }
+        for (k, r) in self.paper.validate() {
+            out.push((format!("paper.{k}"), r));
+        }
+        out
+    }
+}
+
+/// `broker.mstock` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MstockConfig {
+    /// `base_url`: API root (default `https://api.mstock.trade`); the `MSTOCK_BASE_URL`
+    /// environment variable overrides it.
+    pub base_url: String,
+    /// `connect_timeout_ms`: TCP/TLS connect timeout, milliseconds (default 5,000).
+    pub connect_timeout_ms: u64,
+    /// `read_timeout_ms`: time allowed for a whole response, milliseconds (default 10,000).
+    pub read_timeout_ms: u64,
+    /// `rate_limits`: client-side request rates per endpoint class.
+    pub rate_limits: RateLimitsConfig,
+    /// `retry`: retries of idempotent reads.
+    pub retry: RetryConfig,
+    /// `breaker`: the circuit breaker.
+    pub breaker: BreakerConfig,
+    /// `token_cache_dir`: directory of the day's access-token file and script-master cache
+    /// (default `.alphastock`).
+    pub token_cache_dir: String,
+    /// `quote_batch_size`: instruments per quote call (default 50, 1 to 500).
+    pub quote_batch_size: u32,
+}
+
+impl Default for MstockConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://api.mstock.trade".to_string(),
+            connect_timeout_ms: 5_000,
+            read_timeout_ms: 10_000,
+            rate_limits: RateLimitsConfig::default(),
+            retry: RetryConfig::default(),
+            breaker: BreakerConfig::default(),
+            token_cache_dir: ".alphastock".to_string(),
+            quote_batch_size: 50,
+        }
+    }
+}
+
+impl MstockConfig {
+    /// Problems as (key path relative to `broker.mstock`, reason) pairs.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let url = self.base_url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            out.push((
+                "base_url".to_string(),
+                format!(
+                    "must start with https:// (or http:// for a local test server), got {url:?}"
+                ),
+            ));
+        }
+        if self.connect_timeout_ms == 0 {
+            out.push((
+                "connect_timeout_ms".to_string(),
+                "must be at least 1 millisecond".to_string(),
+            ));
+        }
+        if self.read_timeout_ms == 0 {
+            out.push((
+                "read_timeout_ms".to_string(),
+                "must be at least 1 millisecond".to_string(),
+            ));
+        }
+        if !(1..=500).contains(&self.quote_batch_size) {
+            out.push((
+                "quote_batch_size".to_string(),
+                format!("must be between 1 and 500, got {}", self.quote_batch_size),
+            ));
+        }
+        if self.token_cache_dir.trim().is_empty() {
+            out.push((
+                "token_cache_dir".to_string(),
+                "must not be empty".to_string(),
+            ));
+        }
+        for (k, r) in self.rate_limits.validate() {
+            out.push((format!("rate_limits.{k}"), r));
+        }
+        for (k, r) in self.retry.validate() {
+            out.push((format!("retry.{k}"), r));
+        }
+        for (k, r) in self.breaker.validate() {
+            out.push((format!("breaker.{k}"), r));
+        }
+        out
+    }
+}
+
+/// `broker.mstock.rate_limits`: requests per second the client allows itself, per endpoint class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimitsConfig {
+    /// `orders_per_second`: place/modify/cancel calls per second (default 5).
+    pub orders_per_second: f64,
+    /// `quotes_per_second`: quote calls per second (default 1).
+    pub quotes_per_second: f64,
+    /// `other_per_second`: every other call per second (default 3).
+    pub other_per_second: f64,
+}
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        Self {
+            orders_per_second: 5.0,
+            quotes_per_second: 1.0,
+            other_per_second: 3.0,
+        }
+    }
+}
+
+impl RateLimitsConfig {
+    /// Problems as (key path relative to `rate_limits`, reason) pairs.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (k, v) in [
+            ("orders_per_second", self.orders_per_second),
+            ("quotes_per_second", self.quotes_per_second),
+            ("other_per_second", self.other_per_second),
+        ] {
+            if !(v.is_finite() && v > 0.0 && v <= 1000.0) {
+                out.push((
+                    k.to_string(),
+                    format!("must be a positive rate up to 1000 per second, got {v}"),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// `broker.mstock.retry`: retries with exponential backoff and jitter, for idempotent reads only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RetryConfig {
+    /// `max_attempts`: attempts in total, including the first (default 3, 1 to 10).
+    pub max_attempts: u32,
+    /// `base_delay_ms`: delay before the first retry, milliseconds; doubles each retry
+    /// (default 200).
+    pub base_delay_ms: u64,
+    /// `max_delay_ms`: cap on any one delay, including a broker's Retry-After, milliseconds
+    /// (default 5,000).
+    pub max_delay_ms: u64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay_ms: 200,
+            max_delay_ms: 5_000,
+        }
+    }
+}
+
+impl RetryConfig {
+    /// Problems as (key path relative to `retry`, reason) pairs.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if !(1..=10).contains(&self.max_attempts) {
+            out.push((
+                "max_attempts".to_string(),
+                format!("must be between 1 and 10, got {}", self.max_attempts),
+            ));
+        }
+        if self.max_delay_ms < self.base_delay_ms {
+            out.push((
+                "max_delay_ms".to_string(),
+                format!(
+                    "must be at least base_delay_ms ({}), got {}",
+                    self.base_delay_ms, self.max_delay_ms
+                ),
+            ));
+        }
+        out
+    }
+}
+
+/// `broker.mstock.breaker`: stops calling a failing broker for a while.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BreakerConfig {
+    /// `failure_threshold`: consecutive failed calls that open the breaker (default 5).
+    pub failure_threshold: u32,
+    /// `cooldown_seconds`: seconds the breaker stays open before letting one trial call through
+    /// (default 30). Fractions allowed.
+    pub cooldown_seconds: f64,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            cooldown_seconds: 30.0,
+        }
+    }
+}
+
+impl BreakerConfig {
+    /// Problems as (key path relative to `breaker`, reason) pairs.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if self.failure_threshold == 0 {
+            out.push((
+                "failure_threshold".to_string(),
+                "must be at least 1".to_string(),
+            ));
+        }
+        if !(self.cooldown_seconds.is_finite() && self.cooldown_seconds >= 0.0) {
+            out.push((
+                "cooldown_seconds".to_string(),
+                format!(
+                    "must be zero or more seconds, got {}",
+                    self.cooldown_seconds
+                ),
+            ));
+        }
+        out
+    }
+}
+
+/// `broker.paper`: the paper broker's fill model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PaperConfig {
+    /// `starting_funds`: cash at the start, rupees (default 500,000).
+    pub starting_funds: Decimal,
+    /// `slippage_ticks`: ticks a market order pays beyond the touch (ask for a buy, bid for a
+    /// sell), default 1.
+    pub slippage_ticks: u32,
+    /// `tick_size`: price step used for slippage and rounding, rupees (default 0.05).
+    pub tick_size: Decimal,
+    /// `partial_fill_fraction`: when set, each quote fills at most this fraction (0 to 1, of
+    /// the order's quantity, rounded up to whole units) so orders fill in parts; unset fills at
+    /// once.
+    pub partial_fill_fraction: Option<Decimal>,
+}
+
+impl Default for PaperConfig {
+    fn default() -> Self {
+        Self {
+            starting_funds: Decimal::from(500_000),
+            slippage_ticks: 1,
+            tick_size: Decimal::new(5, 2),
+            partial_fill_fraction: None,
+        }
+    }
+}
+
+impl PaperConfig {
+    /// Problems as (key path relative to `paper`, reason) pairs.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if self.starting_funds < Decimal::ZERO {
+            out.push((
+                "starting_funds".to_string(),
+                format!("must not be negative, got {}", self.starting_funds),
+            ));
+        }
+        if self.tick_size <= Decimal::ZERO {
+            out.push((
+                "tick_size".to_string(),
+                "must be a positive number of rupees".to_string(),
+            ));
+        }
+        if let Some(f) = self.partial_fill_fraction {
+            if f <= Decimal::ZERO || f > Decimal::ONE {
+                out.push((
+                    "partial_fill_fraction".to_string(),
+                    format!("must be a fraction above 0 and at most 1, got {f}"),
+                ));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_documented() {
+        let c = BrokerConfig::default();
+        assert!(c.validate().is_empty());
+        assert_eq!(c.mstock.base_url, "https://api.mstock.trade");
+        assert_eq!(c.mstock.rate_limits.orders_per_second, 5.0);
+        assert_eq!(c.mstock.retry.max_attempts, 3);
+        assert_eq!(c.mstock.breaker.failure_threshold, 5);
+        assert_eq!(c.mstock.breaker.cooldown_seconds, 30.0);
+        assert_eq!(c.paper.slippage_ticks, 1);
+    }
+
+    #[test]
+    fn bad_values_name_their_keys() {
+        let mut c = BrokerConfig::default();
+        c.mstock.base_url = "ftp://x".into();
+        c.mstock.rate_limits.quotes_per_second = 0.0;
+        c.mstock.retry.max_attempts = 0;
+        c.mstock.breaker.failure_threshold = 0;
+        c.paper.partial_fill_fraction = Some(Decimal::from(2));
+        let keys: Vec<String> = c.validate().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "mstock.base_url",
+                "mstock.rate_limits.quotes_per_second",
+                "mstock.retry.max_attempts",
+                "mstock.breaker.failure_threshold",
+                "paper.partial_fill_fraction",
+            ]
+        );
+    }
+}
