@@ -16,6 +16,7 @@ const SECTIONS: &[&str] = &[
     "options_trading",
     "market",
     "storage",
+    "simulation",
 ];
 
 impl Config {
@@ -78,6 +79,7 @@ impl Config {
                 }
                 "market" => read_section(&name, value, &mut config.market, &mut problems),
                 "storage" => read_section(&name, value, &mut config.storage, &mut problems),
+                "simulation" => read_section(&name, value, &mut config.simulation, &mut problems),
                 _ => problems.push(unknown_key("", &name, SECTIONS)),
             }
         }
@@ -127,6 +129,10 @@ impl Config {
         if self.storage.path.trim().is_empty() {
             out.push(ConfigProblem::new("storage.path", "must not be empty"));
         }
+        out.extend(super::problem::prefixed(
+            "simulation",
+            self.simulation.validate(),
+        ));
         out
     }
 

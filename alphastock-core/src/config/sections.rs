@@ -29,6 +29,8 @@ pub struct Config {
     pub market: MarketConfig,
     /// `storage`: where the journal and history are kept.
     pub storage: StorageConfig,
+    /// `simulation`: the seeded simulated market for paper runs without a broker.
+    pub simulation: crate::sim::SimConfig,
 }
 
 /// Deployment label. It is informational: it does **not** switch on live trading, which needs
