@@ -19,6 +19,7 @@ const SECTIONS: &[&str] = &[
     "market",
     "storage",
     "broker",
+    "simulation",
 ];
 
 impl Config {
@@ -82,6 +83,7 @@ impl Config {
                 "market" => read_section(&name, value, &mut config.market, &mut problems),
                 "storage" => read_section(&name, value, &mut config.storage, &mut problems),
                 "broker" => read_section(&name, value, &mut config.broker, &mut problems),
+                "simulation" => read_section(&name, value, &mut config.simulation, &mut problems),
                 _ => problems.push(unknown_key("", &name, SECTIONS)),
             }
         }
@@ -136,6 +138,10 @@ impl Config {
             out.push(ConfigProblem::new("storage.path", "must not be empty"));
         }
         out.extend(super::problem::prefixed("broker", self.broker.validate()));
+        out.extend(super::problem::prefixed(
+            "simulation",
+            self.simulation.validate(),
+        ));
         out
     }
 

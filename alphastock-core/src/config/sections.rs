@@ -33,6 +33,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// `broker`: the mStock client's transport settings and the paper broker's fill model.
     pub broker: super::BrokerConfig,
+    /// `simulation`: the seeded simulated market for paper runs without a broker.
+    pub simulation: crate::sim::SimConfig,
 }
 
 /// Deployment label. It is informational: it does **not** switch on live trading, which needs

@@ -1,0 +1,170 @@
+//! Pricing a simulated option chain from the volatility surface: premiums by Black-Scholes,
+//! bid/ask around them, volume and open interest by strike.
+
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use super::bs::price_and_greeks;
+use super::config::{SimConfig, VolSurfaceConfig};
+use super::expiry::trading_symbol;
+use super::rng::{mix, unit};
+use crate::market::{IstTime, OptionChain, OptionContract, OptionQuote, OptionType, Symbol, IST};
+
+/// Seconds in a 365-day year (the calendar convention for time to expiry).
+const YEAR_SECONDS: f64 = 365.0 * 86_400.0;
+
+/// Contract facts of a simulated underlying.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Instrument {
+    /// Units per lot.
+    pub lot_size: u32,
+    /// Rupees between strikes.
+    pub strike_step: Decimal,
+    /// Price step, rupees.
+    pub tick_size: Decimal,
+}
+
+/// Implied vol (fraction) at `strike` for forward `forward` and `t` years, per
+/// [`VolSurfaceConfig`]'s formula, with `atm_vol` the 30-day ATM vol.
+pub(crate) fn surface_vol(
+    vs: &VolSurfaceConfig,
+    atm_vol: f64,
+    forward: f64,
+    strike: f64,
+    t: f64,
+) -> f64 {
+    let atm = (atm_vol + vs.term_slope * (t - 30.0 / 365.0)).clamp(0.02, 3.0);
+    let x = ((strike / forward).ln() / (atm * t.max(1e-6).sqrt())).clamp(-4.0, 4.0);
+    (atm * (1.0 + vs.skew * x + vs.smile_curvature * x * x)).clamp(0.02, 3.0)
+}
+
+/// Rounds a non-negative rupee amount to the tick grid: `up` to the next tick, else down.
+pub(crate) fn to_ticks(x: f64, tick: f64, up: bool) -> i64 {
+    let n = x / tick;
+    // A small tolerance keeps values that are already on the grid from moving a tick.
+    let n = if up {
+        (n - 1e-9).ceil()
+    } else {
+        (n + 1e-9).floor()
+    };
+    n.max(0.0) as i64
+}
+
+/// Decimal rupees for `n` ticks of `tick`.
+pub(crate) fn ticks(n: i64, tick: Decimal) -> Decimal {
+    tick * Decimal::from(n)
+}
+
+/// Expiry moment (15:30 IST on the expiry date).
+pub(crate) fn expiry_moment(expiry: NaiveDate) -> Option<IstTime> {
+    let close = NaiveTime::from_hms_opt(15, 30, 0)?;
+    IST.from_local_datetime(&expiry.and_time(close)).single()
+}
+
+/// Fraction of the day's volume traded by session fraction `tau` (0 = open, 1 = close): the
+/// integral of a U-shaped intensity `a + b(2s−1)²`, normalised to 1 at the close.
+pub(crate) fn cumulative_volume_fraction(tau: f64) -> f64 {
+    let (a, b) = (0.6, 1.8);
+    let tau = tau.clamp(0.0, 1.0);
+    let y = 2.0 * tau - 1.0;
+    (a * tau + b * (y * y * y + 1.0) / 6.0) / (a + b / 3.0)
+}
+
+/// Inputs of one chain.
+pub(crate) struct ChainSpec<'a> {
+    pub underlying: &'a Symbol,
+    pub instrument: &'a Instrument,
+    pub spot: Decimal,
+    pub expiry: NaiveDate,
+    pub timestamp: IstTime,
+    /// ATM vol (fraction) at 30 days for this underlying.
+    pub atm_vol: f64,
+    /// The strike the day's volume and OI are centred on (the opening ATM strike), rupees.
+    pub volume_centre: Decimal,
+    /// Session fraction elapsed (0..1), for cumulative volume.
+    pub session_fraction: f64,
+}
+
+/// Prices `strikes_per_side` strikes either side of the ATM strike, CE and PE each.
+pub(crate) fn price_chain(config: &SimConfig, spec: &ChainSpec<'_>) -> OptionChain {
+    let inst = spec.instrument;
+    let step = inst.strike_step;
+    let tick = inst.tick_size.to_f64().unwrap_or(0.05).max(1e-6);
+    let spot = spec.spot.to_f64().unwrap_or(0.0);
+    let step_f = step.to_f64().unwrap_or(1.0).max(1e-9);
+    let atm_steps = (spot / step_f).round() as i64;
+    let centre_steps = (spec.volume_centre.to_f64().unwrap_or(spot) / step_f).round() as i64;
+    let t = expiry_moment(spec.expiry)
+        .map(|e| (e - spec.timestamp).num_seconds() as f64 / YEAR_SECONDS)
+        .unwrap_or(0.0)
+        .max(60.0 / YEAR_SECONDS);
+    let rate = config.risk_free_rate;
+    let forward = spot * (rate * t).exp();
+    let spread_frac = config.spread_pct / 100.0;
+    let n = i64::from(config.strikes_per_side);
+    let vol_frac = cumulative_volume_fraction(spec.session_fraction);
+    let lot = u64::from(inst.lot_size.max(1));
+    let mut quotes = Vec::with_capacity((2 * n + 1) as usize * 2);
+    for k in (atm_steps - n)..=(atm_steps + n) {
+        if k <= 0 {
+            continue;
+        }
+        let strike = step * Decimal::from(k);
+        let strike_f = step_f * k as f64;
+        let vol = surface_vol(&config.vol_surface, spec.atm_vol, forward, strike_f, t);
+        let strike_text = strike.normalize().to_string();
+        let dist = (k - centre_steps) as f64;
+        for ty in [OptionType::CE, OptionType::PE] {
+            let (mid, greeks) = price_and_greeks(ty, spot, strike_f, t, vol, rate);
+            let mid_ticks = to_ticks(mid + tick / 2.0, tick, false).max(1);
+            let half = (mid * spread_frac / 2.0).max(tick / 2.0);
+            let bid_ticks = to_ticks(mid - half, tick, false).max(1);
+            let ask_ticks = to_ticks(mid + half, tick, true).max(bid_ticks + 1);
+            // Liquidity: centred on the opening ATM strike, with per-contract noise and more at
+            // round strikes.
+            let noise = unit(mix(&[
+                k as u64,
+                ty as u64,
+                spec.expiry.to_epoch_days() as u64,
+            ]));
+            let round = if k % 5 == 0 { 1.5 } else { 1.0 };
+            let oi_lots = (3000.0 * (-dist * dist / 72.0).exp() + 40.0) * (0.5 + noise) * round;
+            let oi_lots = oi_lots * (1.0 + 0.1 * spec.session_fraction);
+            let vol_lots = oi_lots * 4.0 * vol_frac;
+            let contract = OptionContract {
+                underlying: spec.underlying.clone(),
+                expiry: spec.expiry,
+                strike,
+                option_type: ty,
+                lot_size: inst.lot_size,
+                tick_size: inst.tick_size,
+                trading_symbol: trading_symbol(
+                    spec.underlying,
+                    spec.expiry,
+                    &strike_text,
+                    ty == OptionType::CE,
+                ),
+                exchange: spec.underlying.derivatives_exchange(),
+            };
+            quotes.push(OptionQuote {
+                contract,
+                premium: ticks(mid_ticks, inst.tick_size),
+                bid: Some(ticks(bid_ticks, inst.tick_size)),
+                ask: Some(ticks(ask_ticks, inst.tick_size)),
+                volume: vol_lots as u64 * lot,
+                oi: oi_lots as u64 * lot,
+                iv: Some(vol),
+                greeks: Some(greeks),
+                timestamp: spec.timestamp,
+            });
+        }
+    }
+    OptionChain {
+        underlying: spec.underlying.clone(),
+        spot: spec.spot,
+        expiry: spec.expiry,
+        timestamp: spec.timestamp,
+        quotes,
+    }
+}

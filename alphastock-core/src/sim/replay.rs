@@ -1,0 +1,1 @@
+//! Replay feed (in progress).
