@@ -170,7 +170,11 @@ impl Executor {
 
     /// Reads the broker's trade book and order book; returns new fills (first) and changed
     /// order states of our orders as events.
-    pub fn sync(&mut self, broker: &mut dyn Broker, now: IstTime) -> Result<Vec<Event>, BrokerError> {
+    pub fn sync(
+        &mut self,
+        broker: &mut dyn Broker,
+        now: IstTime,
+    ) -> Result<Vec<Event>, BrokerError> {
         let mut events = Vec::new();
         for fill in broker.trade_book()? {
             if !fill.tag.starts_with(TAG_PREFIX) {
@@ -305,7 +309,9 @@ mod tests {
         }));
         let (events, outcome) = Executor::new().execute(&mut b, &place_action(), now());
         assert_eq!(b.placed.len(), 1, "placed exactly once");
-        assert!(matches!(&events[..], [Event::OrderOutcomeUnknown { tag, .. }] if tag == "AS26010500001"));
+        assert!(
+            matches!(&events[..], [Event::OrderOutcomeUnknown { tag, .. }] if tag == "AS26010500001")
+        );
         assert!(matches!(outcome, Some(Outcome::Unknown { .. })));
     }
 
@@ -319,7 +325,11 @@ mod tests {
         match &events[..] {
             [Event::OrderUpdate(u)] => {
                 assert_eq!(u.status, OrderStatus::Rejected);
-                assert!(u.message.as_deref().unwrap_or("").contains("insufficient margin"));
+                assert!(u
+                    .message
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("insufficient margin"));
             }
             other => panic!("{other:?}"),
         }
@@ -371,6 +381,8 @@ mod tests {
             reason: "timeout".into(),
         };
         let (_, outcome) = ex.execute(&mut b, &cancel, now());
-        assert!(matches!(outcome, Some(Outcome::Failed { reason, .. }) if reason.contains("already complete")));
+        assert!(
+            matches!(outcome, Some(Outcome::Failed { reason, .. }) if reason.contains("already complete"))
+        );
     }
 }

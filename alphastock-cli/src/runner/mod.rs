@@ -2,3 +2,4 @@
 //! and carrying out its actions through a broker.
 
 pub mod cadence;
+pub mod executor;

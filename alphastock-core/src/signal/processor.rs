@@ -208,10 +208,7 @@ impl SignalProcessor {
         let max = i64::try_from(self.entry.max_chain_age_seconds).unwrap_or(i64::MAX);
         if age > max {
             return Err(Rejection::NoChain {
-                detail: format!(
-                    "the {} chain is {age} s old (max {max} s)",
-                    signal.symbol
-                ),
+                detail: format!("the {} chain is {age} s old (max {max} s)", signal.symbol),
             });
         }
         if chain.spot <= Decimal::ZERO {
@@ -225,7 +222,10 @@ impl SignalProcessor {
     /// Ask (or last price) plus the buffer, rounded up to the tick.
     fn limit_price(&self, quote: &OptionQuote) -> Result<Decimal, Rejection> {
         let tick = quote.contract.tick_size;
-        let base = quote.ask.filter(|a| *a > Decimal::ZERO).unwrap_or(quote.premium);
+        let base = quote
+            .ask
+            .filter(|a| *a > Decimal::ZERO)
+            .unwrap_or(quote.premium);
         if base <= Decimal::ZERO {
             return Err(Rejection::Pricing {
                 detail: format!(
