@@ -197,6 +197,17 @@ impl Config {
             "options_trading.risk_management",
             self.options_trading.risk_management.validate(),
         ));
+        out.extend(prefixed(
+            "options_trading.entry",
+            self.options_trading.entry.validate(),
+        ));
+        let rate = self.options_trading.risk_free_rate;
+        if !rate.is_finite() || !(0.0..=0.5).contains(&rate) {
+            out.push(ConfigProblem::new(
+                "options_trading.risk_free_rate",
+                format!("must be an annual fraction between 0 and 0.5 (0.065 = 6.5 %), got {rate}"),
+            ));
+        }
         out
     }
 

@@ -210,6 +210,11 @@ pub struct OptionsTradingConfig {
     pub target_calculation_method: TargetMethod,
     /// `risk_management`: sizing and limits.
     pub risk_management: RiskConfig,
+    /// `entry`: rules that turn a signal into an entry order (staleness, cut-offs, limit price).
+    pub entry: crate::signal::EntryConfig,
+    /// `risk_free_rate`: annual fraction (0.065 = 6.5 %) used for greeks computed from implied
+    /// volatility (default 0.065, near the RBI repo rate).
+    pub risk_free_rate: f64,
 }
 
 impl Default for OptionsTradingConfig {
@@ -218,6 +223,8 @@ impl Default for OptionsTradingConfig {
             enabled: true,
             target_calculation_method: TargetMethod::DeltaBased,
             risk_management: RiskConfig::default(),
+            entry: crate::signal::EntryConfig::default(),
+            risk_free_rate: 0.065,
         }
     }
 }
