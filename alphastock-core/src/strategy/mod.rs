@@ -1,5 +1,5 @@
 //! Strategies: the [`Strategy`] trait, the [`Signal`] a strategy emits, the built-in strategies
-//! and the `StrategyManager` that runs them per symbol.
+//! and the [`StrategyManager`] that runs them per symbol.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ pub mod ema_crossover;
 mod invariants;
 pub mod iv_regime;
 mod levels;
+mod manager;
 mod params;
 pub mod price_breakout;
 mod registry;
@@ -21,6 +22,7 @@ pub mod volume_spike;
 pub use bollinger_reversion::{BollingerReversion, BollingerReversionParams};
 pub use ema_crossover::{EmaCrossover, EmaCrossoverParams};
 pub use iv_regime::{IvRegime, IvRegimeParams};
+pub use manager::{aggregate, ManagerError, StrategyManager, StrategySpec};
 pub use price_breakout::{PriceBreakout, PriceBreakoutParams};
 pub use registry::{
     build_strategy, known_strategies, ParamProblem, StrategyBuildError, StrategyParams,
