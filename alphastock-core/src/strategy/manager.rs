@@ -208,7 +208,7 @@ mod tests {
     #[test]
     fn one_signal_passes_through_and_agreement_averages() {
         let a = signal("a", Side::Buy, 80);
-        assert_eq!(aggregate(&[a.clone()], 70), Some(a.clone()));
+        assert_eq!(aggregate(std::slice::from_ref(&a), 70), Some(a.clone()));
         let b = signal("b", Side::Buy, 71);
         let both = aggregate(&[b, a], 70).unwrap();
         assert_eq!(both.confidence, 76); // (80 + 71) / 2 = 75.5 → 76
