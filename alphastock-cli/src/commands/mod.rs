@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod config;
+pub mod scan;
 
 /// Exit code for a runtime failure.
 pub const EXIT_FAILURE: u8 = 1;
@@ -30,11 +31,14 @@ pub enum Command {
     /// Configuration tools.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Run one strategy over a candle CSV file and print the signals it would emit.
+    Scan(scan::ScanArgs),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config(cmd) => config::run(cmd),
+        Command::Scan(args) => scan::run(args),
     }
 }

@@ -1,22 +1,34 @@
 //! Strategies: the [`Strategy`] trait, the [`Signal`] a strategy emits, the built-in strategies
-//! and the `StrategyManager` that runs them per symbol.
+//! and the [`StrategyManager`] that runs them per symbol.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::market::{Candle, IstTime, OptionChain, Symbol};
 
+pub mod bollinger_reversion;
 pub mod ema_crossover;
+#[cfg(test)]
+mod invariants;
+pub mod iv_regime;
 mod levels;
+mod manager;
 mod params;
+pub mod price_breakout;
 mod registry;
 pub mod rsi_divergence;
+pub mod volume_spike;
 
+pub use bollinger_reversion::{BollingerReversion, BollingerReversionParams};
 pub use ema_crossover::{EmaCrossover, EmaCrossoverParams};
+pub use iv_regime::{IvRegime, IvRegimeParams};
+pub use manager::{aggregate, ManagerError, StrategyManager, StrategySpec};
+pub use price_breakout::{PriceBreakout, PriceBreakoutParams};
 pub use registry::{
     build_strategy, known_strategies, ParamProblem, StrategyBuildError, StrategyParams,
 };
 pub use rsi_divergence::{RsiDivergence, RsiDivergenceParams};
+pub use volume_spike::{VolumeSpike, VolumeSpikeParams};
 
 /// Direction of a signal on the underlying: BUY is bullish (buy a CE), SELL is bearish (buy a PE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -120,7 +132,9 @@ pub(crate) mod test_support {
     use rust_decimal::Decimal;
 
     use super::{MarketInput, Signal, Strategy};
-    use crate::market::{Candle, Symbol, IST};
+    use crate::market::{
+        Candle, Exchange, OptionChain, OptionContract, OptionQuote, OptionType, Symbol, IST,
+    };
 
     /// 5-minute candles from 2024-05-02 09:15 IST with the given closes; open = previous close,
     /// high/low 0.1 % beyond the body, volume 1000.
@@ -146,6 +160,50 @@ pub(crate) mod test_support {
                 }
             })
             .collect()
+    }
+
+    /// A one-expiry chain around the candle's close: strikes every 1 % from −2 % to +2 %, CE
+    /// and PE, every IV `iv` (fraction).
+    pub(crate) fn chain(candle: &Candle, iv: f64) -> OptionChain {
+        let expiry = candle.timestamp.date_naive() + Duration::days(3);
+        let spot = candle.close;
+        let quotes = (-2..=2)
+            .flat_map(|k| {
+                let strike = (spot * (Decimal::ONE_HUNDRED + Decimal::from(k))
+                    / Decimal::ONE_HUNDRED)
+                    .round_dp(0);
+                [OptionType::CE, OptionType::PE].map(|option_type| OptionQuote {
+                    contract: OptionContract {
+                        underlying: candle.symbol.clone(),
+                        expiry,
+                        strike,
+                        option_type,
+                        lot_size: 35,
+                        tick_size: Decimal::new(5, 2),
+                        trading_symbol: format!("{}{strike}{option_type}", candle.symbol.name()),
+                        exchange: Exchange::Nfo,
+                    },
+                    premium: Decimal::from(100),
+                    bid: None,
+                    ask: None,
+                    volume: 1000,
+                    oi: 10_000,
+                    iv: Some(iv),
+                    greeks: None,
+                    timestamp: candle.timestamp,
+                })
+            })
+            .collect();
+        // Put the ATM strike first so tests can edit it as quotes[0].
+        let mut chain = OptionChain {
+            underlying: candle.symbol.clone(),
+            spot,
+            expiry,
+            timestamp: candle.timestamp,
+            quotes,
+        };
+        chain.quotes.rotate_left(4);
+        chain
     }
 
     /// Runs `strategy` over `candles` and returns the signals with their bar index.

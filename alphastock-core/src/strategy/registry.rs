@@ -6,7 +6,10 @@ use std::fmt;
 
 use thiserror::Error;
 
-use super::{ema_crossover, rsi_divergence, Strategy};
+use super::{
+    bollinger_reversion, ema_crossover, iv_regime, price_breakout, rsi_divergence, volume_spike,
+    Strategy,
+};
 
 /// A strategy's `parameters` mapping: parameter name to YAML value.
 pub type StrategyParams = BTreeMap<String, serde_yaml::Value>;
@@ -60,7 +63,14 @@ fn join_problems(problems: &[ParamProblem]) -> String {
         .join("; ")
 }
 
-const KNOWN: &[&str] = &[ema_crossover::KIND, rsi_divergence::KIND];
+const KNOWN: &[&str] = &[
+    ema_crossover::KIND,
+    rsi_divergence::KIND,
+    bollinger_reversion::KIND,
+    price_breakout::KIND,
+    volume_spike::KIND,
+    iv_regime::KIND,
+];
 
 /// The kind names of the built-in strategies, in documentation order.
 pub fn known_strategies() -> &'static [&'static str] {
@@ -89,6 +99,28 @@ pub fn build_strategy(
                 instance_name,
                 p,
             )?))
+        }
+        bollinger_reversion::KIND => {
+            let p = bollinger_reversion::BollingerReversionParams::from_params(params)?;
+            Ok(Box::new(bollinger_reversion::BollingerReversion::new(
+                instance_name,
+                p,
+            )?))
+        }
+        price_breakout::KIND => {
+            let p = price_breakout::PriceBreakoutParams::from_params(params)?;
+            Ok(Box::new(price_breakout::PriceBreakout::new(
+                instance_name,
+                p,
+            )?))
+        }
+        volume_spike::KIND => {
+            let p = volume_spike::VolumeSpikeParams::from_params(params)?;
+            Ok(Box::new(volume_spike::VolumeSpike::new(instance_name, p)?))
+        }
+        iv_regime::KIND => {
+            let p = iv_regime::IvRegimeParams::from_params(params)?;
+            Ok(Box::new(iv_regime::IvRegime::new(instance_name, p)?))
         }
         _ => Err(StrategyBuildError::UnknownStrategy {
             kind: kind.to_string(),

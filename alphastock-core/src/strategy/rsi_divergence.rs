@@ -17,7 +17,7 @@
 //!
 //! After a signal the same side is not signalled again for `divergence_periods` bars, so one
 //! divergence does not fire on every bar of a slide. The first signal is possible on bar
-//! `rsi_period + divergence_periods + 2`.
+//! `rsi_period + divergence_periods + 1`.
 //!
 //! **Confidence** (points, clamped to 0..=100): `50 + min(30, 3·d) + 20·[extreme RSI]`, where `d`
 //! is the RSI divergence in points (|RSI now − RSI at the previous extreme|) and "extreme RSI"
@@ -231,5 +231,57 @@ impl Strategy for RsiDivergence {
         Some(signal_at(
             &self.name, candle, side, confidence, exits, reason,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategy::test_support::{candles, run};
+
+    fn strategy() -> RsiDivergence {
+        RsiDivergence::new(
+            "rsi",
+            RsiDivergenceParams {
+                rsi_period: 3,
+                divergence_periods: 3,
+                min_confidence: 0,
+                ..RsiDivergenceParams::default()
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_lower_low_with_a_higher_rsi_buys() {
+        // A hard drop to 90 (RSI(3) near 0), a bounce, then a gentle lower low at 89.5: price
+        // makes a lower low, RSI a higher one.
+        let closes = [100.0, 101.0, 100.0, 101.0, 95.0, 90.0, 93.0, 92.0, 89.5];
+        let mut rsi = Rsi::new(3).unwrap();
+        let rsis: Vec<_> = closes.iter().map(|&c| rsi.update(c)).collect();
+        let got = run(&mut strategy(), &candles(&closes));
+        assert_eq!(got.len(), 1, "{got:?} {rsis:?}");
+        let (i, s) = &got[0];
+        assert_eq!((*i, s.side), (8, Side::Buy));
+        assert!(rsis[8].unwrap() > rsis[5].unwrap() && rsis[8].unwrap() < 50.0);
+        assert!(
+            s.reason.starts_with("lower low 89.50 vs 90.00"),
+            "{}",
+            s.reason
+        );
+    }
+
+    #[test]
+    fn a_higher_high_with_a_lower_rsi_sells() {
+        let closes = [100.0, 99.0, 100.0, 99.0, 105.0, 110.0, 107.0, 108.0, 110.5];
+        let got = run(&mut strategy(), &candles(&closes));
+        let sides: Vec<_> = got.iter().map(|(i, s)| (*i, s.side)).collect();
+        assert_eq!(sides, [(8, Side::Sell)]);
+    }
+
+    #[test]
+    fn a_clean_trend_is_not_a_divergence() {
+        let closes: Vec<f64> = (0..40).map(|i| 100.0 - f64::from(i)).collect();
+        assert!(run(&mut strategy(), &candles(&closes)).is_empty());
     }
 }
