@@ -157,6 +157,14 @@ impl Config {
             "options_trading.risk_management",
             self.options_trading.risk_management.validate(),
         ));
+        out.extend(prefixed(
+            "options_trading.charges",
+            self.options_trading.charges.validate(),
+        ));
+        out.extend(prefixed(
+            "options_trading.exits",
+            self.options_trading.exits.validate(),
+        ));
         out
     }
 

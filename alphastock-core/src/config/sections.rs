@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::market::Symbol;
+pub use crate::portfolio::{ChargeSchedule, ExitConfig, TrailingConfig};
 pub use crate::risk::RiskConfig;
 /// A strategy's `parameters` mapping: parameter name to YAML value.
 pub type StrategyParams = BTreeMap<String, serde_yaml::Value>;
@@ -204,6 +205,10 @@ pub struct OptionsTradingConfig {
     pub target_calculation_method: String,
     /// `risk_management`: sizing and limits.
     pub risk_management: RiskConfig,
+    /// `charges`: brokerage, taxes and fees, so P&L is net.
+    pub charges: ChargeSchedule,
+    /// `exits`: target, stops, trailing, time and partial exits.
+    pub exits: ExitConfig,
 }
 
 impl Default for OptionsTradingConfig {
@@ -212,6 +217,8 @@ impl Default for OptionsTradingConfig {
             enabled: true,
             target_calculation_method: "delta_based".to_string(),
             risk_management: RiskConfig::default(),
+            charges: ChargeSchedule::default(),
+            exits: ExitConfig::default(),
         }
     }
 }
