@@ -208,6 +208,14 @@ impl Config {
                 format!("must be an annual fraction between 0 and 0.5 (0.065 = 6.5 %), got {rate}"),
             ));
         }
+        out.extend(prefixed(
+            "options_trading.charges",
+            self.options_trading.charges.validate(),
+        ));
+        out.extend(prefixed(
+            "options_trading.exits",
+            self.options_trading.exits.validate(),
+        ));
         out
     }
 

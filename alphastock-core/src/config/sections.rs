@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::market::Symbol;
 pub use crate::options::pricing::TargetMethod;
 pub use crate::options::strike::{LiquidityFilters, StrikePreference, StrikeSelectionConfig};
+pub use crate::portfolio::{ChargeSchedule, ExitConfig, TrailingConfig};
 pub use crate::risk::RiskConfig;
 pub use crate::strategy::StrategyParams;
 
@@ -215,6 +216,10 @@ pub struct OptionsTradingConfig {
     /// `risk_free_rate`: annual fraction (0.065 = 6.5 %) used for greeks computed from implied
     /// volatility (default 0.065, near the RBI repo rate).
     pub risk_free_rate: f64,
+    /// `charges`: brokerage, taxes and fees, so P&L is net.
+    pub charges: ChargeSchedule,
+    /// `exits`: target, stops, trailing, time and partial exits.
+    pub exits: ExitConfig,
 }
 
 impl Default for OptionsTradingConfig {
@@ -225,6 +230,8 @@ impl Default for OptionsTradingConfig {
             risk_management: RiskConfig::default(),
             entry: crate::signal::EntryConfig::default(),
             risk_free_rate: 0.065,
+            charges: ChargeSchedule::default(),
+            exits: ExitConfig::default(),
         }
     }
 }
