@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod config;
+pub mod greeks;
+pub mod price_option;
 
 /// Exit code for a runtime failure.
 pub const EXIT_FAILURE: u8 = 1;
@@ -30,11 +32,17 @@ pub enum Command {
     /// Configuration tools.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Black-Scholes price and greeks of an option, or its implied vol from a premium.
+    Greeks(greeks::GreeksArgs),
+    /// An option's target and stop-loss premium from the underlying's target and stop.
+    PriceOption(price_option::PriceOptionArgs),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config(cmd) => config::run(cmd),
+        Command::Greeks(args) => greeks::run(args),
+        Command::PriceOption(args) => price_option::run(args),
     }
 }

@@ -156,6 +156,13 @@ impl Config {
 
     fn validate_options_trading(&self) -> Vec<ConfigProblem> {
         let mut out = Vec::new();
+        let rate = self.options_trading.risk_free_rate;
+        if !(rate.is_finite() && (-0.05..=0.5).contains(&rate)) {
+            out.push(ConfigProblem::new(
+                "options_trading.risk_free_rate",
+                format!("must be a fraction between -0.05 and 0.5 (0.065 = 6.5 %), got {rate}"),
+            ));
+        }
         let rm = &self.options_trading.risk_management;
         let base = "options_trading.risk_management";
         if rm.max_positions < 0 {

@@ -204,6 +204,9 @@ pub struct OptionsTradingConfig {
     /// the underlying's: `delta_based` (default), `historical_correlation`, `delta_gamma`,
     /// `reprice` or `blend` (see [`crate::options::pricing`]).
     pub target_calculation_method: TargetMethod,
+    /// `risk_free_rate`: continuously compounded annual rate as a fraction (0.065 = 6.5 %) used
+    /// for Black-Scholes greeks, implied vol and repricing (default 0).
+    pub risk_free_rate: f64,
     /// `risk_management`: sizing and limits.
     pub risk_management: RiskManagementConfig,
 }
@@ -213,6 +216,7 @@ impl Default for OptionsTradingConfig {
         Self {
             enabled: true,
             target_calculation_method: TargetMethod::DeltaBased,
+            risk_free_rate: 0.0,
             risk_management: RiskManagementConfig::default(),
         }
     }
