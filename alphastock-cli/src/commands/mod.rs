@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod config;
+pub mod greeks;
+pub mod price_option;
 pub mod scan;
 
 /// Exit code for a runtime failure.
@@ -33,6 +35,10 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Run one strategy over a candle CSV file and print the signals it would emit.
     Scan(scan::ScanArgs),
+    /// Black-Scholes price and greeks of an option, or its implied vol from a premium.
+    Greeks(greeks::GreeksArgs),
+    /// An option's target and stop-loss premium from the underlying's target and stop.
+    PriceOption(price_option::PriceOptionArgs),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
@@ -40,5 +46,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config(cmd) => config::run(cmd),
         Command::Scan(args) => scan::run(args),
+        Command::Greeks(args) => greeks::run(args),
+        Command::PriceOption(args) => price_option::run(args),
     }
 }

@@ -202,10 +202,10 @@ impl Config {
             self.options_trading.entry.validate(),
         ));
         let rate = self.options_trading.risk_free_rate;
-        if !rate.is_finite() || !(0.0..=0.5).contains(&rate) {
+        if !(rate.is_finite() && (-0.05..=0.5).contains(&rate)) {
             out.push(ConfigProblem::new(
                 "options_trading.risk_free_rate",
-                format!("must be an annual fraction between 0 and 0.5 (0.065 = 6.5 %), got {rate}"),
+                format!("must be a fraction between -0.05 and 0.5 (0.065 = 6.5 %), got {rate}"),
             ));
         }
         out.extend(prefixed(

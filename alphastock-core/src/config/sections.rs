@@ -209,13 +209,13 @@ pub struct OptionsTradingConfig {
     /// the underlying's: `delta_based` (default), `historical_correlation`, `delta_gamma`,
     /// `reprice` or `blend` (see [`crate::options::pricing`]).
     pub target_calculation_method: TargetMethod,
+    /// `risk_free_rate`: continuously compounded annual rate as a fraction (0.065 = 6.5 %) used
+    /// for Black-Scholes greeks, implied vol and repricing (default 0).
+    pub risk_free_rate: f64,
     /// `risk_management`: sizing and limits.
     pub risk_management: RiskConfig,
     /// `entry`: rules that turn a signal into an entry order (staleness, cut-offs, limit price).
     pub entry: crate::signal::EntryConfig,
-    /// `risk_free_rate`: annual fraction (0.065 = 6.5 %) used for greeks computed from implied
-    /// volatility (default 0.065, near the RBI repo rate).
-    pub risk_free_rate: f64,
     /// `charges`: brokerage, taxes and fees, so P&L is net.
     pub charges: ChargeSchedule,
     /// `exits`: target, stops, trailing, time and partial exits.
@@ -229,7 +229,7 @@ impl Default for OptionsTradingConfig {
             target_calculation_method: TargetMethod::DeltaBased,
             risk_management: RiskConfig::default(),
             entry: crate::signal::EntryConfig::default(),
-            risk_free_rate: 0.065,
+            risk_free_rate: 0.0,
             charges: ChargeSchedule::default(),
             exits: ExitConfig::default(),
         }
