@@ -461,6 +461,33 @@ proptest! {
             prev = stop;
         }
     }
+
+    /// Whatever the premium, time and settings, an exit closes a positive number of whole lots,
+    /// never more than is held.
+    #[test]
+    fn exits_close_whole_lots_never_more_than_held(
+        lots in 1u32..10,
+        paise in 1i64..100_000,
+        minute in 0i64..400,
+        flatten in any::<bool>(),
+        partial in prop::option::of(1u32..100),
+    ) {
+        let cfg = ExitConfig {
+            partial_exit_fraction: partial.map(|p| Decimal::new(i64::from(p), 2)),
+            ..ExitConfig::default()
+        };
+        let r = ExitRules::new(cfg, MarketSession::nse());
+        let pf = open_position(dec!(280), lots * 75);
+        let p = pf.position(CE).unwrap();
+        let now = t("09:15") + chrono::Duration::minutes(minute);
+        if let Some(d) = r.evaluate(p, Decimal::new(paise, 2), now, flatten) {
+            prop_assert!(d.quantity > 0);
+            prop_assert_eq!(d.quantity % 75, 0);
+            prop_assert!(d.quantity <= lots * 75);
+        } else {
+            prop_assert!(!flatten);
+        }
+    }
 }
 
 #[test]

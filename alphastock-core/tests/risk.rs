@@ -253,16 +253,16 @@ fn order_rate_cap_refuses_the_order_that_would_exceed_it() {
 
 fn config_strategy() -> impl Strategy<Value = RiskConfig> {
     (
-        1u32..50_000,
-        0i64..6,
-        1u32..200_000,
+        1u32..100_000,
+        0i64..8,
+        1u32..400_000,
         1u32..20,
-        1u32..60_000,
         1u32..120_000,
-        1u32..10_000,
+        1u32..240_000,
+        1_000u32..20_000,
         1u32..10,
         1u32..3,
-        1u32..4,
+        1u32..5,
     )
         .prop_map(
             |(prem, maxpos, capital, pct, exp_u, exp_t, dll, per_s, per_m_mult, corr)| RiskConfig {
@@ -285,9 +285,9 @@ const UNDERLYINGS: [&str; 5] = ["BANKNIFTY", "NIFTY", "FINNIFTY", "NSE:SBIN", "N
 
 fn book_strategy() -> impl Strategy<Value = RiskBook> {
     (
-        prop::collection::vec((0usize..5, 1u32..30_000), 0..6),
-        -8_000i64..3_000,
-        -8_000i64..3_000,
+        prop::collection::vec((0usize..5, 1u32..30_000), 0..4),
+        -4_000i64..3_000,
+        -4_000i64..3_000,
     )
         .prop_map(|(positions, realised, unrealised)| {
             let mut book = RiskBook::new();
@@ -304,18 +304,22 @@ fn proposal_strategy() -> impl Strategy<Value = TradeProposal> {
     (
         0usize..5,
         1u32..30_000,
-        0u32..30_000,
+        0u32..=110,
         0u32..100,
         prop::option::of(0u32..100_000),
     )
-        .prop_map(|(u, entry_paise, stop_paise, lot, funds)| TradeProposal {
-            underlying: sym(UNDERLYINGS[u]),
-            side: Side::Buy,
-            trading_symbol: "X".to_string(),
-            entry_premium: Decimal::new(i64::from(entry_paise), 2),
-            stop_premium: Decimal::new(i64::from(stop_paise), 2),
-            lot_size: lot,
-            available_funds: funds.map(Decimal::from),
+        .prop_map(|(u, entry_paise, stop_pct, lot, funds)| {
+            // Stops from 0 to 110 % of entry: the last tenth are invalid (not below entry).
+            let entry = Decimal::new(i64::from(entry_paise), 2);
+            TradeProposal {
+                underlying: sym(UNDERLYINGS[u]),
+                side: Side::Buy,
+                trading_symbol: "X".to_string(),
+                entry_premium: entry,
+                stop_premium: (entry * Decimal::from(stop_pct) / Decimal::ONE_HUNDRED).round_dp(2),
+                lot_size: lot,
+                available_funds: funds.map(Decimal::from),
+            }
         })
 }
 
@@ -325,7 +329,7 @@ proptest! {
         cfg in config_strategy(),
         book in book_strategy(),
         p in proposal_strategy(),
-        sent_ms in prop::collection::vec(0i64..120_000, 0..40),
+        sent_ms in prop::collection::vec(0i64..120_000, 0..12),
     ) {
         let mut rm = RiskManager::new(cfg.clone());
         let now = ten_am() + Duration::seconds(120);
