@@ -1,9 +1,46 @@
 //! The [`Engine`]: the composition of strategies, signal processing, risk and portfolio behind
 //! one `on_event` call.
+//!
+//! What it does with each event:
+//! - **Quote** (an underlying): builds candles; a completed candle runs the strategies.
+//! - **Candle**: runs the strategies of its symbol, aggregates their signals into one decision,
+//!   and sends the decision through the [`SignalProcessor`]: an order, or a recorded rejection.
+//! - **OptionChain / OptionQuote**: keeps the latest chain per underlying, marks open positions,
+//!   and evaluates their exit rules (target, stop, trailing stop, time exits, kill switch).
+//! - **OrderUpdate / Fill**: tracks orders by tag, applies fills to the portfolio once (a fill seen
+//!   twice is ignored), records closed positions, and re-checks the daily loss limit.
+//! - **Funds**: remembers the cash available for sizing.
+//! - **OrderOutcomeUnknown**: blocks new entries in that underlying until an update with that tag
+//!   arrives.
+//! - **Timer**: closes candles at their end, cancels entries unfilled after
+//!   `entry_timeout_seconds`, and runs the time-based exits.
+//! - **Shutdown**: no new entries from then on; with `flatten`, exits every open position.
+//!
+//! Exits are marketable limit orders: the bid (the last price when no bid) less
+//! `limit_buffer_ticks` ticks, rounded down to the tick and never below one tick. At most one exit
+//! order per position is working at a time.
 
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use rust_decimal::Decimal;
+
+use super::{
+    Action, AlertLevel, Event, OrderPurpose, OrderRole, OrderTracker, Record, TagGenerator,
+};
 use crate::config::Config;
-
-use super::{Action, Event};
+use crate::market::{
+    Candle, CandleBuilder, IstTime, MarketSession, OptionChain, OptionQuote, Symbol,
+};
+use crate::options::pricing::OptionsPricingEngine;
+use crate::options::{round_down_to_tick, CorrelationTable, StrikeSelector};
+use crate::order::{
+    Fill, OrderRequest, OrderStatus, OrderType, OrderUpdate, TransactionType, Validity,
+};
+use crate::portfolio::{ExitRules, Portfolio, PositionMeta};
+use crate::risk::{RiskBook, RiskManager};
+use crate::signal::{ProcessContext, SignalProcessor, ValidationContext};
+use crate::strategy::{aggregate, MarketInput, Side, Signal, Strategy, StrategyManager};
 
 /// Why an engine could not be built from a config.
 #[derive(Debug, thiserror::Error)]
@@ -13,18 +50,83 @@ pub enum EngineError {
     Config(String),
 }
 
+/// An open or opening position's link back to its entry signal.
+#[derive(Debug, Clone, PartialEq)]
+struct EntryLink {
+    underlying: Symbol,
+    side: Side,
+    strategy: String,
+}
+
 /// The trading engine. Feed it [`Event`]s in time order; carry out the [`Action`]s it returns.
 #[derive(Debug)]
 pub struct Engine {
     config: Config,
+    session: MarketSession,
+    candle_minutes: u32,
+    builders: BTreeMap<Symbol, CandleBuilder>,
+    strategies: StrategyManager,
+    chains: BTreeMap<Symbol, OptionChain>,
+    processor: SignalProcessor,
+    risk: RiskManager,
+    portfolio: Portfolio,
+    exits: ExitRules,
+    orders: OrderTracker,
+    tags: TagGenerator,
+    links: BTreeMap<String, EntryLink>,
+    funds: Option<Decimal>,
+    blocked: BTreeMap<Symbol, String>,
+    no_new_entries: bool,
+    flatten_all: bool,
+    now: Option<IstTime>,
 }
 
 impl Engine {
-    /// Builds an engine from a validated config.
+    /// Builds an engine from a config. The config should have passed
+    /// [`Config::validate`]; strategies that cannot be built are reported here too.
     pub fn new(config: &Config) -> Result<Engine, EngineError> {
+        let problems = config.validate();
+        if !problems.is_empty() {
+            let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            return Err(EngineError::Config(text.join("; ")));
+        }
+        let strategies =
+            StrategyManager::from_config(config).map_err(|e| EngineError::Config(e.to_string()))?;
+        let session = MarketSession::nse();
+        let trading = &config.options_trading;
+        let processor = SignalProcessor {
+            entry: trading.entry.clone(),
+            selector: StrikeSelector::new(config.options_data_runner.strike_selection.clone()),
+            pricing: OptionsPricingEngine::new(CorrelationTable::default()),
+            method: trading.target_calculation_method,
+            rate: trading.risk_free_rate,
+        };
         Ok(Engine {
             config: config.clone(),
+            session,
+            candle_minutes: config.market_data_runner.candle_minutes,
+            builders: BTreeMap::new(),
+            strategies,
+            chains: BTreeMap::new(),
+            processor,
+            risk: RiskManager::new(trading.risk_management.clone()),
+            portfolio: Portfolio::new(trading.charges.clone()),
+            exits: ExitRules::new(trading.exits.clone(), session),
+            orders: OrderTracker::new(),
+            tags: TagGenerator::new(),
+            links: BTreeMap::new(),
+            funds: None,
+            blocked: BTreeMap::new(),
+            no_new_entries: false,
+            flatten_all: false,
+            now: None,
         })
+    }
+
+    /// Replaces the learned option/underlying multipliers the `historical_correlation` method
+    /// uses.
+    pub fn set_correlations(&mut self, table: CorrelationTable) {
+        self.processor.pricing = OptionsPricingEngine::new(table);
     }
 
     /// The config the engine runs with.
@@ -32,9 +134,574 @@ impl Engine {
         &self.config
     }
 
+    /// The portfolio: positions, fills, P&L.
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+
+    /// The stop in force for an open position at its last mark: the initial stop, or the
+    /// trailed one once the trailing rule has moved it (rupees).
+    pub fn current_stop(&self, trading_symbol: &str) -> Option<Decimal> {
+        let position = self.portfolio.position(trading_symbol)?;
+        let premium = position.last_price()?;
+        self.exits.current_stop(position, premium)
+    }
+
+    /// The orders placed and not yet finished.
+    pub fn working_orders(&self) -> &OrderTracker {
+        &self.orders
+    }
+
+    /// Underlyings blocked by an order whose outcome is unknown, with that order's tag.
+    pub fn blocked_underlyings(&self) -> &BTreeMap<Symbol, String> {
+        &self.blocked
+    }
+
+    /// True when the kill switch is on at `now`.
+    pub fn kill_switch_on(&self, now: IstTime) -> bool {
+        self.risk.is_kill_switch_on(now)
+    }
+
+    /// The underlyings the strategies watch.
+    pub fn symbols(&self) -> Vec<Symbol> {
+        self.strategies.symbols().cloned().collect()
+    }
+
+    /// Adds a strategy of the caller's own on `symbol` (see [`StrategyManager::add`]).
+    pub fn add_strategy(&mut self, symbol: Symbol, strategy: Box<dyn Strategy>) {
+        self.strategies.add(symbol, strategy);
+    }
+
+    /// The latest option chain of an underlying.
+    pub fn chain(&self, underlying: &Symbol) -> Option<&OptionChain> {
+        self.chains.get(underlying)
+    }
+
+    /// After a restart: makes new tags follow the highest of `existing_tags` (from the journal
+    /// and the broker's order book), so no tag is ever reused.
+    pub fn resume_tags<'a>(&mut self, existing_tags: impl IntoIterator<Item = &'a str>) {
+        self.tags.resume_after(existing_tags);
+    }
+
+    /// After a restart: adopts an order placed before the restart (found in the journal and
+    /// the broker's order book), so it is tracked, not placed again.
+    pub fn adopt_order(
+        &mut self,
+        request: OrderRequest,
+        purpose: OrderPurpose,
+        placed_at: IstTime,
+    ) {
+        let role = self.role_of(&request, &purpose);
+        if let OrderPurpose::Entry {
+            signal,
+            target,
+            stop,
+        } = &purpose
+        {
+            self.register_entry(&request, signal, *target, *stop);
+        }
+        self.orders.insert(request, role, placed_at);
+    }
+
     /// Consumes one event and returns what to do about it, in order.
     pub fn on_event(&mut self, event: Event) -> Vec<Action> {
-        let _ = event;
-        Vec::new()
+        let at = event.timestamp();
+        let now = match self.now {
+            Some(prev) if prev > at => prev,
+            _ => at,
+        };
+        self.now = Some(now);
+        let mut out = Vec::new();
+        match event {
+            Event::Quote(quote) => {
+                if let Err(e) = quote.validate() {
+                    out.push(alert(AlertLevel::Warning, format!("quote ignored: {e}")));
+                    return out;
+                }
+                let finished = match self.builder(&quote.symbol) {
+                    Some(b) => b.on_quote(&quote),
+                    None => Ok(None),
+                };
+                match finished {
+                    Ok(Some(candle)) => self.on_candle(candle, now, &mut out),
+                    Ok(None) => {}
+                    Err(e) => out.push(alert(AlertLevel::Warning, format!("quote ignored: {e}"))),
+                }
+            }
+            Event::Candle(candle) => {
+                let end = candle.timestamp + Duration::minutes(i64::from(self.candle_minutes));
+                self.on_candle(candle, now.max(end), &mut out);
+            }
+            Event::OptionChain(chain) => {
+                let quotes: Vec<OptionQuote> = chain
+                    .quotes
+                    .iter()
+                    .filter(|q| {
+                        self.portfolio
+                            .position(&q.contract.trading_symbol)
+                            .is_some()
+                    })
+                    .cloned()
+                    .collect();
+                self.chains.insert(chain.underlying.clone(), chain);
+                for q in quotes {
+                    self.on_option_quote(&q, now, &mut out);
+                }
+            }
+            Event::OptionQuote(q) => self.on_option_quote(&q, now, &mut out),
+            Event::OrderUpdate(update) => self.on_order_update(&update, &mut out),
+            Event::Fill(fill) => self.on_fill(&fill, now, &mut out),
+            Event::Funds { available, .. } => self.funds = Some(available),
+            Event::OrderOutcomeUnknown { tag, .. } => {
+                let underlying = self.orders.get(&tag).and_then(|o| match &o.role {
+                    OrderRole::Entry { underlying, .. } => Some(underlying.clone()),
+                    OrderRole::Exit { .. } => self
+                        .links
+                        .get(&o.request.trading_symbol)
+                        .map(|l| l.underlying.clone()),
+                });
+                match underlying {
+                    Some(u) => {
+                        out.push(alert(
+                            AlertLevel::Critical,
+                            format!("order {tag} outcome unknown: no new entries in {u} until it is resolved"),
+                        ));
+                        self.blocked.insert(u, tag);
+                    }
+                    None => out.push(alert(
+                        AlertLevel::Critical,
+                        format!("order {tag} outcome unknown (not an order of this engine)"),
+                    )),
+                }
+            }
+            Event::Timer(t) => self.on_timer(t.max(now), &mut out),
+            Event::Shutdown { flatten, .. } => {
+                self.no_new_entries = true;
+                out.push(alert(
+                    AlertLevel::Info,
+                    if flatten {
+                        "shutdown: no new entries; closing every open position".to_string()
+                    } else {
+                        "shutdown: no new entries; open positions stay open".to_string()
+                    },
+                ));
+                if flatten {
+                    self.flatten_all = true;
+                    self.exit_everything(now, &mut out);
+                }
+            }
+        }
+        out
     }
+
+    fn builder(&mut self, symbol: &Symbol) -> Option<&mut CandleBuilder> {
+        if !self.builders.contains_key(symbol) {
+            if !self.strategies.watches(symbol) {
+                return None;
+            }
+            let b = CandleBuilder::new(symbol.clone(), self.candle_minutes, self.session).ok()?;
+            self.builders.insert(symbol.clone(), b);
+        }
+        self.builders.get_mut(symbol)
+    }
+
+    fn on_timer(&mut self, now: IstTime, out: &mut Vec<Action>) {
+        let finished: Vec<Candle> = self
+            .builders
+            .values_mut()
+            .filter_map(|b| b.on_time(now))
+            .collect();
+        for candle in finished {
+            self.on_candle(candle, now, out);
+        }
+        let timeout = i64::try_from(self.processor.entry.entry_timeout_seconds).unwrap_or(i64::MAX);
+        for order in self.orders.take_timed_out_entries(now, timeout) {
+            if let Some(order_id) = order.order_id {
+                out.push(Action::CancelOrder {
+                    order_id,
+                    tag: order.request.tag.clone(),
+                    reason: format!("entry not filled within {timeout} s"),
+                });
+            }
+        }
+        let marks: Vec<(String, Decimal)> = self
+            .portfolio
+            .open_positions()
+            .filter_map(|p| {
+                p.last_price()
+                    .map(|px| (p.trading_symbol().to_string(), px))
+            })
+            .collect();
+        for (symbol, premium) in marks {
+            self.check_exit(&symbol, premium, None, now, out);
+        }
+    }
+
+    fn on_candle(&mut self, candle: Candle, now: IstTime, out: &mut Vec<Action>) {
+        let signals = {
+            let chain = self.chains.get(&candle.symbol);
+            self.strategies.on_candle(&MarketInput {
+                candle: &candle,
+                chain,
+            })
+        };
+        if signals.is_empty() {
+            return;
+        }
+        let min_confidence = self.processor.entry.min_confidence;
+        match aggregate(&signals, min_confidence) {
+            Some(decision) => self.on_signal(decision, now, out),
+            None => {
+                for s in signals {
+                    out.push(Action::Record(Record::Signal {
+                        signal: s,
+                        rejected: Some(
+                            "cancelled by an opposing signal or below min_confidence after aggregation"
+                                .to_string(),
+                        ),
+                    }));
+                }
+            }
+        }
+    }
+
+    fn on_signal(&mut self, signal: Signal, now: IstTime, out: &mut Vec<Action>) {
+        let book = self.risk_book();
+        let positioned = self.positioned(&signal.symbol, signal.side);
+        let kill = self.risk.is_kill_switch_on(now) || self.no_new_entries;
+        let holidays = self.config.market.holidays.clone();
+        let blocked = self.blocked.get(&signal.symbol).cloned();
+        let ctx = ProcessContext {
+            validation: ValidationContext {
+                now,
+                candle_minutes: self.candle_minutes,
+                session: self.session,
+                holidays: &holidays,
+                trading_enabled: self.config.options_trading.enabled,
+                kill_switch: kill,
+                blocked_by: blocked.as_deref(),
+                positioned_same_direction: positioned,
+            },
+            chain: self.chains.get(&signal.symbol),
+            available_funds: self.funds,
+            book: &book,
+        };
+        let tags = &mut self.tags;
+        let result = self
+            .processor
+            .process(&signal, &ctx, &mut self.risk, || tags.next_tag(now));
+        match result {
+            Ok(intent) => {
+                let request = intent.request().clone();
+                let purpose = OrderPurpose::Entry {
+                    signal: signal.clone(),
+                    target: intent.target(),
+                    stop: intent.stop(),
+                };
+                self.register_entry(&request, &signal, intent.target(), intent.stop());
+                let role = self.role_of(&request, &purpose);
+                self.orders.insert(request.clone(), role, now);
+                out.push(Action::Record(Record::Signal {
+                    signal,
+                    rejected: None,
+                }));
+                out.push(Action::PlaceOrder { request, purpose });
+            }
+            Err(rejection) => out.push(Action::Record(Record::Signal {
+                signal,
+                rejected: Some(rejection.to_string()),
+            })),
+        }
+    }
+
+    fn register_entry(
+        &mut self,
+        request: &OrderRequest,
+        signal: &Signal,
+        target: Decimal,
+        stop: Decimal,
+    ) {
+        let chain_quote = self
+            .chains
+            .get(&signal.symbol)
+            .and_then(|c| c.by_trading_symbol(&request.trading_symbol))
+            .map(|q| q.contract.clone());
+        let (lot_size, tick, expiry) = match chain_quote {
+            Some(c) => (c.lot_size, c.tick_size, Some(c.expiry)),
+            None => (request.quantity.max(1), Decimal::new(5, 2), None),
+        };
+        self.portfolio.register(PositionMeta {
+            trading_symbol: request.trading_symbol.clone(),
+            exchange: request.exchange,
+            underlying: signal.symbol.clone(),
+            lot_size,
+            tick_size: tick,
+            expiry,
+            target: Some(target),
+            stop: Some(stop),
+        });
+        self.links.insert(
+            request.trading_symbol.clone(),
+            EntryLink {
+                underlying: signal.symbol.clone(),
+                side: signal.side,
+                strategy: signal.strategy.clone(),
+            },
+        );
+    }
+
+    fn role_of(&self, request: &OrderRequest, purpose: &OrderPurpose) -> OrderRole {
+        match purpose {
+            OrderPurpose::Entry {
+                signal,
+                target,
+                stop,
+            } => OrderRole::Entry {
+                underlying: signal.symbol.clone(),
+                side: signal.side,
+                target: *target,
+                stop: *stop,
+                strategy: signal.strategy.clone(),
+            },
+            OrderPurpose::Exit { reason } => {
+                let _ = request;
+                OrderRole::Exit {
+                    reason: reason.clone(),
+                }
+            }
+        }
+    }
+
+    /// The portfolio's risk snapshot plus the entries still in flight, which count as positions
+    /// with their reserved premium.
+    fn risk_book(&self) -> RiskBook {
+        let mut book = self.portfolio.risk_book();
+        for (underlying, _, order) in self.orders.working_entries() {
+            let already_open = self
+                .portfolio
+                .position(&order.request.trading_symbol)
+                .is_some_and(|p| p.is_open());
+            if already_open {
+                if let Some(e) = book.by_underlying.get_mut(underlying) {
+                    e.exposure += order.reserved_premium();
+                }
+            } else {
+                book.add_position(underlying.clone(), order.reserved_premium());
+            }
+        }
+        book
+    }
+
+    fn positioned(&self, underlying: &Symbol, side: Side) -> bool {
+        let open = self.portfolio.open_positions().any(|p| {
+            self.links
+                .get(p.trading_symbol())
+                .is_some_and(|l| &l.underlying == underlying && l.side == side)
+        });
+        open || self
+            .orders
+            .working_entries()
+            .any(|(u, s, _)| u == underlying && s == side)
+    }
+
+    fn on_option_quote(&mut self, quote: &OptionQuote, now: IstTime, out: &mut Vec<Action>) {
+        let symbol = quote.contract.trading_symbol.clone();
+        if quote.premium <= Decimal::ZERO {
+            return;
+        }
+        if !self.portfolio.mark_quote(quote) {
+            return;
+        }
+        self.after_mark(now, out);
+        self.check_exit(&symbol, quote.premium, quote.bid, now, out);
+    }
+
+    fn after_mark(&mut self, now: IstTime, out: &mut Vec<Action>) {
+        let book = self.portfolio.risk_book();
+        if let Some(trip) = self.risk.update(&book, now) {
+            out.push(alert(
+                AlertLevel::Critical,
+                format!("kill switch tripped: {}", trip.reason),
+            ));
+            if self.risk.should_flatten(now) {
+                self.exit_everything(now, out);
+            }
+        }
+    }
+
+    fn check_exit(
+        &mut self,
+        trading_symbol: &str,
+        premium: Decimal,
+        bid: Option<Decimal>,
+        now: IstTime,
+        out: &mut Vec<Action>,
+    ) {
+        if self.orders.has_working_exit(trading_symbol) {
+            return;
+        }
+        let Some(position) = self.portfolio.position(trading_symbol) else {
+            return;
+        };
+        if !position.is_open() {
+            return;
+        }
+        let flatten = self.flatten_all || self.risk.should_flatten(now);
+        let Some(decision) = self.exits.evaluate(position, premium, now, flatten) else {
+            return;
+        };
+        let held = position.quantity().unsigned_abs();
+        let lot = u64::from(position.meta().lot_size.max(1));
+        let mut quantity = u64::from(decision.quantity).min(held);
+        quantity -= quantity % lot;
+        if quantity == 0 {
+            quantity = held;
+        }
+        let Ok(quantity) = u32::try_from(quantity) else {
+            return;
+        };
+        let tick = position.meta().tick_size;
+        let exchange = position.meta().exchange;
+        let selling = position.quantity() > 0;
+        let price = self.exit_price(premium, bid, tick, selling);
+        let reason = decision.reason.to_string();
+        let request = OrderRequest {
+            tag: self.tags.next_tag(now),
+            exchange,
+            trading_symbol: trading_symbol.to_string(),
+            transaction_type: if selling {
+                TransactionType::Sell
+            } else {
+                TransactionType::Buy
+            },
+            order_type: OrderType::Limit,
+            quantity,
+            price: Some(price),
+            trigger_price: None,
+            product: self.processor.entry.product,
+            validity: Validity::Day,
+        };
+        self.orders.insert(
+            request.clone(),
+            OrderRole::Exit {
+                reason: reason.clone(),
+            },
+            now,
+        );
+        self.risk.record_order(now);
+        out.push(Action::PlaceOrder {
+            request,
+            purpose: OrderPurpose::Exit { reason },
+        });
+    }
+
+    /// Bid (or last price) less the buffer, down to the tick, at least one tick; for a buy to
+    /// close, last price plus the buffer, up to the tick.
+    fn exit_price(
+        &self,
+        premium: Decimal,
+        bid: Option<Decimal>,
+        tick: Decimal,
+        selling: bool,
+    ) -> Decimal {
+        let buffer = tick * Decimal::from(self.processor.entry.limit_buffer_ticks);
+        if selling {
+            let base = bid.filter(|b| *b > Decimal::ZERO).unwrap_or(premium);
+            round_down_to_tick(base - buffer, tick)
+                .unwrap_or(tick)
+                .max(tick)
+        } else {
+            crate::options::round_up_to_tick(premium + buffer, tick).unwrap_or(premium)
+        }
+    }
+
+    fn exit_everything(&mut self, now: IstTime, out: &mut Vec<Action>) {
+        let marks: Vec<(String, Decimal)> = self
+            .portfolio
+            .open_positions()
+            .map(|p| {
+                let px = p.last_price().unwrap_or_else(|| p.average_price());
+                (p.trading_symbol().to_string(), px)
+            })
+            .collect();
+        for (symbol, premium) in marks {
+            self.check_exit(&symbol, premium, None, now, out);
+        }
+    }
+
+    fn on_order_update(&mut self, update: &OrderUpdate, out: &mut Vec<Action>) {
+        if let Some(u) = self
+            .blocked
+            .iter()
+            .find(|(_, tag)| **tag == update.tag)
+            .map(|(u, _)| u.clone())
+        {
+            self.blocked.remove(&u);
+            out.push(alert(
+                AlertLevel::Info,
+                format!(
+                    "order {} resolved ({:?}): entries in {u} allowed again",
+                    update.tag, update.status
+                ),
+            ));
+        }
+        let Some(finished) = self.orders.on_update(update) else {
+            return;
+        };
+        match (update.status, &finished.role) {
+            (OrderStatus::Rejected, OrderRole::Exit { reason }) => out.push(alert(
+                AlertLevel::Critical,
+                format!(
+                    "exit order {} for {} ({reason}) rejected: {}; the position is still open",
+                    update.tag,
+                    finished.request.trading_symbol,
+                    update.message.as_deref().unwrap_or("no reason given")
+                ),
+            )),
+            (OrderStatus::Rejected, OrderRole::Entry { .. }) => out.push(alert(
+                AlertLevel::Warning,
+                format!(
+                    "entry order {} for {} rejected: {}",
+                    update.tag,
+                    finished.request.trading_symbol,
+                    update.message.as_deref().unwrap_or("no reason given")
+                ),
+            )),
+            _ => {}
+        }
+    }
+
+    fn on_fill(&mut self, fill: &Fill, now: IstTime, out: &mut Vec<Action>) {
+        let role = self.orders.get(&fill.tag).map(|o| o.role.clone());
+        if !self.orders.on_fill(fill) {
+            return;
+        }
+        match self.portfolio.apply_fill(fill) {
+            Ok(Some(effect)) => {
+                if let Some(closed) = effect.closed {
+                    let reason = match role {
+                        Some(OrderRole::Exit { reason }) => reason,
+                        _ => "position closed".to_string(),
+                    };
+                    out.push(Action::Record(Record::PositionClosed {
+                        trading_symbol: closed.trading_symbol,
+                        underlying: closed.underlying,
+                        net_pnl: closed.net_pnl,
+                        reason,
+                        at: now,
+                    }));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => out.push(alert(
+                AlertLevel::Critical,
+                format!("fill not applied: {e}"),
+            )),
+        }
+        self.after_mark(now, out);
+    }
+}
+
+fn alert(level: AlertLevel, message: String) -> Action {
+    Action::Alert { level, message }
 }

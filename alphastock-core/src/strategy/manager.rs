@@ -105,6 +105,18 @@ impl StrategyManager {
         self.by_symbol.keys()
     }
 
+    /// Adds a strategy object of the caller's own (one not in the registry) on `symbol`; it runs
+    /// after the configured ones. This is how a program embedding the engine plugs in its own
+    /// strategies.
+    pub fn add(&mut self, symbol: Symbol, strategy: Box<dyn Strategy>) {
+        self.by_symbol.entry(symbol).or_default().push(strategy);
+    }
+
+    /// True when at least one strategy runs on `symbol`.
+    pub fn watches(&self, symbol: &Symbol) -> bool {
+        self.strategy_count(symbol) > 0
+    }
+
     /// How many strategy objects run on `symbol`.
     pub fn strategy_count(&self, symbol: &Symbol) -> usize {
         self.by_symbol.get(symbol).map_or(0, Vec::len)

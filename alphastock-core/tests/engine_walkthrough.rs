@@ -1,0 +1,373 @@
+//! The design's worked example, end to end through `Engine::on_event`: a bullish BANKNIFTY
+//! signal becomes a 1-lot order for the ATM 51200 CE at 280, target 493.20 and stop 250.00; the
+//! position is marked at 315 (+2,625) and 395 (+8,625, trailing stop above entry) and exits at the
+//! target. Plus: a stop too far for the risk budget is refused with its numbers, and the same
+//! events always give the same actions.
+
+use alphastock_core::config::Config;
+use alphastock_core::engine::{Action, Engine, Event, OrderPurpose, Record};
+use alphastock_core::market::{
+    Candle, Exchange, Greeks, IstTime, OptionChain, OptionContract, OptionQuote, OptionType, Symbol,
+};
+use alphastock_core::order::{Fill, OrderStatus, OrderType, OrderUpdate, TransactionType};
+use alphastock_core::strategy::{MarketInput, Side, Signal, Strategy};
+use chrono::{DateTime, NaiveDate};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+/// The risk settings of the worked example: capital 50,000, 5 % risk per trade. One lot of the
+/// 280 CE costs 280 × 75 = 21,000, so the premium cap must allow it (the seed's 10,000 would
+/// refuse it; see `RiskConfig`).
+const CONFIG: &str = r#"
+strategies: { ema_crossover: { enabled: false, symbols: [BANKNIFTY] } }
+options_trading:
+  enabled: true
+  target_calculation_method: delta_based
+  entry: { min_confidence: 70, limit_buffer_ticks: 0 }
+  risk_management:
+    capital: 50000
+    risk_per_trade_pct: 5
+    max_premium_per_trade: 25000
+    max_exposure_per_underlying: 50000
+    max_total_exposure: 100000
+"#;
+
+fn at(s: &str) -> IstTime {
+    DateTime::parse_from_rfc3339(s).expect("valid time")
+}
+
+fn banknifty() -> Symbol {
+    Symbol::parse("BANKNIFTY").expect("symbol")
+}
+
+/// Emits one scripted signal on its first candle: the worked example.
+struct WorkedExample {
+    stop: Decimal,
+    fired: bool,
+}
+
+impl Strategy for WorkedExample {
+    fn name(&self) -> &str {
+        "ema_crossover"
+    }
+    fn warmup_bars(&self) -> usize {
+        0
+    }
+    fn analyze(&mut self, input: &MarketInput<'_>) -> Option<Signal> {
+        if self.fired {
+            return None;
+        }
+        self.fired = true;
+        Some(Signal {
+            symbol: input.candle.symbol.clone(),
+            strategy: "ema_crossover".into(),
+            side: Side::Buy,
+            timestamp: input.candle.timestamp,
+            price: dec!(51245),
+            target: dec!(51655),
+            stop: self.stop,
+            confidence: 78,
+            expected_move_pct: 0.8,
+            reason: "EMA(5) 51180.00 crossed above EMA(20) 51100.00".into(),
+        })
+    }
+}
+
+fn quote(
+    strike: Decimal,
+    option_type: OptionType,
+    premium: Decimal,
+    delta: f64,
+    t: IstTime,
+) -> OptionQuote {
+    let kind = match option_type {
+        OptionType::CE => "CE",
+        OptionType::PE => "PE",
+    };
+    OptionQuote {
+        contract: OptionContract {
+            underlying: banknifty(),
+            expiry: NaiveDate::from_ymd_opt(2026, 1, 8).expect("date"),
+            strike,
+            option_type,
+            lot_size: 75,
+            tick_size: dec!(0.05),
+            trading_symbol: format!("BANKNIFTY26JAN{strike}{kind}"),
+            exchange: Exchange::Nfo,
+        },
+        premium,
+        bid: Some(premium - dec!(0.05)),
+        ask: Some(premium),
+        volume: 10_000,
+        oi: 50_000,
+        iv: Some(0.16),
+        greeks: Some(Greeks {
+            delta,
+            gamma: 0.0004,
+            theta_per_day: -12.0,
+            vega_per_point: 20.0,
+            rho_per_pct: 3.0,
+        }),
+        timestamp: t,
+    }
+}
+
+fn chain(t: IstTime) -> OptionChain {
+    let mut quotes = Vec::new();
+    for (k, ce, ce_delta, pe, pe_delta) in [
+        (dec!(51100), dec!(340), 0.58, dec!(190), -0.42),
+        (dec!(51200), dec!(280), 0.52, dec!(235), -0.48),
+        (dec!(51300), dec!(228), 0.46, dec!(282), -0.54),
+    ] {
+        quotes.push(quote(k, OptionType::CE, ce, ce_delta, t));
+        quotes.push(quote(k, OptionType::PE, pe, pe_delta, t));
+    }
+    OptionChain {
+        underlying: banknifty(),
+        spot: dec!(51245),
+        expiry: NaiveDate::from_ymd_opt(2026, 1, 8).expect("date"),
+        timestamp: t,
+        quotes,
+    }
+}
+
+fn candle(t: IstTime) -> Candle {
+    Candle {
+        symbol: banknifty(),
+        timestamp: t,
+        open: dec!(51200),
+        high: dec!(51260),
+        low: dec!(51190),
+        close: dec!(51245),
+        volume: 120_000,
+    }
+}
+
+fn engine(stop: Decimal) -> Engine {
+    let config = Config::from_yaml_str(CONFIG).expect("valid config");
+    let mut engine = Engine::new(&config).expect("engine");
+    engine.add_strategy(banknifty(), Box::new(WorkedExample { stop, fired: false }));
+    engine
+}
+
+fn ce_51200() -> String {
+    "BANKNIFTY26JAN51200CE".to_string()
+}
+
+fn fill(tag: &str, side: TransactionType, price: Decimal, t: IstTime, trade: &str) -> Fill {
+    Fill {
+        order_id: format!("O-{tag}"),
+        tag: tag.to_string(),
+        trade_id: trade.to_string(),
+        exchange: Exchange::Nfo,
+        trading_symbol: ce_51200(),
+        transaction_type: side,
+        quantity: 75,
+        price,
+        timestamp: t,
+    }
+}
+
+fn placed(actions: &[Action]) -> Vec<(&alphastock_core::order::OrderRequest, &OrderPurpose)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::PlaceOrder { request, purpose } => Some((request, purpose)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Stop 51,187.3077: 57.69 points below spot, × delta 0.52 = 30 premium points → 250.00.
+const WORKED_STOP: Decimal = dec!(51187.3077);
+
+#[test]
+fn the_worked_example_from_signal_to_target_exit() {
+    let mut e = engine(WORKED_STOP);
+    // Step 1–2: the chain, then the candle whose close fires the signal (10:10–10:15 bar).
+    assert!(e
+        .on_event(Event::OptionChain(chain(at("2026-01-05T10:14:58+05:30"))))
+        .is_empty());
+    let actions = e.on_event(Event::Candle(candle(at("2026-01-05T10:10:00+05:30"))));
+    let recorded: Vec<_> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Record(Record::Signal { signal, rejected }) => Some((signal, rejected)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].1, &None, "the signal is accepted");
+    // Step 3–5: ATM 51200 CE, target 280 + 0.52 × 410 = 493.20, stop 250.00, 1 lot of 75.
+    let orders = placed(&actions);
+    assert_eq!(orders.len(), 1);
+    let (request, purpose) = orders[0];
+    assert_eq!(request.trading_symbol, ce_51200());
+    assert_eq!(request.exchange, Exchange::Nfo);
+    assert_eq!(request.transaction_type, TransactionType::Buy);
+    assert_eq!(request.order_type, OrderType::Limit);
+    assert_eq!(request.quantity, 75);
+    assert_eq!(request.price, Some(dec!(280.00)));
+    match purpose {
+        OrderPurpose::Entry { target, stop, .. } => {
+            assert_eq!(*target, dec!(493.20));
+            assert_eq!(*stop, dec!(250.00));
+        }
+        other => panic!("expected an entry, got {other:?}"),
+    }
+    let tag = request.tag.clone();
+
+    // Step 6: the broker accepts and fills it.
+    let t = at("2026-01-05T10:15:02+05:30");
+    e.on_event(Event::OrderUpdate(OrderUpdate {
+        order_id: format!("O-{tag}"),
+        tag: tag.clone(),
+        status: OrderStatus::Open,
+        filled_quantity: 0,
+        average_price: None,
+        message: None,
+        timestamp: t,
+    }));
+    let after_fill = e.on_event(Event::Fill(fill(
+        &tag,
+        TransactionType::Buy,
+        dec!(280),
+        t,
+        "T1",
+    )));
+    assert!(placed(&after_fill).is_empty());
+    let position = e.portfolio().position(&ce_51200()).expect("position");
+    assert_eq!(position.quantity(), 75);
+    assert_eq!(position.average_price(), dec!(280));
+
+    // Step 7: monitoring. 315 → +2,625; 395 → +8,625 and the stop trails above entry.
+    let a315 = e.on_event(Event::OptionQuote(quote(
+        dec!(51200),
+        OptionType::CE,
+        dec!(315),
+        0.55,
+        at("2026-01-05T10:30:00+05:30"),
+    )));
+    assert!(placed(&a315).is_empty(), "no exit at 315");
+    assert_eq!(
+        e.current_stop(&ce_51200()),
+        Some(dec!(250.00)),
+        "stop unchanged at 315"
+    );
+    let p = e.portfolio().position(&ce_51200()).expect("position");
+    assert_eq!(p.unrealised_pnl(), dec!(2625));
+    let a395 = e.on_event(Event::OptionQuote(quote(
+        dec!(51200),
+        OptionType::CE,
+        dec!(395),
+        0.62,
+        at("2026-01-05T11:00:00+05:30"),
+    )));
+    assert!(placed(&a395).is_empty(), "no exit at 395");
+    let p = e.portfolio().position(&ce_51200()).expect("position");
+    assert_eq!(p.unrealised_pnl(), dec!(8625));
+    let trailed = e.current_stop(&ce_51200()).expect("a stop");
+    assert!(
+        trailed > dec!(280),
+        "trailing stop {trailed} is above the entry"
+    );
+
+    // Target reached: one SELL of the whole position, and the closed trade is recorded.
+    let hit = e.on_event(Event::OptionQuote(quote(
+        dec!(51200),
+        OptionType::CE,
+        dec!(493.20),
+        0.70,
+        at("2026-01-05T11:30:00+05:30"),
+    )));
+    let exits = placed(&hit);
+    assert_eq!(exits.len(), 1);
+    let (exit, why) = exits[0];
+    assert_eq!(exit.transaction_type, TransactionType::Sell);
+    assert_eq!(exit.quantity, 75);
+    assert!(
+        matches!(why, OrderPurpose::Exit { reason } if reason.contains("target")),
+        "{why:?}"
+    );
+    // A second quote while the exit works does not send a second exit.
+    let again = e.on_event(Event::OptionQuote(quote(
+        dec!(51200),
+        OptionType::CE,
+        dec!(494),
+        0.70,
+        at("2026-01-05T11:30:02+05:30"),
+    )));
+    assert!(placed(&again).is_empty());
+    let closed = e.on_event(Event::Fill(fill(
+        &exit.tag,
+        TransactionType::Sell,
+        dec!(493.20),
+        at("2026-01-05T11:30:03+05:30"),
+        "T2",
+    )));
+    let net = closed
+        .iter()
+        .find_map(|a| match a {
+            Action::Record(Record::PositionClosed { net_pnl, .. }) => Some(*net_pnl),
+            _ => None,
+        })
+        .expect("closed trade recorded");
+    // Gross (493.20 − 280) × 75 = 15,990 less the round trip's charges.
+    let p = e.portfolio().position(&ce_51200()).expect("position");
+    assert_eq!(p.realised_pnl(), dec!(15990));
+    // Charges: buy 21,000 → brokerage 20 + exchange 7.36 + SEBI 0.02 + stamp 0.63 + GST 4.93
+    // = 32.94; sell 36,990 → brokerage 20 + STT 36.99 + exchange 12.96 + SEBI 0.04 + GST 5.94
+    // = 75.93; in all 108.87.
+    assert_eq!(p.charges(), dec!(108.87));
+    assert_eq!(net, dec!(15881.13));
+}
+
+#[test]
+fn a_stop_too_far_for_the_risk_budget_is_refused_with_its_numbers() {
+    // Stop 51,168.0769: 76.92 points × 0.52 = 40 premium points → stop premium 240;
+    // max loss (280 − 240) × 75 = 3,000 > 5 % of 50,000 = 2,500.
+    let mut e = engine(dec!(51168.0769));
+    e.on_event(Event::OptionChain(chain(at("2026-01-05T10:14:58+05:30"))));
+    let actions = e.on_event(Event::Candle(candle(at("2026-01-05T10:10:00+05:30"))));
+    assert!(placed(&actions).is_empty(), "no order for a refused signal");
+    let reason = actions
+        .iter()
+        .find_map(|a| match a {
+            Action::Record(Record::Signal {
+                rejected: Some(r), ..
+            }) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("rejection recorded");
+    assert!(
+        reason.contains("3000") && reason.contains("2500"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn the_same_events_give_the_same_actions() {
+    let events = [
+        Event::OptionChain(chain(at("2026-01-05T10:14:58+05:30"))),
+        Event::Candle(candle(at("2026-01-05T10:10:00+05:30"))),
+        Event::OptionQuote(quote(
+            dec!(51200),
+            OptionType::CE,
+            dec!(240),
+            0.45,
+            at("2026-01-05T10:20:00+05:30"),
+        )),
+        Event::Timer(at("2026-01-05T10:20:05+05:30")),
+    ];
+    let run = || {
+        let mut e = engine(WORKED_STOP);
+        events
+            .iter()
+            .cloned()
+            .flat_map(|ev| e.on_event(ev))
+            .collect::<Vec<_>>()
+    };
+    let first = run();
+    assert!(!first.is_empty());
+    assert_eq!(first, run());
+}
