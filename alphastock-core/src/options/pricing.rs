@@ -37,8 +37,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::black_scholes::{price_and_greeks, price_unchecked, BsError, BsInput};
@@ -666,11 +666,13 @@ fn finish(
     raw: Raw,
 ) -> Result<PremiumLevels, PricingError> {
     let tick = input.tick_size;
+    // Whole paise, rounded half away from zero; exact for any premium below 2^53 paise.
     let to_paisa = |what: &'static str, v: f64| -> Result<Decimal, PricingError> {
-        Decimal::from_f64(v)
-            .filter(|_| v.is_finite())
-            .map(|d| d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
-            .ok_or(PricingError::NotFinite { what, value: v })
+        let paise = (v * 100.0).round();
+        if !(paise.is_finite() && paise.abs() < 9.0e15) {
+            return Err(PricingError::NotFinite { what, value: v });
+        }
+        Ok(Decimal::new(paise as i64, 2))
     };
     let entry = input.premium;
     let target = round_down_to_tick(to_paisa("target", raw.target)?, tick)?.max(entry);
