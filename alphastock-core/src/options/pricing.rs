@@ -44,7 +44,8 @@ use serde::{Deserialize, Serialize};
 use super::black_scholes::{price_and_greeks, price_unchecked, BsError, BsInput};
 use super::correlation::{CorrelationKey, CorrelationTable};
 use super::tick::{round_down_to_tick, round_up_to_tick, TickError};
-use crate::market::OptionType;
+use super::time::days_to_expiry;
+use crate::market::{IstTime, OptionQuote, OptionType};
 
 /// How the option's target and stop premium are derived from the underlying's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -169,6 +170,35 @@ impl PricingInput {
             holding_minutes: 0.0,
             tick_size: Decimal::new(5, 2),
             rate: 0.0,
+        }
+    }
+
+    /// An input for a quoted contract: option type, premium, strike and tick size from the
+    /// quote's contract; IV and greeks from the quote when it carries them; days to expiry from
+    /// `now` to 15:30 IST on the contract's expiry (see [`super::time`]).
+    pub fn for_quote(
+        quote: &OptionQuote,
+        spot: Decimal,
+        underlying_target: Decimal,
+        underlying_stop: Decimal,
+        now: IstTime,
+    ) -> Self {
+        let c = &quote.contract;
+        Self {
+            delta: quote.greeks.map(|g| g.delta),
+            gamma: quote.greeks.map(|g| g.gamma),
+            theta_per_day: quote.greeks.map(|g| g.theta_per_day),
+            iv: quote.iv,
+            strike: Some(c.strike),
+            days_to_expiry: Some(days_to_expiry(now, c.expiry)),
+            tick_size: c.tick_size,
+            ..Self::new(
+                c.option_type,
+                spot,
+                underlying_target,
+                underlying_stop,
+                quote.premium,
+            )
         }
     }
 
