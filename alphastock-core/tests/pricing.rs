@@ -491,3 +491,42 @@ proptest! {
         prop_assert!(l.stop < premium || premium <= tick, "{:?} premium {}", l, premium);
     }
 }
+
+#[test]
+fn an_input_built_from_a_quote_carries_its_contract_greeks_and_time() {
+    use alphastock_core::market::{Exchange, Greeks, OptionContract, OptionQuote, Symbol, IST};
+    use chrono::{NaiveDate, TimeZone};
+    let now = IST
+        .with_ymd_and_hms(2024, 10, 27, 15, 30, 0)
+        .single()
+        .unwrap();
+    let quote = OptionQuote {
+        contract: OptionContract {
+            underlying: Symbol::parse("BANKNIFTY").unwrap(),
+            expiry: NaiveDate::from_ymd_opt(2024, 10, 30).unwrap(),
+            strike: dec!(51200),
+            option_type: OptionType::CE,
+            lot_size: 15,
+            tick_size: dec!(0.05),
+            trading_symbol: "BANKNIFTY24OCT51200CE".to_string(),
+            exchange: Exchange::Nfo,
+        },
+        premium: dec!(280),
+        bid: Some(dec!(279.5)),
+        ask: Some(dec!(280.5)),
+        volume: 1000,
+        oi: 1000,
+        iv: Some(0.16),
+        greeks: Some(Greeks {
+            delta: 0.52,
+            ..Greeks::default()
+        }),
+        timestamp: now,
+    };
+    let input = PricingInput::for_quote(&quote, dec!(51245), dec!(51655), dec!(51187.3077), now);
+    assert_eq!(input.days_to_expiry, Some(3.0));
+    assert_eq!(input.strike, Some(dec!(51200)));
+    assert_eq!(input.iv, Some(0.16));
+    let l = levels(TargetMethod::DeltaBased, &input);
+    assert_eq!((l.target, l.stop), (dec!(493.20), dec!(250.00)));
+}

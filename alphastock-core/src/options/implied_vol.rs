@@ -68,9 +68,16 @@ pub fn implied_vol(input: &BsInput, premium: f64) -> Result<f64, IvError> {
     if input.years <= 0.0 {
         return Err(IvError::Expired);
     }
-    let df_r = (-input.rate * input.years).exp();
-    let forward = input.forward();
-    let undiscounted = premium / df_r;
+    // One exponential when there is no carry (the usual case): e^(rT) both undiscounts the
+    // premium and grows spot to the forward.
+    let growth = (input.rate * input.years).exp();
+    let forward = if input.carry == 0.0 {
+        input.spot * growth
+    } else {
+        input.forward()
+    };
+    let df_r = 1.0 / growth;
+    let undiscounted = premium * growth;
     let intrinsic = intrinsic_on_forward(input.option_type, forward, input.strike);
     if undiscounted < intrinsic {
         return Err(IvError::BelowIntrinsic {
@@ -95,8 +102,9 @@ pub fn implied_vol(input: &BsInput, premium: f64) -> Result<f64, IvError> {
         .strike(input.strike)
         .expiry(input.years)
         .is_call(input.option_type == OptionType::CE)
-        .build()
-        .ok_or(IvError::NotFound { premium })?;
+        // The domain was checked above: forward, strike and expiry finite and positive, the
+        // price finite and inside its bounds.
+        .build_unchecked();
     match solver.calculate_with::<Jaeckel>() {
         Some(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err(IvError::NotFound { premium }),

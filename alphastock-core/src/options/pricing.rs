@@ -37,14 +37,15 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::black_scholes::{price_and_greeks, price_unchecked, BsError, BsInput};
 use super::correlation::{CorrelationKey, CorrelationTable};
 use super::tick::{round_down_to_tick, round_up_to_tick, TickError};
-use crate::market::OptionType;
+use super::time::days_to_expiry;
+use crate::market::{IstTime, OptionQuote, OptionType};
 
 /// How the option's target and stop premium are derived from the underlying's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -169,6 +170,35 @@ impl PricingInput {
             holding_minutes: 0.0,
             tick_size: Decimal::new(5, 2),
             rate: 0.0,
+        }
+    }
+
+    /// An input for a quoted contract: option type, premium, strike and tick size from the
+    /// quote's contract; IV and greeks from the quote when it carries them; days to expiry from
+    /// `now` to 15:30 IST on the contract's expiry (see [`super::time`]).
+    pub fn for_quote(
+        quote: &OptionQuote,
+        spot: Decimal,
+        underlying_target: Decimal,
+        underlying_stop: Decimal,
+        now: IstTime,
+    ) -> Self {
+        let c = &quote.contract;
+        Self {
+            delta: quote.greeks.map(|g| g.delta),
+            gamma: quote.greeks.map(|g| g.gamma),
+            theta_per_day: quote.greeks.map(|g| g.theta_per_day),
+            iv: quote.iv,
+            strike: Some(c.strike),
+            days_to_expiry: Some(days_to_expiry(now, c.expiry)),
+            tick_size: c.tick_size,
+            ..Self::new(
+                c.option_type,
+                spot,
+                underlying_target,
+                underlying_stop,
+                quote.premium,
+            )
         }
     }
 
@@ -666,11 +696,13 @@ fn finish(
     raw: Raw,
 ) -> Result<PremiumLevels, PricingError> {
     let tick = input.tick_size;
+    // Whole paise, rounded half away from zero; exact for any premium below 2^53 paise.
     let to_paisa = |what: &'static str, v: f64| -> Result<Decimal, PricingError> {
-        Decimal::from_f64(v)
-            .filter(|_| v.is_finite())
-            .map(|d| d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
-            .ok_or(PricingError::NotFinite { what, value: v })
+        let paise = (v * 100.0).round();
+        if !(paise.is_finite() && paise.abs() < 9.0e15) {
+            return Err(PricingError::NotFinite { what, value: v });
+        }
+        Ok(Decimal::new(paise as i64, 2))
     };
     let entry = input.premium;
     let target = round_down_to_tick(to_paisa("target", raw.target)?, tick)?.max(entry);
