@@ -8,7 +8,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod account;
+pub mod broker_args;
 pub mod config;
+pub mod login;
+pub mod quote;
 
 /// Exit code for a runtime failure.
 pub const EXIT_FAILURE: u8 = 1;
@@ -30,11 +34,27 @@ pub enum Command {
     /// Configuration tools.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Log in to mStock (TOTP from MSTOCK_TOTP_SECRET, or the OTP typed at the prompt) and cache
+    /// today's session.
+    Login(login::LoginArgs),
+    /// Quote instruments given as EXCHANGE:TRADINGSYMBOL.
+    Quote(quote::QuoteArgs),
+    /// Net positions at mStock.
+    Positions(account::AccountArgs),
+    /// Today's orders at mStock.
+    Orders(account::AccountArgs),
+    /// Funds available at mStock.
+    Funds(account::AccountArgs),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config(cmd) => config::run(cmd),
+        Command::Login(args) => login::run(args),
+        Command::Quote(args) => quote::run(args),
+        Command::Positions(args) => account::run(account::View::Positions, args),
+        Command::Orders(args) => account::run(account::View::Orders, args),
+        Command::Funds(args) => account::run(account::View::Funds, args),
     }
 }
