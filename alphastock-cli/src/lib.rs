@@ -7,3 +7,4 @@
 pub mod broker;
 pub mod commands;
 pub mod runner;
+pub mod mstock;

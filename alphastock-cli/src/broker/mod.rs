@@ -7,6 +7,12 @@
 //! order up by its tag and adopt it, or return [`BrokerError::OutcomeUnknown`] so the caller stops
 //! new entries for that underlying until it is resolved.
 
+pub mod mstock;
+pub mod paper;
+
+pub use mstock::MstockBroker;
+pub use paper::PaperBroker;
+
 use rust_decimal::Decimal;
 
 use alphastock_core::market::{Exchange, IstTime};

@@ -8,10 +8,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod account;
+pub mod broker_args;
 pub mod config;
 pub mod greeks;
 pub mod price_option;
 pub mod scan;
+pub mod login;
+pub mod quote;
 
 /// Exit code for a runtime failure.
 pub const EXIT_FAILURE: u8 = 1;
@@ -39,6 +43,17 @@ pub enum Command {
     Greeks(greeks::GreeksArgs),
     /// An option's target and stop-loss premium from the underlying's target and stop.
     PriceOption(price_option::PriceOptionArgs),
+    /// Log in to mStock (TOTP from MSTOCK_TOTP_SECRET, or the OTP typed at the prompt) and cache
+    /// today's session.
+    Login(login::LoginArgs),
+    /// Quote instruments given as EXCHANGE:TRADINGSYMBOL.
+    Quote(quote::QuoteArgs),
+    /// Net positions at mStock.
+    Positions(account::AccountArgs),
+    /// Today's orders at mStock.
+    Orders(account::AccountArgs),
+    /// Funds available at mStock.
+    Funds(account::AccountArgs),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
@@ -48,5 +63,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::run(args),
         Command::Greeks(args) => greeks::run(args),
         Command::PriceOption(args) => price_option::run(args),
+        Command::Login(args) => login::run(args),
+        Command::Quote(args) => quote::run(args),
+        Command::Positions(args) => account::run(account::View::Positions, args),
+        Command::Orders(args) => account::run(account::View::Orders, args),
+        Command::Funds(args) => account::run(account::View::Funds, args),
     }
 }

@@ -1,0 +1,661 @@
+//! [`PaperBroker`]: a [`Broker`] that fills against the quotes it is fed, so the whole system
+//! runs without money. Market orders fill at the ask (buy) or bid (sell) moved against us by
+//! `slippage_ticks`; limit orders fill when the touch crosses their price; SL/SL-M orders wait
+//! for their trigger. Fills may be partial (`partial_fill_fraction`). Orders go through the same
+//! states as at the real broker; cash is debited and credited as fills happen.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use alphastock_core::config::PaperConfig;
+use alphastock_core::market::{IstTime, OptionQuote};
+use alphastock_core::order::{Fill, OrderRequest, OrderStatus, OrderType, TransactionType};
+
+use super::{
+    Broker, BrokerError, BrokerFunds, BrokerOrder, BrokerPosition, BrokerQuote, InstrumentKey,
+};
+
+#[derive(Debug, Clone)]
+struct PaperOrder {
+    order: BrokerOrder,
+    order_type: OrderType,
+    trigger_price: Option<Decimal>,
+    triggered: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Book {
+    net_quantity: i64,
+    average_price: Decimal,
+    realised: Decimal,
+}
+
+/// The paper broker.
+#[derive(Debug, Clone)]
+pub struct PaperBroker {
+    config: PaperConfig,
+    cash: Decimal,
+    orders: Vec<PaperOrder>,
+    fills: Vec<Fill>,
+    positions: BTreeMap<InstrumentKey, Book>,
+    quotes: BTreeMap<InstrumentKey, BrokerQuote>,
+    now: IstTime,
+    next_order: u64,
+    next_trade: u64,
+}
+
+impl PaperBroker {
+    /// A paper broker with `config.starting_funds` in cash; `now` stamps orders placed before
+    /// the first quote.
+    pub fn new(config: PaperConfig, now: IstTime) -> Self {
+        Self {
+            cash: config.starting_funds,
+            config,
+            orders: Vec::new(),
+            fills: Vec::new(),
+            positions: BTreeMap::new(),
+            quotes: BTreeMap::new(),
+            now,
+            next_order: 1,
+            next_trade: 1,
+        }
+    }
+
+    /// Cash available, rupees.
+    pub fn cash(&self) -> Decimal {
+        self.cash
+    }
+
+    /// Feeds a quote: stores it and fills the resting orders it crosses. Returns the new fills.
+    pub fn on_quote(&mut self, quote: &BrokerQuote) -> Vec<Fill> {
+        if quote.timestamp > self.now {
+            self.now = quote.timestamp;
+        }
+        self.quotes.insert(quote.key.clone(), quote.clone());
+        self.match_orders(&quote.key)
+    }
+
+    /// Feeds an option quote (its contract's exchange and trading symbol are the key).
+    pub fn on_option_quote(&mut self, q: &OptionQuote) -> Vec<Fill> {
+        let quote = BrokerQuote {
+            key: InstrumentKey {
+                exchange: q.contract.exchange,
+                trading_symbol: q.contract.trading_symbol.clone(),
+            },
+            ltp: q.premium,
+            open: q.premium,
+            high: q.premium,
+            low: q.premium,
+            close: q.premium,
+            bid: q.bid,
+            ask: q.ask,
+            volume: q.volume,
+            oi: Some(q.oi),
+            timestamp: q.timestamp,
+        };
+        self.on_quote(&quote)
+    }
+
+    fn key_of(o: &BrokerOrder) -> InstrumentKey {
+        InstrumentKey {
+            exchange: o.exchange,
+            trading_symbol: o.trading_symbol.clone(),
+        }
+    }
+
+    /// The price an order would fill at against `q` now, if it fills.
+    fn fill_price(&self, po: &mut PaperOrder, q: &BrokerQuote) -> Option<Decimal> {
+        let side = po.order.transaction_type;
+        let ask = q.ask.unwrap_or(q.ltp);
+        let bid = q.bid.unwrap_or(q.ltp);
+        if let (Some(trigger), false) = (po.trigger_price, po.triggered) {
+            let hit = match side {
+                TransactionType::Buy => q.ltp >= trigger,
+                TransactionType::Sell => q.ltp <= trigger,
+            };
+            if !hit {
+                return None;
+            }
+            po.triggered = true;
+        }
+        let slip = self.config.tick_size * Decimal::from(self.config.slippage_ticks);
+        match (po.order_type, po.order.price) {
+            (OrderType::Market | OrderType::StopLossMarket, _) | (_, None) => match side {
+                TransactionType::Buy => Some(ask + slip),
+                TransactionType::Sell => Some((bid - slip).max(self.config.tick_size)),
+            },
+            (OrderType::Limit | OrderType::StopLoss, Some(limit)) => match side {
+                TransactionType::Buy if ask <= limit => Some(ask),
+                TransactionType::Sell if bid >= limit => Some(bid),
+                _ => None,
+            },
+        }
+    }
+
+    fn match_orders(&mut self, key: &InstrumentKey) -> Vec<Fill> {
+        let Some(q) = self.quotes.get(key).cloned() else {
+            return Vec::new();
+        };
+        let mut new_fills = Vec::new();
+        for i in 0..self.orders.len() {
+            let mut po = self.orders[i].clone();
+            if po.order.status.is_terminal() || Self::key_of(&po.order) != *key {
+                continue;
+            }
+            let Some(price) = self.fill_price(&mut po, &q) else {
+                self.orders[i] = po;
+                continue;
+            };
+            let remaining = po.order.quantity - po.order.filled_quantity;
+            let mut qty = match self.config.partial_fill_fraction {
+                Some(f) => {
+                    let part = (Decimal::from(po.order.quantity) * f).ceil();
+                    part.to_u32().unwrap_or(remaining).clamp(1, remaining)
+                }
+                None => remaining,
+            };
+            if po.order.transaction_type == TransactionType::Buy {
+                let affordable = if price > Decimal::ZERO {
+                    (self.cash / price).floor()
+                } else {
+                    Decimal::from(qty)
+                };
+                if affordable < Decimal::from(qty) {
+                    if po.order.filled_quantity == 0 {
+                        po.order.status = OrderStatus::Rejected;
+                        po.order.message = Some(format!(
+                            "insufficient funds: {} needed, {} available",
+                            price * Decimal::from(qty),
+                            self.cash
+                        ));
+                        po.order.updated_at = self.now;
+                        self.orders[i] = po;
+                        continue;
+                    }
+                    qty = 0;
+                }
+            }
+            if qty == 0 {
+                self.orders[i] = po;
+                continue;
+            }
+            let fill = self.apply_fill(&mut po, qty, price);
+            new_fills.push(fill);
+            self.orders[i] = po;
+        }
+        new_fills
+    }
+
+    fn apply_fill(&mut self, po: &mut PaperOrder, qty: u32, price: Decimal) -> Fill {
+        let o = &mut po.order;
+        let prev = Decimal::from(o.filled_quantity) * o.average_price.unwrap_or_default();
+        o.filled_quantity += qty;
+        o.average_price =
+            Some((prev + price * Decimal::from(qty)) / Decimal::from(o.filled_quantity));
+        o.status = if o.filled_quantity == o.quantity {
+            OrderStatus::Complete
+        } else {
+            OrderStatus::PartiallyFilled
+        };
+        o.updated_at = self.now;
+        let value = price * Decimal::from(qty);
+        let signed = o.transaction_type.sign() * i64::from(qty);
+        match o.transaction_type {
+            TransactionType::Buy => self.cash -= value,
+            TransactionType::Sell => self.cash += value,
+        }
+        let book = self.positions.entry(Self::key_of(o)).or_default();
+        let old = book.net_quantity;
+        let new = old + signed;
+        if old == 0 || old.signum() == signed.signum() {
+            // Opening or adding: weighted average.
+            let total = Decimal::from(old.abs()) * book.average_price + value;
+            book.average_price = total / Decimal::from(new.abs());
+        } else {
+            // Reducing or flipping: realise on the closed part.
+            let closed = old.abs().min(signed.abs());
+            book.realised +=
+                Decimal::from(closed) * (price - book.average_price) * Decimal::from(old.signum());
+            if new == 0 {
+                book.average_price = Decimal::ZERO;
+            } else if new.signum() != old.signum() {
+                book.average_price = price;
+            }
+        }
+        book.net_quantity = new;
+        let fill = Fill {
+            order_id: o.order_id.clone(),
+            tag: o.tag.clone(),
+            trade_id: format!("PT{:06}", self.next_trade),
+            exchange: o.exchange,
+            trading_symbol: o.trading_symbol.clone(),
+            transaction_type: o.transaction_type,
+            quantity: qty,
+            price,
+            timestamp: self.now,
+        };
+        self.next_trade += 1;
+        self.fills.push(fill.clone());
+        fill
+    }
+
+    fn find(&mut self, order_id: &str) -> Result<&mut PaperOrder, BrokerError> {
+        self.orders
+            .iter_mut()
+            .find(|o| o.order.order_id == order_id)
+            .ok_or_else(|| BrokerError::Invalid(format!("no paper order {order_id}")))
+    }
+}
+
+impl Broker for PaperBroker {
+    fn name(&self) -> &str {
+        "paper"
+    }
+
+    fn place_order(&mut self, r: &OrderRequest) -> Result<String, BrokerError> {
+        if r.quantity == 0 {
+            return Err(BrokerError::Rejected {
+                error_type: "InputException".to_string(),
+                message: "quantity must be at least 1".to_string(),
+            });
+        }
+        let needs_price = matches!(r.order_type, OrderType::Limit | OrderType::StopLoss);
+        let needs_trigger = matches!(
+            r.order_type,
+            OrderType::StopLoss | OrderType::StopLossMarket
+        );
+        if (needs_price && r.price.is_none()) || (needs_trigger && r.trigger_price.is_none()) {
+            return Err(BrokerError::Rejected {
+                error_type: "InputException".to_string(),
+                message: format!(
+                    "{} order needs its price/trigger price",
+                    r.order_type.code()
+                ),
+            });
+        }
+        if self.orders.iter().any(|o| o.order.tag == r.tag) {
+            return Err(BrokerError::Rejected {
+                error_type: "InputException".to_string(),
+                message: format!("tag {} already used today", r.tag),
+            });
+        }
+        let order_id = format!("PAPER{:06}", self.next_order);
+        self.next_order += 1;
+        self.orders.push(PaperOrder {
+            order: BrokerOrder {
+                order_id: order_id.clone(),
+                tag: r.tag.clone(),
+                exchange: r.exchange,
+                trading_symbol: r.trading_symbol.clone(),
+                transaction_type: r.transaction_type,
+                quantity: r.quantity,
+                filled_quantity: 0,
+                price: r
+                    .price
+                    .filter(|_| needs_price || r.order_type == OrderType::Limit),
+                average_price: None,
+                status: OrderStatus::Open,
+                message: None,
+                updated_at: self.now,
+            },
+            order_type: r.order_type,
+            trigger_price: r.trigger_price.filter(|_| needs_trigger),
+            triggered: false,
+        });
+        let key = InstrumentKey {
+            exchange: r.exchange,
+            trading_symbol: r.trading_symbol.clone(),
+        };
+        self.match_orders(&key);
+        Ok(order_id)
+    }
+
+    fn modify_order(
+        &mut self,
+        order_id: &str,
+        price: Decimal,
+        quantity: Option<u32>,
+    ) -> Result<(), BrokerError> {
+        let now = self.now;
+        let po = self.find(order_id)?;
+        if po.order.status.is_terminal() {
+            return Err(BrokerError::Rejected {
+                error_type: "OrderException".to_string(),
+                message: format!(
+                    "order {order_id} is {:?} and cannot be modified",
+                    po.order.status
+                ),
+            });
+        }
+        if let Some(q) = quantity {
+            if q < po.order.filled_quantity.max(1) {
+                return Err(BrokerError::Invalid(format!(
+                    "new quantity {q} is below the filled {}",
+                    po.order.filled_quantity
+                )));
+            }
+            po.order.quantity = q;
+        }
+        po.order.price = Some(price);
+        if po.order_type == OrderType::Market {
+            po.order_type = OrderType::Limit;
+        }
+        po.order.updated_at = now;
+        let key = Self::key_of(&po.order);
+        self.match_orders(&key);
+        Ok(())
+    }
+
+    fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError> {
+        let now = self.now;
+        let po = self.find(order_id)?;
+        if po.order.status.is_terminal() {
+            return Err(BrokerError::Rejected {
+                error_type: "OrderException".to_string(),
+                message: format!(
+                    "order {order_id} is {:?} and cannot be cancelled",
+                    po.order.status
+                ),
+            });
+        }
+        po.order.status = OrderStatus::Cancelled;
+        po.order.updated_at = now;
+        Ok(())
+    }
+
+    fn order_book(&mut self) -> Result<Vec<BrokerOrder>, BrokerError> {
+        Ok(self.orders.iter().map(|o| o.order.clone()).collect())
+    }
+
+    fn trade_book(&mut self) -> Result<Vec<Fill>, BrokerError> {
+        Ok(self.fills.clone())
+    }
+
+    fn positions(&mut self) -> Result<Vec<BrokerPosition>, BrokerError> {
+        Ok(self
+            .positions
+            .iter()
+            .map(|(k, b)| {
+                let ltp = self.quotes.get(k).map(|q| q.ltp).unwrap_or(b.average_price);
+                BrokerPosition {
+                    exchange: k.exchange,
+                    trading_symbol: k.trading_symbol.clone(),
+                    net_quantity: b.net_quantity,
+                    average_price: b.average_price,
+                    ltp,
+                    realised_pnl: b.realised,
+                    unrealised_pnl: (ltp - b.average_price) * Decimal::from(b.net_quantity),
+                }
+            })
+            .collect())
+    }
+
+    fn funds(&mut self) -> Result<BrokerFunds, BrokerError> {
+        let used = self
+            .positions
+            .values()
+            .map(|b| Decimal::from(b.net_quantity.abs()) * b.average_price)
+            .sum();
+        Ok(BrokerFunds {
+            available: self.cash,
+            used,
+        })
+    }
+
+    fn quotes(&mut self, keys: &[InstrumentKey]) -> Result<Vec<BrokerQuote>, BrokerError> {
+        Ok(keys
+            .iter()
+            .filter_map(|k| self.quotes.get(k).cloned())
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alphastock_core::market::Exchange;
+    use alphastock_core::order::{Product, Validity};
+    use rust_decimal_macros::dec;
+
+    fn t(s: &str) -> IstTime {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn key() -> InstrumentKey {
+        InstrumentKey {
+            exchange: Exchange::Nfo,
+            trading_symbol: "BANKNIFTY25DEC51200CE".into(),
+        }
+    }
+
+    fn quote(bid: Decimal, ask: Decimal, at: &str) -> BrokerQuote {
+        let ltp = (bid + ask) / dec!(2);
+        BrokerQuote {
+            key: key(),
+            ltp,
+            open: ltp,
+            high: ltp,
+            low: ltp,
+            close: ltp,
+            bid: Some(bid),
+            ask: Some(ask),
+            volume: 1000,
+            oi: Some(5000),
+            timestamp: t(at),
+        }
+    }
+
+    fn order(
+        tag: &str,
+        side: TransactionType,
+        ty: OrderType,
+        qty: u32,
+        price: Option<Decimal>,
+    ) -> OrderRequest {
+        OrderRequest {
+            tag: tag.into(),
+            exchange: Exchange::Nfo,
+            trading_symbol: "BANKNIFTY25DEC51200CE".into(),
+            transaction_type: side,
+            order_type: ty,
+            quantity: qty,
+            price,
+            trigger_price: None,
+            product: Product::Nrml,
+            validity: Validity::Day,
+        }
+    }
+
+    fn broker(partial: Option<Decimal>) -> PaperBroker {
+        PaperBroker::new(
+            PaperConfig {
+                starting_funds: dec!(50000),
+                slippage_ticks: 1,
+                tick_size: dec!(0.05),
+                partial_fill_fraction: partial,
+            },
+            t("2026-12-01T09:15:00+05:30"),
+        )
+    }
+
+    #[test]
+    fn market_buy_fills_at_ask_plus_slippage_and_sell_at_bid_minus() {
+        let mut b = broker(None);
+        b.on_quote(&quote(
+            dec!(279.90),
+            dec!(280.10),
+            "2026-12-01T09:20:00+05:30",
+        ));
+        let id = b
+            .place_order(&order(
+                "A1",
+                TransactionType::Buy,
+                OrderType::Market,
+                30,
+                None,
+            ))
+            .unwrap();
+        let fills = b.trade_book().unwrap();
+        assert_eq!(fills.len(), 1);
+        assert_eq!(fills[0].price, dec!(280.15));
+        assert_eq!(fills[0].order_id, id);
+        // 50,000 − 30 × 280.15 = 41,595.50
+        assert_eq!(b.cash(), dec!(41595.50));
+        b.on_quote(&quote(
+            dec!(300.00),
+            dec!(300.20),
+            "2026-12-01T09:25:00+05:30",
+        ));
+        b.place_order(&order(
+            "A2",
+            TransactionType::Sell,
+            OrderType::Market,
+            30,
+            None,
+        ))
+        .unwrap();
+        let pos = b.positions().unwrap();
+        assert_eq!(pos[0].net_quantity, 0);
+        // (299.95 − 280.15) × 30 = 594.00
+        assert_eq!(pos[0].realised_pnl, dec!(594.00));
+        assert_eq!(b.cash(), dec!(50594.00));
+        let book = b.order_book().unwrap();
+        assert!(book.iter().all(|o| o.status == OrderStatus::Complete));
+    }
+
+    #[test]
+    fn limit_rests_until_the_price_crosses_then_fills_at_the_touch() {
+        let mut b = broker(None);
+        b.on_quote(&quote(
+            dec!(279.90),
+            dec!(280.10),
+            "2026-12-01T09:20:00+05:30",
+        ));
+        let id = b
+            .place_order(&order(
+                "L1",
+                TransactionType::Buy,
+                OrderType::Limit,
+                30,
+                Some(dec!(275)),
+            ))
+            .unwrap();
+        assert_eq!(b.order_book().unwrap()[0].status, OrderStatus::Open);
+        assert!(b
+            .on_quote(&quote(
+                dec!(275.50),
+                dec!(275.10),
+                "2026-12-01T09:21:00+05:30"
+            ))
+            .is_empty());
+        let fills = b.on_quote(&quote(
+            dec!(274.60),
+            dec!(274.80),
+            "2026-12-01T09:22:00+05:30",
+        ));
+        assert_eq!(fills.len(), 1);
+        assert_eq!(fills[0].price, dec!(274.80));
+        assert_eq!(b.order_book().unwrap()[0].status, OrderStatus::Complete);
+        assert!(b.cancel_order(&id).is_err());
+    }
+
+    #[test]
+    fn partial_fills_go_through_partially_filled_to_complete() {
+        let mut b = broker(Some(dec!(0.5)));
+        b.on_quote(&quote(dec!(100), dec!(100.05), "2026-12-01T09:20:00+05:30"));
+        b.place_order(&order(
+            "P1",
+            TransactionType::Buy,
+            OrderType::Market,
+            75,
+            None,
+        ))
+        .unwrap();
+        let o = &b.order_book().unwrap()[0];
+        assert_eq!(
+            (o.status, o.filled_quantity),
+            (OrderStatus::PartiallyFilled, 38)
+        );
+        b.on_quote(&quote(dec!(101), dec!(101.05), "2026-12-01T09:21:00+05:30"));
+        let o = &b.order_book().unwrap()[0];
+        assert_eq!((o.status, o.filled_quantity), (OrderStatus::Complete, 75));
+        // Average of 38 @ 100.10 and 37 @ 101.10.
+        let avg = (dec!(38) * dec!(100.10) + dec!(37) * dec!(101.10)) / dec!(75);
+        assert_eq!(o.average_price, Some(avg));
+    }
+
+    #[test]
+    fn orders_without_a_quote_rest_and_can_be_cancelled() {
+        let mut b = broker(None);
+        let id = b
+            .place_order(&order(
+                "M1",
+                TransactionType::Buy,
+                OrderType::Market,
+                30,
+                None,
+            ))
+            .unwrap();
+        assert_eq!(b.order_book().unwrap()[0].status, OrderStatus::Open);
+        b.cancel_order(&id).unwrap();
+        assert!(b
+            .on_quote(&quote(dec!(1), dec!(1.05), "2026-12-01T09:20:00+05:30"))
+            .is_empty());
+        assert_eq!(b.order_book().unwrap()[0].status, OrderStatus::Cancelled);
+    }
+
+    #[test]
+    fn insufficient_funds_reject_and_duplicate_tags_are_refused() {
+        let mut b = broker(None);
+        b.on_quote(&quote(dec!(999), dec!(1000), "2026-12-01T09:20:00+05:30"));
+        b.place_order(&order(
+            "F1",
+            TransactionType::Buy,
+            OrderType::Market,
+            75,
+            None,
+        ))
+        .unwrap();
+        let o = &b.order_book().unwrap()[0];
+        assert_eq!(o.status, OrderStatus::Rejected);
+        assert!(o
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("insufficient funds"));
+        assert_eq!(b.cash(), dec!(50000));
+        assert!(b
+            .place_order(&order(
+                "F1",
+                TransactionType::Buy,
+                OrderType::Market,
+                1,
+                None
+            ))
+            .is_err());
+    }
+
+    #[test]
+    fn modify_reprices_a_resting_limit() {
+        let mut b = broker(None);
+        b.on_quote(&quote(
+            dec!(279.90),
+            dec!(280.10),
+            "2026-12-01T09:20:00+05:30",
+        ));
+        let id = b
+            .place_order(&order(
+                "X1",
+                TransactionType::Buy,
+                OrderType::Limit,
+                30,
+                Some(dec!(270)),
+            ))
+            .unwrap();
+        b.modify_order(&id, dec!(280.10), None).unwrap();
+        assert_eq!(b.order_book().unwrap()[0].status, OrderStatus::Complete);
+        assert_eq!(b.trade_book().unwrap()[0].price, dec!(280.10));
+    }
+}

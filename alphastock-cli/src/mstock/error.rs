@@ -1,0 +1,101 @@
+//! [`MstockError`]: everything that can go wrong talking to mStock, classified so the client can
+//! decide what to retry and what counts against the circuit breaker.
+
+use std::time::Duration;
+
+/// A failed mStock call.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MstockError {
+    /// The broker's own error envelope (`{"status":"error","error_type":..,"message":..}`).
+    #[error("mStock {error_type} (HTTP {status}): {message}")]
+    Api {
+        /// HTTP status code.
+        status: u16,
+        /// The broker's `error_type`, e.g. `TokenException`, `InputException`.
+        error_type: String,
+        /// The broker's message.
+        message: String,
+    },
+    /// HTTP 429: too many requests; `retry_after` from the `Retry-After` header when given.
+    #[error("mStock rate limit hit (HTTP 429){}", .retry_after.map(|d| format!(", retry after {} ms", d.as_millis())).unwrap_or_default())]
+    RateLimited {
+        /// How long the broker asked us to wait.
+        retry_after: Option<Duration>,
+    },
+    /// An HTTP error whose body is not the broker's JSON envelope (e.g. an HTML error page).
+    #[error("mStock HTTP {status}: {snippet}")]
+    Http {
+        /// HTTP status code.
+        status: u16,
+        /// The start of the body, for the log.
+        snippet: String,
+    },
+    /// A success status whose body could not be understood.
+    #[error("malformed mStock response: {0}")]
+    Malformed(String),
+    /// The request never left this machine (connection refused, DNS failure, connect timeout):
+    /// the broker did nothing.
+    #[error("cannot reach mStock: {0}")]
+    NotSent(String),
+    /// The request was (or may have been) sent but no complete answer came back (read timeout,
+    /// dropped connection): its effect at the broker is unknown.
+    #[error("no complete answer from mStock: {0}")]
+    NoAnswer(String),
+    /// The circuit breaker is open after repeated failures; no call was made.
+    #[error("mStock calls paused after repeated failures; next try in {} ms", .retry_in.as_millis())]
+    BreakerOpen {
+        /// Time until the breaker lets a trial call through.
+        retry_in: Duration,
+    },
+    /// Logging in failed or the session expired and could not be renewed.
+    #[error("mStock session: {0}")]
+    Session(String),
+    /// A local problem (token cache, script-master cache).
+    #[error("{0}")]
+    Local(String),
+}
+
+impl MstockError {
+    /// True for a 403 `TokenException`: the access token expired; log in again.
+    pub fn is_token_expired(&self) -> bool {
+        matches!(self, MstockError::Api { error_type, .. } if error_type == "TokenException")
+    }
+
+    /// True when trying the same idempotent read again may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            MstockError::RateLimited { .. }
+            | MstockError::Malformed(_)
+            | MstockError::NotSent(_)
+            | MstockError::NoAnswer(_) => true,
+            MstockError::Api { status, .. } | MstockError::Http { status, .. } => *status >= 500,
+            MstockError::BreakerOpen { .. } | MstockError::Session(_) | MstockError::Local(_) => {
+                false
+            }
+        }
+    }
+
+    /// True when the failure says the broker is unhealthy (counts towards opening the breaker).
+    /// A 429 or a refused request (4xx envelope) shows the broker is alive and does not count.
+    pub fn counts_against_breaker(&self) -> bool {
+        !matches!(self, MstockError::RateLimited { .. }) && self.is_transient()
+    }
+
+    /// The wait the broker asked for, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            MstockError::RateLimited { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// True when a non-idempotent request may have taken effect at the broker although no
+    /// success came back (timeout, dropped connection, 5xx, garbled answer).
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            MstockError::NoAnswer(_) | MstockError::Malformed(_) => true,
+            MstockError::Api { status, .. } | MstockError::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}

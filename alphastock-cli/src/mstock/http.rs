@@ -1,0 +1,302 @@
+//! The HTTP layer: a `ureq` agent with connect/read timeouts and verified TLS, requests with the
+//! `X-Mirae-Version` header, and the broker's JSON envelope turned into data or a typed
+//! [`MstockError`].
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use alphastock_core::config::MstockConfig;
+
+use super::credentials::Secret;
+use super::error::MstockError;
+
+/// HTTP method of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST with a form body.
+    Post,
+    /// PUT with a form body.
+    Put,
+    /// DELETE.
+    Delete,
+}
+
+/// One request, relative to the base URL.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Method.
+    pub method: Method,
+    /// Path under the base URL, e.g. `openapi/typea/orders`.
+    pub path: String,
+    /// Query pairs (repeated keys allowed, e.g. `i=NSE:SBIN&i=NSE:INFY`).
+    pub query: Vec<(String, String)>,
+    /// Form fields (sent as `application/x-www-form-urlencoded` for POST/PUT).
+    pub form: Vec<(String, Secret)>,
+}
+
+impl Request {
+    /// A GET of `path`.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self {
+            method: Method::Get,
+            path: path.into(),
+            query: Vec::new(),
+            form: Vec::new(),
+        }
+    }
+
+    /// A request of `method` to `path` with form fields (values kept as secrets so a debug
+    /// print of the request never shows a password or token).
+    pub fn form(method: Method, path: impl Into<String>, form: Vec<(&str, Secret)>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            form: form.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        }
+    }
+}
+
+/// A complete HTTP answer.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// Status code.
+    pub status: u16,
+    /// `Retry-After`, when given in seconds.
+    pub retry_after: Option<Duration>,
+    /// `Content-Type`, lower-case.
+    pub content_type: String,
+    /// The body.
+    pub body: String,
+}
+
+/// The `ureq` agent and base URL.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    agent: ureq::Agent,
+    base_url: String,
+}
+
+/// Largest body accepted (the script master CSV is tens of megabytes), bytes.
+const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
+
+impl Transport {
+    /// An agent with the configured timeouts. TLS certificates are verified (ureq's default;
+    /// never turned off). HTTP error statuses are returned as responses, not errors, so the
+    /// broker's error envelope can be read.
+    pub fn new(cfg: &MstockConfig) -> Self {
+        let read = Some(Duration::from_millis(cfg.read_timeout_ms));
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_millis(cfg.connect_timeout_ms)))
+            .timeout_recv_response(read)
+            .timeout_recv_body(read)
+            .timeout_send_body(read)
+            .user_agent(concat!("alphastock/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Self {
+            agent,
+            base_url: cfg.base_url.trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Sends `req` with `X-Mirae-Version: 1` and, when given, `Authorization: token
+    /// {api_key}:{access_token}`.
+    pub fn send(
+        &self,
+        req: &Request,
+        auth: Option<(&Secret, &Secret)>,
+    ) -> Result<RawResponse, MstockError> {
+        let url = format!("{}/{}", self.base_url, req.path.trim_start_matches('/'));
+        let auth_value = auth.map(|(k, t)| format!("token {}:{}", k.expose(), t.expose()));
+        let form = req.form.iter().map(|(k, v)| (k.as_str(), v.expose()));
+        let query = req.query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let result = match req.method {
+            Method::Get | Method::Delete => {
+                let mut b = if req.method == Method::Get {
+                    self.agent.get(&url)
+                } else {
+                    self.agent.delete(&url)
+                }
+                .header("X-Mirae-Version", "1")
+                .query_pairs(query);
+                if let Some(a) = &auth_value {
+                    b = b.header("Authorization", a);
+                }
+                b.call()
+            }
+            Method::Post | Method::Put => {
+                let mut b = if req.method == Method::Post {
+                    self.agent.post(&url)
+                } else {
+                    self.agent.put(&url)
+                }
+                .header("X-Mirae-Version", "1")
+                .query_pairs(query);
+                if let Some(a) = &auth_value {
+                    b = b.header("Authorization", a);
+                }
+                b.send_form(form)
+            }
+        };
+        let mut resp = result.map_err(classify)?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.trim().to_string())
+        };
+        let retry_after = header("retry-after")
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64);
+        let content_type = header("content-type")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_string()
+            .map_err(|e| MstockError::NoAnswer(format!("reading the response body: {e}")))?;
+        Ok(RawResponse {
+            status,
+            retry_after,
+            content_type,
+            body,
+        })
+    }
+}
+
+/// Sorts a `ureq` failure into "never sent" (safe to repeat anything) and "no answer" (the
+/// broker may have acted).
+fn classify(e: ureq::Error) -> MstockError {
+    use ureq::Timeout;
+    match &e {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::BadUri(_) => {
+            MstockError::NotSent(e.to_string())
+        }
+        ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve) => {
+            MstockError::NotSent(e.to_string())
+        }
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::AddrNotAvailable
+            ) =>
+        {
+            MstockError::NotSent(e.to_string())
+        }
+        _ => MstockError::NoAnswer(e.to_string()),
+    }
+}
+
+/// Reads the JSON envelope: `data` of a success, or the typed error.
+pub fn json_data(raw: &RawResponse) -> Result<Value, MstockError> {
+    if raw.status == 429 {
+        return Err(MstockError::RateLimited {
+            retry_after: raw.retry_after,
+        });
+    }
+    let parsed: Result<Value, _> = serde_json::from_str(&raw.body);
+    match parsed {
+        Ok(Value::Object(map)) => {
+            let status = map.get("status").and_then(Value::as_str).unwrap_or("");
+            if raw.status >= 400 || status.eq_ignore_ascii_case("error") {
+                let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_string);
+                return Err(MstockError::Api {
+                    status: raw.status,
+                    error_type: text("error_type").unwrap_or_else(|| "UnknownError".to_string()),
+                    message: text("message").unwrap_or_else(|| "(no message)".to_string()),
+                });
+            }
+            Ok(map.get("data").cloned().unwrap_or(Value::Null))
+        }
+        Ok(_) if raw.status < 400 => Err(MstockError::Malformed(
+            "expected a JSON object with `status` and `data`".to_string(),
+        )),
+        _ if raw.status >= 400 => Err(MstockError::Http {
+            status: raw.status,
+            snippet: snippet(&raw.body),
+        }),
+        Ok(_) => Err(MstockError::Malformed("unexpected JSON".to_string())),
+        Err(e) => Err(MstockError::Malformed(format!(
+            "{e} (body starts {:?})",
+            snippet(&raw.body)
+        ))),
+    }
+}
+
+/// Checks the status of a non-JSON answer (the script master CSV) and returns its body.
+pub fn text_body(raw: &RawResponse) -> Result<String, MstockError> {
+    if raw.status == 429 || raw.status >= 400 || raw.content_type.contains("json") {
+        // Error answers come as the JSON envelope (or an HTML page).
+        json_data(raw)?;
+        return Err(MstockError::Malformed(
+            "expected CSV, got a JSON answer".to_string(),
+        ));
+    }
+    Ok(raw.body.clone())
+}
+
+/// The first 120 characters of a body, on one line.
+fn snippet(body: &str) -> String {
+    body.chars()
+        .take(120)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(status: u16, body: &str) -> RawResponse {
+        RawResponse {
+            status,
+            retry_after: None,
+            content_type: "application/json".into(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn envelope_becomes_data_or_typed_error() {
+        let ok = json_data(&raw(200, r#"{"status":"success","data":{"order_id":"1"}}"#)).unwrap();
+        assert_eq!(ok["order_id"], "1");
+        let err = json_data(&raw(
+            403,
+            r#"{"status":"error","message":"Invalid session","error_type":"TokenException"}"#,
+        ))
+        .unwrap_err();
+        assert!(err.is_token_expired());
+        assert!(!err.is_transient());
+        let err = json_data(&raw(
+            200,
+            r#"{"status":"error","message":"bad qty","error_type":"InputException"}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err,
+            MstockError::Api {
+                status: 200,
+                error_type: "InputException".into(),
+                message: "bad qty".into()
+            }
+        );
+        let err = json_data(&raw(502, "<html><body>Bad Gateway</body></html>")).unwrap_err();
+        assert!(matches!(err, MstockError::Http { status: 502, .. }) && err.is_transient());
+        let err = json_data(&raw(200, "{\"status\":\"succ")).unwrap_err();
+        assert!(matches!(err, MstockError::Malformed(_)));
+    }
+}

@@ -1,0 +1,151 @@
+//! The broker commands, run as the built binary: credentials from the environment, against the
+//! fake mStock server.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use support::fake_mstock::{FakeMstock, API_KEY, API_SECRET};
+
+const VARS: [&str; 6] = [
+    "MSTOCK_API_KEY",
+    "MSTOCK_API_SECRET",
+    "MSTOCK_USERNAME",
+    "MSTOCK_PASSWORD",
+    "MSTOCK_TOTP_SECRET",
+    "MSTOCK_BASE_URL",
+];
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_alphastock"));
+    for v in VARS {
+        c.env_remove(v);
+    }
+    c
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn without_credentials_each_command_fails_naming_the_variable() {
+    for args in [
+        vec!["login"],
+        vec!["quote", "NSE:SBIN"],
+        vec!["positions"],
+        vec!["orders", "--json"],
+        vec!["funds"],
+    ] {
+        let out = bin().args(&args).output().unwrap();
+        let (_, err) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("MSTOCK_API_KEY"), "{args:?}: {err}");
+    }
+    let out = bin()
+        .args(["funds"])
+        .env("MSTOCK_API_KEY", "k")
+        .env("MSTOCK_API_SECRET", "s")
+        .env("MSTOCK_USERNAME", "u")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("MSTOCK_PASSWORD"), "{}", text(&out).1);
+}
+
+#[test]
+fn a_malformed_symbol_is_invalid_input() {
+    let out = bin().args(["quote", "SBIN"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = bin().args(["quote", "XYZ:SBIN"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn logged_in(server: &FakeMstock, args: &[&str], config: &std::path::Path) -> Output {
+    bin()
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("MSTOCK_API_KEY", API_KEY)
+        .env("MSTOCK_API_SECRET", API_SECRET)
+        .env("MSTOCK_USERNAME", "MA0000001")
+        .env("MSTOCK_PASSWORD", "pw-Secret-4471")
+        .env("MSTOCK_TOTP_SECRET", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+        .env("MSTOCK_BASE_URL", &server.base_url)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn commands_work_against_the_broker() {
+    let server = FakeMstock::start();
+    let dir = std::env::temp_dir().join(format!("alphastock-cmd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("broker.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "broker:\n  mstock:\n    token_cache_dir: {}\n    read_timeout_ms: 2000\n",
+            dir.join("cache").display()
+        ),
+    )
+    .unwrap();
+
+    let out = logged_in(&server, &["login"], &config);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(text(&out).0.contains("logged in"));
+
+    let out = logged_in(
+        &server,
+        &["quote", "NSE:SBIN", "NFO:BANKNIFTY25DEC51200CE", "--json"],
+        &config,
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["instrument"], "NSE:SBIN");
+    assert_eq!(v[0]["ltp"].as_f64(), Some(812.35));
+    assert_eq!(v[1]["ask"].as_f64(), Some(280.15));
+
+    let out = logged_in(&server, &["funds", "--json"], &config);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["available"].as_f64(), Some(240512.75));
+
+    let out = logged_in(&server, &["positions"], &config);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(text(&out).0.contains("NFO:BANKNIFTY25DEC51200CE"));
+
+    let out = logged_in(&server, &["orders", "--json"], &config);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        serde_json::json!([])
+    );
+
+    // One login, then the cached session served every later command.
+    assert_eq!(server.tokens_issued(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_invalid_broker_section_is_invalid_input() {
+    let server = FakeMstock::start();
+    let dir = std::env::temp_dir().join(format!("alphastock-cmd-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("bad.yaml");
+    std::fs::write(
+        &config,
+        "broker:\n  mstock:\n    retry:\n      max_attempts: 0\n",
+    )
+    .unwrap();
+    let out = logged_in(&server, &["funds"], &config);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).1.contains("broker.mstock.retry.max_attempts"),
+        "{:?}",
+        text(&out)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,488 @@
+//! A fake mStock Type A server on 127.0.0.1 (random port): hand-rolled HTTP/1.1 over
+//! `std::net::TcpListener`, one thread per connection, implementing the documented routes with
+//! the recorded fixture bodies, and scriptable faults.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+/// The API key the fake server expects.
+pub const API_KEY: &str = "test-api-key-7f3a";
+/// The API secret the fake server uses to check the session checksum.
+pub const API_SECRET: &str = "test-api-secret-91bc";
+
+/// A fault to inject into the next request whose path contains a pattern.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// 429 with `Retry-After: secs`.
+    TooMany(u32),
+    /// A JSON error envelope with this status; the request is not processed.
+    Status(u16),
+    /// An HTML error page with this status; the request is not processed.
+    Html(u16),
+    /// Process the request, then wait this long before answering.
+    Slow(Duration),
+    /// Process the request, then answer 200 with broken JSON.
+    Malformed,
+    /// 403 TokenException; the request is not processed.
+    TokenExpired,
+    /// Process the request, then close the connection without answering.
+    DropAfterAccept,
+    /// Process the request, then answer 500 with an HTML page.
+    ErrorAfterAccept,
+}
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub form: Vec<(String, String)>,
+    pub at: Instant,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn form_field(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An order the server accepted.
+#[derive(Debug, Clone)]
+pub struct ServerOrder {
+    pub order_id: String,
+    pub tag: String,
+    pub form: Vec<(String, String)>,
+    pub status: String,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    requests: Vec<Recorded>,
+    faults: VecDeque<(String, Fault)>,
+    orders: Vec<ServerOrder>,
+    token: Option<String>,
+    tokens_issued: u32,
+}
+
+/// The running fake server.
+pub struct FakeMstock {
+    pub base_url: String,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+}
+
+pub fn fixture(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/mstock")
+        .join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
+}
+
+impl FakeMstock {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let state = Arc::new(Mutex::new(State::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (st, sp) = (state.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if sp.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let st = st.clone();
+                std::thread::spawn(move || handle(conn, st));
+            }
+        });
+        Self {
+            base_url: format!("http://{addr}"),
+            state,
+            stop,
+        }
+    }
+
+    /// Injects `fault` into the next request whose path contains `path_part` (faults are
+    /// consumed in order).
+    pub fn fault(&self, path_part: &str, fault: Fault) {
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .push_back((path_part.to_string(), fault));
+    }
+
+    /// Pretends a session already exists with this token.
+    pub fn set_token(&self, token: &str) {
+        self.state.lock().unwrap().token = Some(token.to_string());
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    pub fn requests_to(&self, path_part: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path.contains(path_part))
+            .collect()
+    }
+
+    pub fn orders(&self) -> Vec<ServerOrder> {
+        self.state.lock().unwrap().orders.clone()
+    }
+
+    pub fn tokens_issued(&self) -> u32 {
+        self.state.lock().unwrap().tokens_issued
+    }
+}
+
+impl Drop for FakeMstock {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.base_url.trim_start_matches("http://"));
+    }
+}
+
+fn url_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn pairs(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (url_decode(k), url_decode(v))
+        })
+        .collect()
+}
+
+fn respond(conn: &mut TcpStream, status: u16, content_type: &str, extra: &str, body: &str) {
+    let reason = match status {
+        200 => "OK",
+        403 => "Forbidden",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n",
+        body.len()
+    );
+    let _ = conn.write_all(head.as_bytes());
+    let _ = conn.write_all(body.as_bytes());
+    let _ = conn.flush();
+}
+
+fn json(conn: &mut TcpStream, status: u16, body: &str) {
+    respond(conn, status, "application/json", "", body);
+}
+
+fn error_json(conn: &mut TcpStream, status: u16, error_type: &str, message: &str) {
+    let body = serde_json::json!({"status": "error", "message": message, "error_type": error_type});
+    json(conn, status, &body.to_string());
+}
+
+const HTML: &str = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+
+fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let Ok(clone) = conn.try_clone() else { return };
+    let mut reader = BufReader::new(clone);
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() || line.is_empty() {
+        return;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let target = parts.next().unwrap_or("/").to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).is_err() {
+            return;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p.trim_start_matches('/').to_string(), pairs(q)),
+        None => (target.trim_start_matches('/').to_string(), Vec::new()),
+    };
+    let rec = Recorded {
+        method: method.clone(),
+        path: path.clone(),
+        query,
+        headers,
+        form: pairs(&String::from_utf8_lossy(&body)),
+        at: Instant::now(),
+    };
+    let fault = {
+        let mut s = state.lock().unwrap();
+        s.requests.push(rec.clone());
+        let pos = s.faults.iter().position(|(p, _)| path.contains(p.as_str()));
+        pos.and_then(|i| s.faults.remove(i)).map(|(_, f)| f)
+    };
+    // Faults that stop the request before it is processed.
+    match &fault {
+        Some(Fault::TooMany(secs)) => {
+            let body = r#"{"status":"error","message":"Too many requests","error_type":"NetworkException"}"#;
+            respond(
+                &mut conn,
+                429,
+                "application/json",
+                &format!("Retry-After: {secs}\r\n"),
+                body,
+            );
+            return;
+        }
+        Some(Fault::Status(code)) => {
+            return error_json(
+                &mut conn,
+                *code,
+                "GeneralException",
+                "Service temporarily unavailable",
+            );
+        }
+        Some(Fault::Html(code)) => return respond(&mut conn, *code, "text/html", "", HTML),
+        Some(Fault::TokenExpired) => {
+            return error_json(
+                &mut conn,
+                403,
+                "TokenException",
+                "Invalid or expired session. Please login again.",
+            );
+        }
+        _ => {}
+    }
+    let (status, content_type, body) = route(&rec, &state);
+    match fault {
+        Some(Fault::Slow(d)) => std::thread::sleep(d),
+        Some(Fault::Malformed) => {
+            return respond(
+                &mut conn,
+                200,
+                "application/json",
+                "",
+                "{\"status\":\"success\",\"data\":{\"order_",
+            )
+        }
+        Some(Fault::DropAfterAccept) => {
+            let _ = conn.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        Some(Fault::ErrorAfterAccept) => return respond(&mut conn, 500, "text/html", "", HTML),
+        _ => {}
+    }
+    respond(&mut conn, status, content_type, "", &body);
+}
+
+fn checksum(key: &str, token: &str, secret: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("{key}{token}{secret}").as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn issue_token(state: &Arc<Mutex<State>>) -> (u16, &'static str, String) {
+    let mut s = state.lock().unwrap();
+    s.tokens_issued += 1;
+    let token = format!("sess-{:04}-zz", s.tokens_issued);
+    s.token = Some(token.clone());
+    let body = serde_json::json!({"status":"success","data":{"user_id":"MA0000001","user_name":"A TRADER","access_token": token}});
+    (200, "application/json", body.to_string())
+}
+
+fn err(status: u16, error_type: &str, message: &str) -> (u16, &'static str, String) {
+    let body = serde_json::json!({"status": "error", "message": message, "error_type": error_type});
+    (status, "application/json", body.to_string())
+}
+
+fn route(r: &Recorded, state: &Arc<Mutex<State>>) -> (u16, &'static str, String) {
+    let p = r.path.as_str();
+    let m = r.method.as_str();
+    if r.header("X-Mirae-Version") != Some("1") {
+        return err(400, "InputException", "missing X-Mirae-Version");
+    }
+    match (m, p) {
+        ("POST", "openapi/typea/connect/login") => {
+            if r.form_field("username").is_some() && r.form_field("password").is_some() {
+                (
+                    200,
+                    "application/json",
+                    r#"{"status":"success","data":{"message":"OTP sent"}}"#.to_string(),
+                )
+            } else {
+                err(400, "InputException", "username and password required")
+            }
+        }
+        ("POST", "openapi/typea/session/token") => {
+            let (Some(key), Some(otp), Some(sum)) = (
+                r.form_field("api_key"),
+                r.form_field("request_token"),
+                r.form_field("checksum"),
+            ) else {
+                return err(400, "InputException", "missing fields");
+            };
+            if key != API_KEY || sum != checksum(key, otp, API_SECRET) {
+                return err(403, "TokenException", "Invalid checksum");
+            }
+            issue_token(state)
+        }
+        ("POST", "openapi/typea/session/verifytotp") => {
+            let ok = r.form_field("api_key") == Some(API_KEY)
+                && r.form_field("totp")
+                    .is_some_and(|t| t.len() == 6 && t.chars().all(|c| c.is_ascii_digit()));
+            if !ok {
+                return err(403, "TokenException", "Invalid TOTP");
+            }
+            issue_token(state)
+        }
+        _ => {
+            let expected = state
+                .lock()
+                .unwrap()
+                .token
+                .clone()
+                .map(|t| format!("token {API_KEY}:{t}"));
+            if expected.is_none() || r.header("Authorization") != expected.as_deref() {
+                return err(
+                    403,
+                    "TokenException",
+                    "Invalid or expired session. Please login again.",
+                );
+            }
+            authed(m, p, r, state)
+        }
+    }
+}
+
+fn authed(
+    m: &str,
+    p: &str,
+    r: &Recorded,
+    state: &Arc<Mutex<State>>,
+) -> (u16, &'static str, String) {
+    let ok = |s: String| (200, "application/json", s);
+    match (m, p) {
+        ("GET", "openapi/typea/instruments/quote/ohlc") => {
+            let all: serde_json::Value = serde_json::from_str(&fixture("quote_ohlc.json")).unwrap();
+            let mut data = serde_json::Map::new();
+            for (k, v) in &r.query {
+                if k != "i" {
+                    continue;
+                }
+                let entry = all["data"].get(v).cloned().unwrap_or_else(|| {
+                    serde_json::json!({"instrument_token": 1, "last_price": 100.5,
+                        "ohlc": {"open": 100, "high": 101, "low": 99, "close": 100}})
+                });
+                data.insert(v.clone(), entry);
+            }
+            ok(serde_json::json!({"status":"success","data": data}).to_string())
+        }
+        ("GET", "openapi/typea/instruments/scriptmaster") => {
+            (200, "text/csv", fixture("scriptmaster.csv"))
+        }
+        ("GET", "openapi/typea/portfolio/positions") => ok(fixture("positions.json")),
+        ("GET", "openapi/typea/user/fundsummary") => ok(fixture("fundsummary.json")),
+        ("GET", "openapi/typea/tradebook") => ok(fixture("tradebook.json")),
+        ("GET", "openapi/typea/orders") => {
+            let s = state.lock().unwrap();
+            let rows: Vec<serde_json::Value> = s
+                .orders
+                .iter()
+                .map(|o| {
+                    let f = |k: &str| o.form.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone()).unwrap_or_default();
+                    serde_json::json!({"order_id": o.order_id, "exchange": f("exchange"),
+                        "tradingsymbol": f("tradingsymbol"), "transaction_type": f("transaction_type"),
+                        "order_type": f("order_type"), "product": f("product"), "quantity": f("quantity"),
+                        "filled_quantity": 0, "price": f("price"), "average_price": 0,
+                        "status": o.status, "status_message": null,
+                        "order_timestamp": "2025-12-01 09:31:03", "tag": o.tag})
+                })
+                .collect();
+            ok(serde_json::json!({"status":"success","data": rows}).to_string())
+        }
+        ("POST", "openapi/typea/orders/regular") => {
+            let mut s = state.lock().unwrap();
+            let id = format!("11612512010{:02}", s.orders.len() + 1);
+            let tag = r.form_field("tag").unwrap_or("").to_string();
+            s.orders.push(ServerOrder {
+                order_id: id.clone(),
+                tag,
+                form: r.form.clone(),
+                status: "OPEN".to_string(),
+            });
+            ok(serde_json::json!({"status":"success","data":{"order_id": id}}).to_string())
+        }
+        (meth @ ("PUT" | "DELETE"), path) if path.starts_with("openapi/typea/orders/regular/") => {
+            let id = path.rsplit('/').next().unwrap_or("");
+            let mut s = state.lock().unwrap();
+            match s.orders.iter_mut().find(|o| o.order_id == id) {
+                Some(o) => {
+                    if meth == "DELETE" {
+                        o.status = "CANCELLED".to_string();
+                    }
+                    ok(serde_json::json!({"status":"success","data":{"order_id": id}}).to_string())
+                }
+                None => err(400, "OrderException", "Order not found"),
+            }
+        }
+        _ => err(404, "GeneralException", "Route not found"),
+    }
+}
