@@ -6,3 +6,4 @@
 
 pub mod broker;
 pub mod commands;
+pub mod store;
