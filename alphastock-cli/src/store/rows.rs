@@ -1,6 +1,6 @@
 //! The rows the journal stores and returns.
 
-use alphastock_core::engine::OrderPurpose;
+use alphastock_core::engine::{Event, OrderPurpose, Record};
 use alphastock_core::market::{Candle, Exchange, IstTime, OptionChain, Quote};
 use alphastock_core::order::{Fill, OrderRequest, OrderStatus, OrderUpdate};
 use alphastock_core::strategy::Signal;
@@ -51,6 +51,48 @@ pub enum Row {
         /// Details as JSON.
         detail: serde_json::Value,
     },
+}
+
+impl Row {
+    /// The journal row for an engine input worth keeping: quotes, candles, option chains, order
+    /// updates and fills; `None` for the rest (timers, funds, shutdown, ...).
+    pub fn from_event(event: &Event) -> Option<Row> {
+        match event {
+            Event::Quote(q) => Some(Row::Quote(q.clone())),
+            Event::Candle(c) => Some(Row::Candle(c.clone())),
+            Event::OptionChain(c) => Some(Row::OptionChain(c.clone())),
+            Event::OrderUpdate(u) => Some(Row::OrderUpdate(u.clone())),
+            Event::Fill(f) => Some(Row::Fill(f.clone())),
+            _ => None,
+        }
+    }
+
+    /// The journal row for an engine [`Record`]: a signal (accepted or rejected) → `signals`; a
+    /// closed position → a `position_closed` journal entry with its net P&L and reason.
+    pub fn from_record(record: &Record) -> Row {
+        match record {
+            Record::Signal { signal, rejected } => Row::Signal {
+                signal: signal.clone(),
+                rejected: rejected.clone(),
+            },
+            Record::PositionClosed {
+                trading_symbol,
+                underlying,
+                net_pnl,
+                reason,
+                at,
+            } => Row::Journal {
+                at: *at,
+                kind: "position_closed".to_string(),
+                detail: serde_json::json!({
+                    "trading_symbol": trading_symbol,
+                    "underlying": underlying.as_str(),
+                    "net_pnl": net_pnl.to_string(),
+                    "reason": reason,
+                }),
+            },
+        }
+    }
 }
 
 /// An order as the journal knows it.

@@ -317,17 +317,14 @@ fn a_simulated_chain_is_stored_as_one_snapshot_row_per_contract() {
         .unwrap()
         .take(7 * 10)
     {
-        match e {
-            Event::Quote(q) => {
-                quotes += 1;
-                w.push(Row::Quote(q)).unwrap();
-            }
-            Event::OptionChain(c) => {
-                contracts += c.quotes.len() as u64;
-                w.push(Row::OptionChain(c)).unwrap();
-            }
+        match &e {
+            Event::Quote(_) => quotes += 1,
+            Event::OptionChain(c) => contracts += c.quotes.len() as u64,
             Event::Timer(_) => w.flush().unwrap(),
             _ => {}
+        }
+        if let Some(row) = Row::from_event(&e) {
+            w.push(row).unwrap();
         }
     }
     assert_eq!(w.store().count("quotes").unwrap(), quotes);
@@ -343,4 +340,67 @@ fn a_simulated_chain_is_stored_as_one_snapshot_row_per_contract() {
         .unwrap();
     assert!(spot.parse::<Decimal>().unwrap() > Decimal::ZERO);
     assert!(delta.unwrap() > 0.0 && delta.unwrap() < 1.0);
+}
+
+#[test]
+fn accepted_and_rejected_signals_and_closed_positions_are_journaled() {
+    use alphastock_core::engine::Record;
+    use alphastock_core::strategy::{Side, Signal};
+    let db = TempDb::new("signals");
+    let mut w = Store::open(&db.0).unwrap().writer(10);
+    let signal = Signal {
+        symbol: Symbol::parse("BANKNIFTY").unwrap(),
+        strategy: "ema_crossover".to_string(),
+        side: Side::Buy,
+        timestamp: at("2025-12-03T10:05:00+05:30"),
+        price: Decimal::from(51245),
+        target: Decimal::from(51655),
+        stop: Decimal::from(51040),
+        confidence: 78,
+        expected_move_pct: 0.8,
+        reason: "EMA(5) crossed above EMA(20)".to_string(),
+    };
+    for rejected in [
+        None,
+        Some("max loss 3,000.00 > risk budget 2,500.00".to_string()),
+    ] {
+        w.push(Row::from_record(&Record::Signal {
+            signal: signal.clone(),
+            rejected,
+        }))
+        .unwrap();
+    }
+    w.push(Row::from_record(&Record::PositionClosed {
+        trading_symbol: "BANKNIFTY25DEC51200CE".to_string(),
+        underlying: Symbol::parse("BANKNIFTY").unwrap(),
+        net_pnl: Decimal::new(-112050, 2),
+        reason: "stop loss".to_string(),
+        at: at("2025-12-03T11:00:00+05:30"),
+    }))
+    .unwrap();
+    w.flush().unwrap();
+    let s = w.store();
+    let rows: Vec<(bool, Option<String>, String)> = s
+        .conn
+        .prepare("SELECT accepted, rejection, side FROM signals ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0], (true, None, "BUY".to_string()));
+    assert!(!rows[1].0 && rows[1].1.as_deref().unwrap().contains("risk budget"));
+    let detail: String = s
+        .conn
+        .query_row(
+            "SELECT detail FROM journal WHERE kind = 'position_closed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        detail.contains("-1120.50") && detail.contains("stop loss"),
+        "{detail}"
+    );
 }
