@@ -8,3 +8,4 @@ pub mod broker;
 pub mod commands;
 pub mod runner;
 pub mod mstock;
+pub mod store;

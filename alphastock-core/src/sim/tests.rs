@@ -251,3 +251,58 @@ fn an_underlying_without_contract_facts_is_an_error() {
     let err = SimMarket::new(&cfg, &MarketConfig::default(), day()).unwrap_err();
     assert!(matches!(err, SimError::UnknownInstrument { .. }));
 }
+
+mod laws {
+    use super::*;
+    use crate::market::Symbol;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// For any seed, start price and vol: quotes stay valid, every chain has bid < ask,
+        /// call premiums fall and put premiums rise with the strike, and the same inputs
+        /// replay identically.
+        #[test]
+        fn chains_obey_no_arbitrage_monotonicity_for_any_seed(
+            seed in any::<u64>(),
+            start in 500i64..100_000,
+            vol in 0.05f64..0.8,
+        ) {
+            let mut cfg = SimConfig {
+                seed,
+                tick_seconds: 900,
+                strikes_per_side: 6,
+                ..SimConfig::default()
+            };
+            cfg.underlyings.clear();
+            cfg.underlyings.insert(
+                Symbol::parse("NIFTY").unwrap(),
+                SimUnderlyingConfig { start_price: Decimal::from(start), annual_vol: vol },
+            );
+            let m = MarketConfig::default();
+            let events: Vec<Event> = SimMarket::new(&cfg, &m, day()).unwrap().collect();
+            let again: Vec<Event> = SimMarket::new(&cfg, &m, day()).unwrap().collect();
+            prop_assert_eq!(&events, &again);
+            for e in &events {
+                match e {
+                    Event::Quote(q) => prop_assert!(q.validate().is_ok()),
+                    Event::OptionChain(c) => {
+                        let strikes = c.strikes();
+                        prop_assert!(!strikes.is_empty());
+                        let ce: Vec<Decimal> = strikes.iter().map(|k| c.get(*k, OptionType::CE).unwrap().premium).collect();
+                        let pe: Vec<Decimal> = strikes.iter().map(|k| c.get(*k, OptionType::PE).unwrap().premium).collect();
+                        prop_assert!(ce.windows(2).all(|w| w[0] >= w[1]), "calls {:?}", ce);
+                        prop_assert!(pe.windows(2).all(|w| w[0] <= w[1]), "puts {:?}", pe);
+                        for q in &c.quotes {
+                            prop_assert!(q.bid.unwrap() < q.ask.unwrap());
+                            let g = q.greeks.unwrap();
+                            prop_assert!(g.delta.abs() <= 1.0 && g.gamma >= 0.0);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
