@@ -6,6 +6,6 @@
 
 pub mod broker;
 pub mod commands;
-pub mod runner;
 pub mod mstock;
+pub mod runner;
 pub mod store;

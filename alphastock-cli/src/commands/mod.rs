@@ -12,10 +12,10 @@ pub mod account;
 pub mod broker_args;
 pub mod config;
 pub mod greeks;
-pub mod price_option;
-pub mod scan;
 pub mod login;
+pub mod price_option;
 pub mod quote;
+pub mod scan;
 
 /// Exit code for a runtime failure.
 pub const EXIT_FAILURE: u8 = 1;
