@@ -528,3 +528,31 @@ fn secrets_never_appear_in_logs_or_debug_output() {
         );
     }
 }
+
+#[test]
+fn trade_book_and_order_details_are_typed() {
+    let server = FakeMstock::start();
+    let mut c = client(&server, "books", real());
+    c.login_totp(59).unwrap();
+    let trades = c.trade_book(now()).unwrap();
+    assert_eq!(trades.len(), 1);
+    assert_eq!(trades[0].trade_id, "51823341");
+    assert_eq!(trades[0].quantity, 35);
+    assert_eq!(trades[0].price, dec!(280.15));
+    assert_eq!(trades[0].tag, "AS2512010001");
+    assert_eq!(
+        trades[0].timestamp.to_rfc3339(),
+        "2025-12-01T09:31:04+05:30"
+    );
+
+    let id = c.place_order_once(&order("AS2512010005")).unwrap();
+    let history = c.order_details(&id, true, now()).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        history[0].status,
+        alphastock_core::order::OrderStatus::Pending
+    );
+    let req = &server.requests_to("order/details")[0];
+    assert_eq!(req.form_field("order_no"), Some(id.as_str()));
+    assert_eq!(req.form_field("segment"), Some("D"));
+}

@@ -28,8 +28,20 @@ struct PaperOrder {
 #[derive(Debug, Clone, Default)]
 struct Book {
     net_quantity: i64,
-    average_price: Decimal,
+    /// Rupees paid (long) or received (short) for the open quantity; kept whole rather than as
+    /// an average so realised P&L adds up exactly.
+    cost: Decimal,
     realised: Decimal,
+}
+
+impl Book {
+    fn average_price(&self) -> Decimal {
+        if self.net_quantity == 0 {
+            Decimal::ZERO
+        } else {
+            self.cost / Decimal::from(self.net_quantity.abs())
+        }
+    }
 }
 
 /// The paper broker.
@@ -210,18 +222,23 @@ impl PaperBroker {
         let old = book.net_quantity;
         let new = old + signed;
         if old == 0 || old.signum() == signed.signum() {
-            // Opening or adding: weighted average.
-            let total = Decimal::from(old.abs()) * book.average_price + value;
-            book.average_price = total / Decimal::from(new.abs());
+            // Opening or adding.
+            book.cost += value;
         } else {
-            // Reducing or flipping: realise on the closed part.
+            // Reducing or flipping: realise on the closed part; a full close takes all the cost.
             let closed = old.abs().min(signed.abs());
+            let closed_cost = if closed == old.abs() {
+                book.cost
+            } else {
+                // Cost allocated to the closed part, to the paisa; the remainder stays with the
+                // open part, so the totals add up exactly.
+                (book.cost * Decimal::from(closed) / Decimal::from(old.abs())).round_dp(2)
+            };
             book.realised +=
-                Decimal::from(closed) * (price - book.average_price) * Decimal::from(old.signum());
-            if new == 0 {
-                book.average_price = Decimal::ZERO;
-            } else if new.signum() != old.signum() {
-                book.average_price = price;
+                (price * Decimal::from(closed) - closed_cost) * Decimal::from(old.signum());
+            book.cost -= closed_cost;
+            if new != 0 && new.signum() != old.signum() {
+                book.cost = price * Decimal::from(new.abs());
             }
         }
         book.net_quantity = new;
@@ -378,26 +395,27 @@ impl Broker for PaperBroker {
             .positions
             .iter()
             .map(|(k, b)| {
-                let ltp = self.quotes.get(k).map(|q| q.ltp).unwrap_or(b.average_price);
+                let ltp = self
+                    .quotes
+                    .get(k)
+                    .map(|q| q.ltp)
+                    .unwrap_or_else(|| b.average_price());
+                let sign = Decimal::from(b.net_quantity.signum());
                 BrokerPosition {
                     exchange: k.exchange,
                     trading_symbol: k.trading_symbol.clone(),
                     net_quantity: b.net_quantity,
-                    average_price: b.average_price,
+                    average_price: b.average_price(),
                     ltp,
                     realised_pnl: b.realised,
-                    unrealised_pnl: (ltp - b.average_price) * Decimal::from(b.net_quantity),
+                    unrealised_pnl: ltp * Decimal::from(b.net_quantity) - sign * b.cost,
                 }
             })
             .collect())
     }
 
     fn funds(&mut self) -> Result<BrokerFunds, BrokerError> {
-        let used = self
-            .positions
-            .values()
-            .map(|b| Decimal::from(b.net_quantity.abs()) * b.average_price)
-            .sum();
+        let used = self.positions.values().map(|b| b.cost).sum();
         Ok(BrokerFunds {
             available: self.cash,
             used,
@@ -657,5 +675,115 @@ mod tests {
         b.modify_order(&id, dec!(280.10), None).unwrap();
         assert_eq!(b.order_book().unwrap()[0].status, OrderStatus::Complete);
         assert_eq!(b.trade_book().unwrap()[0].price, dec!(280.10));
+    }
+
+    #[test]
+    fn stop_loss_market_waits_for_its_trigger() {
+        let mut b = broker(None);
+        b.on_quote(&quote(
+            dec!(279.90),
+            dec!(280.10),
+            "2026-12-01T09:20:00+05:30",
+        ));
+        b.place_order(&order(
+            "B1",
+            TransactionType::Buy,
+            OrderType::Market,
+            30,
+            None,
+        ))
+        .unwrap();
+        let mut sl = order(
+            "S1",
+            TransactionType::Sell,
+            OrderType::StopLossMarket,
+            30,
+            None,
+        );
+        sl.trigger_price = Some(dec!(250));
+        b.place_order(&sl).unwrap();
+        assert!(b
+            .on_quote(&quote(dec!(260), dec!(260.10), "2026-12-01T09:21:00+05:30"))
+            .is_empty());
+        let fills = b.on_quote(&quote(
+            dec!(249.90),
+            dec!(250.00),
+            "2026-12-01T09:22:00+05:30",
+        ));
+        assert_eq!(fills.len(), 1);
+        // Sold at the bid less one tick.
+        assert_eq!(fills[0].price, dec!(249.85));
+        assert_eq!(b.positions().unwrap()[0].net_quantity, 0);
+    }
+
+    #[test]
+    fn option_quotes_feed_the_same_book() {
+        use alphastock_core::market::{OptionContract, OptionType};
+        let mut b = broker(None);
+        let contract = OptionContract {
+            underlying: "BANKNIFTY".parse().unwrap(),
+            expiry: chrono::NaiveDate::from_ymd_opt(2025, 12, 30).unwrap(),
+            strike: dec!(51200),
+            option_type: OptionType::CE,
+            lot_size: 35,
+            tick_size: dec!(0.05),
+            trading_symbol: "BANKNIFTY25DEC51200CE".into(),
+            exchange: Exchange::Nfo,
+        };
+        b.place_order(&order(
+            "O1",
+            TransactionType::Buy,
+            OrderType::Limit,
+            35,
+            Some(dec!(281)),
+        ))
+        .unwrap();
+        let q = OptionQuote {
+            contract,
+            premium: dec!(280.05),
+            bid: Some(dec!(279.95)),
+            ask: Some(dec!(280.15)),
+            volume: 10,
+            oi: 100,
+            iv: None,
+            greeks: None,
+            timestamp: t("2026-12-01T09:20:00+05:30"),
+        };
+        let fills = b.on_option_quote(&q);
+        assert_eq!(fills.len(), 1);
+        assert_eq!(fills[0].price, dec!(280.15));
+        assert_eq!(fills[0].timestamp, t("2026-12-01T09:20:00+05:30"));
+    }
+
+    proptest::proptest! {
+        /// Whatever the sequence of market orders and quotes, once flat the cash has moved by
+        /// exactly the realised P&L, and it never goes negative.
+        #[test]
+        fn cash_moves_by_exactly_the_realised_pnl(
+            steps in proptest::collection::vec((1u32..5, 100i64..400, proptest::bool::ANY), 1..30)
+        ) {
+            let mut b = broker(None);
+            let mut n = 0;
+            for (lots, px, buy) in steps {
+                let bid = Decimal::new(px * 100, 2);
+                b.on_quote(&quote(bid, bid + dec!(0.10), "2026-12-01T09:20:00+05:30"));
+                let side = if buy { TransactionType::Buy } else { TransactionType::Sell };
+                n += 1;
+                b.place_order(&order(&format!("T{n}"), side, OrderType::Market, lots * 15, None)).unwrap();
+                proptest::prop_assert!(b.cash() >= Decimal::ZERO);
+            }
+            let net = b.positions().unwrap().first().map(|p| p.net_quantity).unwrap_or(0);
+            if net != 0 {
+                n += 1;
+                let side = if net > 0 { TransactionType::Sell } else { TransactionType::Buy };
+                b.place_order(&order(&format!("T{n}"), side, OrderType::Market, net.unsigned_abs() as u32, None)).unwrap();
+            }
+            let pos = b.positions().unwrap();
+            let flat = pos.iter().all(|p| p.net_quantity == 0);
+            if flat {
+                let realised: Decimal = pos.iter().map(|p| p.realised_pnl).sum();
+                proptest::prop_assert_eq!(b.cash() - dec!(50000), realised);
+            }
+        }
     }
 }

@@ -458,6 +458,26 @@ fn authed(
                 .collect();
             ok(serde_json::json!({"status":"success","data": rows}).to_string())
         }
+        ("POST", "openapi/typea/order/details") => {
+            let s = state.lock().unwrap();
+            let no = r.form_field("order_no").unwrap_or("");
+            if r.form_field("segment").is_none() {
+                return err(400, "InputException", "segment required");
+            }
+            let rows: Vec<serde_json::Value> = s
+                .orders
+                .iter()
+                .filter(|o| o.order_id == no)
+                .map(|o| {
+                    let f = |k: &str| o.form.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone()).unwrap_or_default();
+                    serde_json::json!({"order_id": o.order_id, "exchange": f("exchange"),
+                        "tradingsymbol": f("tradingsymbol"), "transaction_type": f("transaction_type"),
+                        "quantity": f("quantity"), "filled_quantity": 0, "price": f("price"),
+                        "status": "PUT ORDER REQ RECEIVED", "tag": o.tag})
+                })
+                .collect();
+            ok(serde_json::json!({"status":"success","data": rows}).to_string())
+        }
         ("POST", "openapi/typea/orders/regular") => {
             let mut s = state.lock().unwrap();
             let id = format!("11612512010{:02}", s.orders.len() + 1);

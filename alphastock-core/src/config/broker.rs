@@ -342,4 +342,34 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn the_yaml_section_is_read_and_checked_with_key_paths() {
+        let yaml = "strategies:\n  ema_crossover:\n    symbols: [BANKNIFTY]\n\
+                    broker:\n  mstock:\n    rate_limits: { orders_per_second: 2 }\n\
+                    \x20   breaker: { cooldown_secs: 5 }\n\
+                    \x20   retry: { max_attempts: 11 }\n\
+                    \x20 paper: { slippage_ticks: 2, partial_fill_fraction: 0.5 }\n";
+        let errors = crate::config::Config::from_yaml_str(yaml).unwrap_err();
+        let lines: Vec<String> = errors.problems().iter().map(|p| p.to_string()).collect();
+        assert!(
+            lines.iter().any(|l| l.starts_with("broker.mstock.breaker.cooldown_secs is not a known key (did you mean `cooldown_seconds`?)")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with("broker.mstock.retry.max_attempts must be between 1 and 10")),
+            "{lines:#?}"
+        );
+        let ok = "strategies:\n  ema_crossover:\n    symbols: [BANKNIFTY]\n\
+                  broker:\n  mstock:\n    rate_limits: { orders_per_second: 2 }\n\
+                  \x20 paper: { slippage_ticks: 2, partial_fill_fraction: 0.5 }\n";
+        let cfg = crate::config::Config::from_yaml_str(ok).unwrap();
+        assert_eq!(cfg.broker.mstock.rate_limits.orders_per_second, 2.0);
+        assert_eq!(cfg.broker.mstock.rate_limits.quotes_per_second, 1.0);
+        assert_eq!(cfg.broker.paper.slippage_ticks, 2);
+        assert_eq!(
+            cfg.broker.paper.partial_fill_fraction,
+            Some(Decimal::new(5, 1))
+        );
+    }
 }
