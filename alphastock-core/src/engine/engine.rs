@@ -203,6 +203,21 @@ impl Engine {
         self.orders.insert(request, role, placed_at);
     }
 
+    /// After a restart: registers an instrument the journal has fills for, with the direction
+    /// and strategy of the signal that opened it, so replayed [`Event::Fill`]s rebuild the
+    /// position (target and stop included) before live events resume.
+    pub fn restore_instrument(&mut self, meta: PositionMeta, side: Side, strategy: &str) {
+        self.links.insert(
+            meta.trading_symbol.clone(),
+            EntryLink {
+                underlying: meta.underlying.clone(),
+                side,
+                strategy: strategy.to_string(),
+            },
+        );
+        self.portfolio.register(meta);
+    }
+
     /// Consumes one event and returns what to do about it, in order.
     pub fn on_event(&mut self, event: Event) -> Vec<Action> {
         let at = event.timestamp();
