@@ -122,6 +122,12 @@ impl StrategyManager {
         self.by_symbol.get(symbol).map_or(0, Vec::len)
     }
 
+    /// Merges one symbol's signals into one decision; the same as the free function
+    /// [`aggregate`], whose docs give the rule.
+    pub fn aggregate(signals: &[Signal], min_confidence: u8) -> Option<Signal> {
+        aggregate(signals, min_confidence)
+    }
+
     /// Feeds the candle to every strategy of its symbol (in spec order) and returns the signals
     /// that fired. The chain is passed on only when it is of the candle's symbol. A symbol
     /// without strategies gives no signals.

@@ -50,6 +50,12 @@ impl<'a> ParamReader<'a> {
                     Some(u)
                 } else if n.as_i64().is_some() {
                     None
+                } else if let Some(w) = n
+                    .as_f64()
+                    .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x <= 1e9)
+                {
+                    // `20.0` is a whole number written as a float.
+                    Some(w as u64)
                 } else {
                     self.problem(key, format!("must be a whole number, got {n}"));
                     return default;

@@ -194,6 +194,13 @@ mod tests {
     }
 
     #[test]
+    fn whole_numbers_written_as_floats_are_accepted() {
+        assert!(problems("ema_crossover", "{fast_ema: 5.0, slow_ema: 20}").is_empty());
+        let found = problems("ema_crossover", "{fast_ema: 5.5}");
+        assert_eq!(found, ["fast_ema must be a whole number, got 5.5"]);
+    }
+
+    #[test]
     fn unknown_kind_lists_the_known_ones() {
         let err = build_strategy("macd", "macd", &StrategyParams::new())
             .err()
