@@ -404,3 +404,14 @@ fn accepted_and_rejected_signals_and_closed_positions_are_journaled() {
         "{detail}"
     );
 }
+
+#[test]
+fn an_unbounded_batch_size_only_commits_on_flush() {
+    let db = TempDb::new("unbounded");
+    let mut w = Store::open(&db.0).unwrap().writer(usize::MAX);
+    w.push(Row::Candle(candle("2025-12-03T09:15:00+05:30")))
+        .unwrap();
+    assert_eq!(w.pending(), 1);
+    w.flush().unwrap();
+    assert_eq!(w.store().count("candles").unwrap(), 1);
+}

@@ -26,7 +26,7 @@ impl StoreWriter {
         Self {
             store,
             batch_rows,
-            buffer: Vec::with_capacity(batch_rows),
+            buffer: Vec::with_capacity(batch_rows.min(1024)),
         }
     }
 
