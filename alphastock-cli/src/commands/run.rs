@@ -149,7 +149,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let db = db_path(&args, &config);
     let store = Store::open(&db)?;
     let now = chrono::Utc::now().with_timezone(&IST);
-    let paper = PaperBroker::new(config.broker.paper.clone(), now);
+    // The paper broker's clock follows the market's quotes; it starts before any of them.
+    let epoch = chrono::TimeZone::timestamp_opt(&IST, 0, 0)
+        .single()
+        .unwrap_or(now);
+    let paper = PaperBroker::new(config.broker.paper.clone(), epoch);
     let options = SessionOptions {
         report_memory: args.report_memory,
         status_line: !matches!(args.speed, Speed::Max),

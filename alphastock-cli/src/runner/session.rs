@@ -120,6 +120,12 @@ impl Session {
         t
     }
 
+    /// Counts into the current day what happened before a restart (from the journal).
+    pub fn seed_day(&mut self, day: NaiveDate, before: &Tally) {
+        self.day = Some(day);
+        self.day_tally.add(before);
+    }
+
     /// Trading days finished so far.
     pub fn days_finished(&self) -> u32 {
         self.days
