@@ -88,4 +88,12 @@ fn a_config_with_problems_exits_2_and_live_needs_confirmation() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--confirm-live"));
+    // Confirmed, but without credentials: a runtime failure naming the missing variable.
+    let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args(["run", "--live", "--confirm-live", "--config", &config()])
+        .env_remove("MSTOCK_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MSTOCK_API_KEY"));
 }

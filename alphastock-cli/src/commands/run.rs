@@ -117,7 +117,7 @@ fn init_logging() {
 }
 
 /// Set when Ctrl-C or SIGTERM arrives.
-fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
+pub(crate) fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
     let f = flag.clone();
     ctrlc::set_handler(move || f.store(true, Ordering::SeqCst))
