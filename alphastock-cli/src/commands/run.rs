@@ -79,7 +79,8 @@ pub struct RunArgs {
     /// Print resident memory in each day summary.
     #[arg(long)]
     pub report_memory: bool,
-    /// Store every this-many-th option chain per tick in the journal (1 = all).
+    /// Store every this-many-th option chain of each underlying in the journal (1 = all; 12 =
+    /// one a minute on 5-second ticks).
     #[arg(long, default_value_t = 1)]
     pub chain_every: u32,
 }

@@ -72,7 +72,7 @@ pub struct Session {
     total: Tally,
     days: u32,
     last_time: Option<IstTime>,
-    chains_seen: u64,
+    chains_seen: std::collections::BTreeMap<alphastock_core::market::Symbol, u64>,
     memory: Vec<(NaiveDate, u64)>,
 }
 
@@ -98,7 +98,7 @@ impl Session {
             total: Tally::default(),
             days: 0,
             last_time: None,
-            chains_seen: 0,
+            chains_seen: std::collections::BTreeMap::new(),
             memory: Vec::new(),
         }
     }
@@ -242,10 +242,11 @@ impl Session {
     }
 
     fn row_for(&mut self, event: &Event) -> Option<Row> {
-        if let Event::OptionChain(_) = event {
-            self.chains_seen += 1;
+        if let Event::OptionChain(c) = event {
+            let seen = self.chains_seen.entry(c.underlying.clone()).or_insert(0);
+            *seen += 1;
             let every = u64::from(self.options.chain_every.max(1));
-            if self.chains_seen % every != 0 {
+            if (*seen - 1) % every != 0 {
                 return None;
             }
         }
