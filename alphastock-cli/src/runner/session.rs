@@ -283,10 +283,12 @@ impl Session {
                 Event::Fill(f) => Some(f.clone()),
                 _ => None,
             };
+            if let Some(f) = &fill {
+                self.day_tally.fills += 1;
+                self.say(&report::fill_line(f));
+            }
             self.process(e)?;
             if let Some(f) = fill {
-                self.day_tally.fills += 1;
-                self.say(&report::fill_line(&f));
                 self.store_position(&f.trading_symbol, f.timestamp)?;
             }
         }
