@@ -75,6 +75,8 @@ pub struct Engine {
     risk: RiskManager,
     portfolio: Portfolio,
     exits: ExitRules,
+    /// The exit rules of stocks traded themselves (without square-off when so configured).
+    stock_exits: ExitRules,
     orders: OrderTracker,
     tags: TagGenerator,
     links: BTreeMap<String, EntryLink>,
@@ -131,6 +133,11 @@ impl Engine {
             portfolio: Portfolio::new(trading.charges.clone())
                 .with_cash_charges(trading.underlying.charges.clone()),
             exits: ExitRules::new(trading.exits.clone(), session),
+            stock_exits: if trading.underlying.square_off {
+                ExitRules::new(trading.exits.clone(), session)
+            } else {
+                ExitRules::new(trading.exits.clone(), session).without_square_off()
+            },
             orders: OrderTracker::new(),
             tags: TagGenerator::new(),
             links: BTreeMap::new(),
@@ -740,7 +747,13 @@ impl Engine {
     }
 
     fn after_mark(&mut self, now: IstTime, out: &mut Vec<Action>) {
-        let book = self.portfolio.risk_book();
+        // The kill switch looks at the day's P&L only; no per-underlying map is needed.
+        let day = self.portfolio.day_pnl();
+        let book = RiskBook {
+            day_realised_pnl: day.realised - day.charges,
+            day_unrealised_pnl: day.unrealised,
+            ..RiskBook::new()
+        };
         if let Some(trip) = self.risk.update(&book, now) {
             out.push(alert(
                 AlertLevel::Critical,
@@ -770,7 +783,12 @@ impl Engine {
             return;
         }
         let flatten = self.flatten_all || self.risk.should_flatten(now);
-        let Some(decision) = self.exits.evaluate(position, premium, now, flatten) else {
+        let rules = if position.meta().exchange.is_derivatives() {
+            &self.exits
+        } else {
+            &self.stock_exits
+        };
+        let Some(decision) = rules.evaluate(position, premium, now, flatten) else {
             return;
         };
         let held = position.quantity().unsigned_abs();

@@ -46,6 +46,10 @@ pub struct UnderlyingTradingConfig {
     /// `charges`: the costs of trading the stock (default: NSE intraday equity, see
     /// [`ChargeSchedule::equity_intraday`]).
     pub charges: ChargeSchedule,
+    /// `square_off`: exit stock positions `exits.square_off_minutes_before_close` minutes
+    /// before the close (default true, as MIS requires). Set false to hold them overnight:
+    /// for CNC, or for a backtest compared with engines that know no trading session.
+    pub square_off: bool,
 }
 
 impl Default for UnderlyingTradingConfig {
@@ -54,6 +58,7 @@ impl Default for UnderlyingTradingConfig {
             product: Product::Mis,
             tick_size: Decimal::new(5, 2),
             charges: ChargeSchedule::equity_intraday(),
+            square_off: true,
         }
     }
 }
