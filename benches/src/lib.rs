@@ -41,3 +41,5 @@ pub fn synthetic_closes(n: usize) -> Vec<f64> {
         })
         .collect()
 }
+
+pub mod comparison;

@@ -226,12 +226,24 @@ pub struct ExitDecision {
 pub struct ExitRules {
     config: ExitConfig,
     session: MarketSession,
+    square_off: bool,
 }
 
 impl ExitRules {
     /// Rules from `config` for `session` (the NSE session 09:15–15:30 in practice).
     pub fn new(config: ExitConfig, session: MarketSession) -> Self {
-        Self { config, session }
+        Self {
+            config,
+            session,
+            square_off: true,
+        }
+    }
+
+    /// The same rules without the intraday square-off: positions are held through the close
+    /// (delivery stock positions, or backtests compared with engines that know no session).
+    pub fn without_square_off(mut self) -> Self {
+        self.square_off = false;
+        self
     }
 
     /// The configuration.
@@ -331,7 +343,9 @@ impl ExitRules {
                 });
             }
         }
-        if minutes_to_close <= i64::from(self.config.square_off_minutes_before_close) {
+        if self.square_off
+            && minutes_to_close <= i64::from(self.config.square_off_minutes_before_close)
+        {
             return all(ExitReason::SquareOff { minutes_to_close });
         }
         if premium > Decimal::ZERO {
