@@ -5,6 +5,11 @@
 //! - **Quote** (an underlying): builds candles; a completed candle runs the strategies.
 //! - **Candle**: runs the strategies of its symbol, aggregates their signals into one decision,
 //!   and sends the decision through the [`SignalProcessor`]: an order, or a recorded rejection.
+//!   Signals of strategy instances with `instrument: underlying` are aggregated apart from the
+//!   option strategies' and trade the stock itself ([`crate::signal::process_underlying`]): long
+//!   on BUY, short on SELL, an opposite signal closing and reversing the position (`flip`).
+//! - **Quote / Candle of a stock traded itself**: marks its position at the price and
+//!   evaluates its exits (target, stop, trailing stop, square-off) before the strategies run.
 //! - **OptionChain / OptionQuote**: keeps the latest chain per underlying, marks open positions,
 //!   and evaluates their exit rules (target, stop, trailing stop, time exits, kill switch).
 //! - **OrderUpdate / Fill**: tracks orders by tag, applies fills to the portfolio once (a fill seen
