@@ -26,6 +26,7 @@
 //! order per position is working at a time.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::Duration;
 use rust_decimal::Decimal;
@@ -93,7 +94,7 @@ pub struct Engine {
     /// Strategy instances configured with `instrument: underlying`, with their `flip`.
     underlying_instances: BTreeMap<String, bool>,
     /// Symbols traded themselves, with the trading symbol of their position.
-    traded_underlyings: BTreeMap<Symbol, String>,
+    traded_underlyings: BTreeMap<Symbol, Arc<str>>,
 }
 
 impl Engine {
@@ -115,7 +116,7 @@ impl Engine {
             if s.instrument == TradeInstrument::Underlying {
                 underlying_instances.insert(name.clone(), s.flip);
                 for sym in &s.symbols {
-                    traded_underlyings.insert(sym.clone(), equity_trading_symbol(sym).to_string());
+                    traded_underlyings.insert(sym.clone(), Arc::from(equity_trading_symbol(sym)));
                 }
             }
         }
@@ -404,7 +405,8 @@ impl Engine {
         let Some(held) = open.filter(|q| *q != 0) else {
             return;
         };
-        let trading_symbol = trading_symbol.clone();
+        // A shared name: no allocation on this per-bar path.
+        let trading_symbol = Arc::clone(trading_symbol);
         if !self.portfolio.mark(&trading_symbol, price, now) {
             return;
         }
