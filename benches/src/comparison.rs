@@ -70,7 +70,8 @@ pub fn random_walk_bars(n: usize, seed: u64) -> Vec<Candle> {
         .with_ymd_and_hms(2020, 1, 6, 9, 15, 0)
         .single()
         .expect("valid time");
-    let tick = |x: f64| Decimal::from((x * 20.0).round().max(1.0) as i64) / Decimal::from(20);
+    // Rupees on the 0.05 grid, in paise: round(x × 20) × 5 paise.
+    let tick = |x: f64| Decimal::new((x * 20.0).round().max(1.0) as i64 * 5, 2);
     let mut price = 500.0_f64;
     let mut out = Vec::with_capacity(n);
     while out.len() < n {

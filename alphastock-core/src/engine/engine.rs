@@ -5,6 +5,11 @@
 //! - **Quote** (an underlying): builds candles; a completed candle runs the strategies.
 //! - **Candle**: runs the strategies of its symbol, aggregates their signals into one decision,
 //!   and sends the decision through the [`SignalProcessor`]: an order, or a recorded rejection.
+//!   Signals of strategy instances with `instrument: underlying` are aggregated apart from the
+//!   option strategies' and trade the stock itself ([`crate::signal::process_underlying`]): long
+//!   on BUY, short on SELL, an opposite signal closing and reversing the position (`flip`).
+//! - **Quote / Candle of a stock traded itself**: marks its position at the price and
+//!   evaluates its exits (target, stop, trailing stop, square-off) before the strategies run.
 //! - **OptionChain / OptionQuote**: keeps the latest chain per underlying, marks open positions,
 //!   and evaluates their exit rules (target, stop, trailing stop, time exits, kill switch).
 //! - **OrderUpdate / Fill**: tracks orders by tag, applies fills to the portfolio once (a fill seen
@@ -21,6 +26,7 @@
 //! order per position is working at a time.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::Duration;
 use rust_decimal::Decimal;
@@ -88,7 +94,7 @@ pub struct Engine {
     /// Strategy instances configured with `instrument: underlying`, with their `flip`.
     underlying_instances: BTreeMap<String, bool>,
     /// Symbols traded themselves, with the trading symbol of their position.
-    traded_underlyings: BTreeMap<Symbol, String>,
+    traded_underlyings: BTreeMap<Symbol, Arc<str>>,
 }
 
 impl Engine {
@@ -110,7 +116,7 @@ impl Engine {
             if s.instrument == TradeInstrument::Underlying {
                 underlying_instances.insert(name.clone(), s.flip);
                 for sym in &s.symbols {
-                    traded_underlyings.insert(sym.clone(), equity_trading_symbol(sym).to_string());
+                    traded_underlyings.insert(sym.clone(), Arc::from(equity_trading_symbol(sym)));
                 }
             }
         }
@@ -414,7 +420,8 @@ impl Engine {
         let Some(held) = open.filter(|q| *q != 0) else {
             return;
         };
-        let trading_symbol = trading_symbol.clone();
+        // A shared name: no allocation on this per-bar path.
+        let trading_symbol = Arc::clone(trading_symbol);
         if !self.portfolio.mark(&trading_symbol, price, now) {
             return;
         }

@@ -117,7 +117,10 @@ impl ChargeSchedule {
         turnover: Decimal,
         first_fill_of_order: bool,
     ) -> Charges {
-        let pct = |p: Decimal| paise(turnover * p / Decimal::ONE_HUNDRED);
+        // Multiplying by 0.01 is exact in `Decimal` and gives the same value as dividing by
+        // 100, at a fraction of the cost (fills are on the backtest's hot path).
+        let percent = dec!(0.01);
+        let pct = |p: Decimal| paise(turnover * p * percent);
         let brokerage = if first_fill_of_order {
             paise(self.brokerage_per_order)
         } else {
@@ -128,8 +131,8 @@ impl ChargeSchedule {
             TransactionType::Buy => (Decimal::ZERO, pct(self.stamp_duty_buy_pct)),
         };
         let exchange = pct(self.exchange_txn_pct);
-        let sebi = paise(turnover * self.sebi_fee_per_crore / dec!(10_000_000));
-        let gst = paise((brokerage + exchange + sebi) * self.gst_pct / Decimal::ONE_HUNDRED);
+        let sebi = paise(turnover * self.sebi_fee_per_crore * dec!(0.0000001));
+        let gst = paise((brokerage + exchange + sebi) * self.gst_pct * percent);
         Charges {
             brokerage,
             stt,

@@ -315,8 +315,11 @@ impl ExitRules {
         let dir = Decimal::from(position.quantity().signum());
         let meta = position.meta();
         if premium > Decimal::ZERO {
+            // Comparisons rather than products with the direction: the same test, cheaper
+            // (this runs on every quote of every open position).
+            let long = position.quantity() > 0;
             if let Some(stop) = self.current_stop(position, premium) {
-                if (premium - stop) * dir <= Decimal::ZERO {
+                if (long && premium <= stop) || (!long && premium >= stop) {
                     return all(if Some(stop) == meta.stop {
                         ExitReason::StopLoss { stop, premium }
                     } else {
@@ -325,10 +328,18 @@ impl ExitRules {
                 }
             }
             if let Some(target) = meta.target {
-                if (premium - target) * dir >= Decimal::ZERO {
+                if (long && premium >= target) || (!long && premium <= target) {
                     return all(ExitReason::Target { target, premium });
                 }
             }
+        }
+        if meta.expiry.is_none() && !self.square_off {
+            // Nothing time-based applies: skip the clock arithmetic.
+            return if premium > Decimal::ZERO {
+                self.partial(position, premium, held, dir)
+            } else {
+                None
+            };
         }
         let minutes_to_close = self.session.minutes_to_close(now);
         if let Some(expiry) = meta.expiry {

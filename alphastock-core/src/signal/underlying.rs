@@ -286,3 +286,172 @@ pub fn process_underlying(
         stop,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::{IstTime, MarketSession, Symbol};
+    use crate::risk::RiskConfig;
+    use chrono::DateTime;
+    use rust_decimal_macros::dec;
+
+    fn at(s: &str) -> IstTime {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn signal(symbol: &str, side: Side, price: Decimal, target: Decimal, stop: Decimal) -> Signal {
+        Signal {
+            symbol: Symbol::parse(symbol).unwrap(),
+            strategy: "sbin_trend".into(),
+            side,
+            timestamp: at("2026-01-05T10:10:00+05:30"),
+            price,
+            target,
+            stop,
+            confidence: 80,
+            expected_move_pct: 1.0,
+            reason: "test".into(),
+        }
+    }
+
+    fn ctx(book: &RiskBook, held: i64) -> UnderlyingContext<'_> {
+        UnderlyingContext {
+            validation: ValidationContext {
+                now: at("2026-01-05T10:15:00+05:30"),
+                candle_minutes: 5,
+                session: MarketSession::nse(),
+                holidays: &[],
+                trading_enabled: true,
+                kill_switch: false,
+                blocked_by: None,
+                positioned_same_direction: false,
+            },
+            held_quantity: held,
+            exit_working: false,
+            flip: true,
+            available_funds: None,
+            book,
+        }
+    }
+
+    fn risk() -> RiskManager {
+        // Budget 1 % of 5,00,000 = 5,000; at most 1,00,000 of stock per trade.
+        RiskManager::new(RiskConfig {
+            capital: dec!(500000),
+            risk_per_trade_pct: dec!(1),
+            max_premium_per_trade: dec!(100000),
+            max_exposure_per_underlying: dec!(1000000),
+            max_total_exposure: dec!(1000000),
+            ..RiskConfig::default()
+        })
+    }
+
+    fn entry() -> EntryConfig {
+        EntryConfig {
+            limit_buffer_ticks: 2,
+            ..EntryConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_short_is_sized_on_its_stop_above_entry_and_priced_below_the_signal() {
+        let book = RiskBook::new();
+        let mut n = 0;
+        let s = signal(
+            "NSE:SBIN",
+            Side::Sell,
+            dec!(800),
+            dec!(780.03),
+            dec!(812.51),
+        );
+        let intent = process_underlying(
+            &s,
+            &entry(),
+            &UnderlyingTradingConfig::default(),
+            &ctx(&book, 0),
+            &mut risk(),
+            || {
+                n += 1;
+                format!("T{n}")
+            },
+        )
+        .unwrap();
+        assert!(intent.close().is_none());
+        let (req, approval) = intent.open().unwrap();
+        // Limit 800 − 2 ticks = 799.90; stop 812.51 up to 812.55, target 780.03 up to 780.05.
+        assert_eq!(req.price, Some(dec!(799.90)));
+        assert_eq!(
+            (intent.stop(), intent.target()),
+            (dec!(812.55), dec!(780.05))
+        );
+        // Loss per share 12.65: 5,000 / 12.65 = 395 shares; 1,00,000 / 799.90 = 125 → 125.
+        assert_eq!(approval.quantity(), 125);
+        assert_eq!(approval.max_loss(), dec!(12.65) * dec!(125));
+        assert_eq!(req.transaction_type, TransactionType::Sell);
+        assert_eq!(
+            (req.exchange, req.trading_symbol.as_str()),
+            (crate::market::Exchange::Nse, "SBIN")
+        );
+        assert_eq!(req.tag, "T1");
+    }
+
+    #[test]
+    fn a_flip_closes_the_whole_long_before_opening_the_short() {
+        let book = RiskBook::new();
+        let mut n = 0;
+        let s = signal("NSE:SBIN", Side::Sell, dec!(800), dec!(780), dec!(810));
+        let intent = process_underlying(
+            &s,
+            &entry(),
+            &UnderlyingTradingConfig::default(),
+            &ctx(&book, 60),
+            &mut risk(),
+            || {
+                n += 1;
+                format!("T{n}")
+            },
+        )
+        .unwrap();
+        let close = intent.close().unwrap();
+        assert_eq!((close.quantity, close.tag.as_str()), (60, "T1"));
+        assert_eq!(close.transaction_type, TransactionType::Sell);
+        assert_eq!(intent.open().unwrap().0.tag, "T2");
+    }
+
+    #[test]
+    fn rejections_name_their_cause() {
+        let book = RiskBook::new();
+        let cfg = UnderlyingTradingConfig::default();
+        let run = |s: &Signal, held: i64, cfg: &UnderlyingTradingConfig, flip: bool| {
+            let mut c = ctx(&book, held);
+            c.flip = flip;
+            process_underlying(s, &entry(), cfg, &c, &mut risk(), || "T".to_string())
+                .unwrap_err()
+                .to_string()
+        };
+        let idx = signal(
+            "BANKNIFTY",
+            Side::Buy,
+            dec!(51245),
+            dec!(51655),
+            dec!(51040),
+        );
+        assert!(run(&idx, 0, &cfg, true).contains("BANKNIFTY is an index"));
+        let short = signal("NSE:SBIN", Side::Sell, dec!(800), dec!(780), dec!(810));
+        let cnc = UnderlyingTradingConfig {
+            product: Product::Cnc,
+            ..cfg.clone()
+        };
+        assert!(run(&short, 0, &cnc, true).contains("cannot be sold short"));
+        assert_eq!(
+            run(&short, 10, &cfg, false),
+            "an opposite position of 10 shares is open and flip is off for this strategy"
+        );
+        // A BUY whose stop is above its price has no reward.
+        let bad = signal("NSE:SBIN", Side::Buy, dec!(800), dec!(820), dec!(805));
+        assert!(run(&bad, 0, &cfg, true).starts_with("no reward"));
+        // Too wide a stop for the budget: one share loses 6,000 > 5,000.
+        let wide = signal("NSE:SBIN", Side::Buy, dec!(8000), dec!(9000), dec!(2000));
+        assert!(run(&wide, 0, &cfg, true).contains("risk budget"));
+    }
+}
