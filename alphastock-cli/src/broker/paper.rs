@@ -110,6 +110,93 @@ impl PaperBroker {
         self.on_quote(&quote)
     }
 
+    /// Numbers new paper order ids and trade ids after the highest of `order_ids` and
+    /// `trade_ids` (ids this broker made earlier, e.g. read back from the journal), so ids are
+    /// never reused across runs.
+    pub fn continue_numbering<'a>(
+        &mut self,
+        order_ids: impl IntoIterator<Item = &'a str>,
+        trade_ids: impl IntoIterator<Item = &'a str>,
+    ) {
+        let after = |ids: &mut dyn Iterator<Item = &'a str>, prefix: &str| {
+            ids.filter_map(|id| id.strip_prefix(prefix)?.parse::<u64>().ok())
+                .max()
+                .map_or(1, |m| m + 1)
+        };
+        self.next_order = self
+            .next_order
+            .max(after(&mut order_ids.into_iter(), "PAPER"));
+        self.next_trade = self.next_trade.max(after(&mut trade_ids.into_iter(), "PT"));
+    }
+
+    /// Restores orders and executions of an interrupted run (from the journal): each order is
+    /// put back as it was placed, with its broker id, then the fills are applied again in order
+    /// (cash and positions follow), keeping their trade ids. An order whose last known state is
+    /// cancelled or rejected stays so. Orders already known (by tag) are skipped.
+    pub fn restore(&mut self, orders: &[(OrderRequest, String, OrderStatus)], fills: &[Fill]) {
+        for (r, order_id, _) in orders {
+            if self.orders.iter().any(|o| o.order.tag == r.tag) {
+                continue;
+            }
+            self.orders.push(PaperOrder {
+                order: BrokerOrder {
+                    order_id: order_id.clone(),
+                    tag: r.tag.clone(),
+                    exchange: r.exchange,
+                    trading_symbol: r.trading_symbol.clone(),
+                    transaction_type: r.transaction_type,
+                    quantity: r.quantity,
+                    filled_quantity: 0,
+                    price: r.price,
+                    average_price: None,
+                    status: OrderStatus::Open,
+                    message: None,
+                    updated_at: self.now,
+                },
+                order_type: r.order_type,
+                trigger_price: r.trigger_price,
+                triggered: false,
+            });
+        }
+        for f in fills {
+            let Some(i) = self
+                .orders
+                .iter()
+                .position(|o| o.order.order_id == f.order_id)
+            else {
+                continue;
+            };
+            if f.timestamp > self.now {
+                self.now = f.timestamp;
+            }
+            let mut po = self.orders[i].clone();
+            po.triggered = true;
+            let qty = f.quantity.min(po.order.quantity - po.order.filled_quantity);
+            if qty == 0 {
+                continue;
+            }
+            self.apply_fill(&mut po, qty, f.price);
+            if let Some(last) = self.fills.last_mut() {
+                last.trade_id = f.trade_id.clone();
+                last.timestamp = f.timestamp;
+            }
+            self.orders[i] = po;
+        }
+        for (r, _, status) in orders {
+            if matches!(status, OrderStatus::Cancelled | OrderStatus::Rejected) {
+                if let Some(o) = self.orders.iter_mut().find(|o| o.order.tag == r.tag) {
+                    if !o.order.status.is_terminal() {
+                        o.order.status = *status;
+                    }
+                }
+            }
+        }
+        self.continue_numbering(
+            orders.iter().map(|(_, id, _)| id.as_str()),
+            fills.iter().map(|f| f.trade_id.as_str()),
+        );
+    }
+
     fn key_of(o: &BrokerOrder) -> InstrumentKey {
         InstrumentKey {
             exchange: o.exchange,

@@ -15,6 +15,8 @@ pub mod greeks;
 pub mod login;
 pub mod price_option;
 pub mod quote;
+pub mod run;
+pub mod run_live;
 pub mod scan;
 
 /// Exit code for a runtime failure.
@@ -34,6 +36,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Trade: paper on the simulated market by default, a replay of recorded candles, or live
+    /// through mStock.
+    Run(run::RunArgs),
     /// Configuration tools.
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -59,6 +64,7 @@ pub enum Command {
 /// Runs the chosen subcommand and returns its exit code.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Run(args) => run::run(args),
         Command::Config(cmd) => config::run(cmd),
         Command::Scan(args) => scan::run(args),
         Command::Greeks(args) => greeks::run(args),

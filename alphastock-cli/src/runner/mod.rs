@@ -1,5 +1,12 @@
-//! The loop timer of `alphastock run`: cadences for market data and options, feeding the engine
-//! and carrying out its actions through a broker.
+//! The loop of `alphastock run`: event sources (simulated, replayed or live market), pacing,
+//! the session that feeds the engine and carries out its actions through a broker, crash
+//! recovery from the journal, and what is printed.
 
 pub mod cadence;
 pub mod executor;
+pub mod feed;
+pub mod live;
+pub mod pace;
+pub mod recovery;
+pub mod report;
+pub mod session;

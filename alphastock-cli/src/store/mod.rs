@@ -318,6 +318,88 @@ impl Store {
         .transpose()
     }
 
+    /// Every order placed on `day` (IST), in tag order, whatever its state.
+    pub fn orders_on(&self, day: NaiveDate) -> Result<Vec<StoredOrder>> {
+        let mut out = Vec::new();
+        for tag in self.tags_on(day)? {
+            if let Some(o) = self.order_by_tag(&tag)? {
+                out.push(o);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every order tag in the journal (a restarted engine numbers new tags after them).
+    pub fn all_tags(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT tag FROM orders ORDER BY tag")
+            .context("preparing the tags query")?;
+        let tags = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .context("reading tags")?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context("reading a tag")?;
+        Ok(tags)
+    }
+
+    /// Every broker order id and trade id in the journal (so a restarted paper broker numbers
+    /// new ones past them, and trades already applied are not reported again).
+    pub fn known_ids(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let mut orders = self
+            .conn
+            .prepare_cached("SELECT order_id FROM orders WHERE order_id IS NOT NULL")
+            .context("preparing the order-id query")?;
+        let order_ids = orders
+            .query_map([], |r| r.get::<_, String>(0))
+            .context("reading order ids")?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context("reading an order id")?;
+        let mut trades = self
+            .conn
+            .prepare_cached("SELECT trade_id FROM fills")
+            .context("preparing the trade-id query")?;
+        let trade_ids = trades
+            .query_map([], |r| r.get::<_, String>(0))
+            .context("reading trade ids")?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context("reading a trade id")?;
+        Ok((order_ids, trade_ids))
+    }
+
+    /// The latest journal entry of one of `kinds` (e.g. `run_start`, `run_stop`): its kind and
+    /// time.
+    pub fn last_journal_of(&self, kinds: &[&str]) -> Result<Option<(String, IstTime)>> {
+        let list = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let raw = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT kind, ts FROM journal WHERE kind IN ({list}) ORDER BY id DESC LIMIT 1"
+                ),
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()
+            .context("reading the journal")?;
+        raw.map(|(k, ts)| Ok((k, parse_ts(&ts, "journal")?)))
+            .transpose()
+    }
+
+    /// The time of the latest stored underlying quote, if any (where an interrupted run of a
+    /// simulated or replayed market resumes).
+    pub fn latest_quote_time(&self) -> Result<Option<IstTime>> {
+        let raw: Option<String> = self
+            .conn
+            .query_row("SELECT MAX(ts) FROM quotes", [], |r| r.get(0))
+            .context("reading the latest quote time")?;
+        raw.map(|t| parse_ts(&t, "quote")).transpose()
+    }
+
     /// Number of rows in `table` (one of the journal's tables), e.g. for a run summary.
     pub fn count(&self, table: &str) -> Result<u64> {
         const TABLES: [&str; 9] = [

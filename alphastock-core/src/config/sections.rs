@@ -105,6 +105,9 @@ pub struct SystemConfig {
     pub environment: Environment,
     /// `log_level`: TRACE, DEBUG, INFO (default), WARN or ERROR.
     pub log_level: LogLevel,
+    /// `live_trading_confirmed`: true lets `alphastock run --live` trade real money without the
+    /// `--confirm-live` flag (default false).
+    pub live_trading_confirmed: bool,
 }
 
 /// `market_data_runner` section: polling of the underlyings' quotes.

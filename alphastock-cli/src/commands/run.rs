@@ -1,0 +1,358 @@
+//! `alphastock run`: the trading loop. Paper trading on the built-in simulated market by
+//! default; `--replay` replays recorded candles (and option snapshots); `--live` trades through
+//! mStock (needs `--confirm-live` or `system.live_trading_confirmed: true`, and credentials in
+//! the environment).
+//!
+//! Every signal (accepted or rejected, with the reason), order, fill and exit is printed as one
+//! line; each trading day ends with a summary line (`DAY ...`) and the run with `RUN ...`. The
+//! journal (SQLite) gets every quote, option snapshot, signal, order, fill, position and the
+//! daily P&L. A run interrupted by a crash resumes from the journal: working orders are adopted,
+//! never placed again, and positions come back from the stored fills.
+//!
+//! Exit codes: 0 done (also after Ctrl-C / SIGTERM); 1 runtime failure (journal or broker);
+//! 2 invalid input (config problems, bad flags, live trading not confirmed).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Args;
+
+use alphastock_core::config::Config;
+use alphastock_core::engine::{Engine, Event};
+use alphastock_core::market::{parse_candles, IST};
+use alphastock_core::sim::replay::{parse_option_snapshots, ReplayFeed};
+use alphastock_core::sim::{trading_days, SimMarket};
+
+use super::{EXIT_FAILURE, EXIT_INVALID};
+use crate::broker::PaperBroker;
+use crate::runner::executor::Executor;
+use crate::runner::feed::Feed;
+use crate::runner::pace::{Pacer, Speed};
+use crate::runner::recovery::{self, RUN_START, RUN_STOP};
+use crate::runner::session::{BrokerSlot, Session, SessionOptions};
+use crate::store::{Row, Store};
+
+/// Arguments of `alphastock run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The YAML config (e.g. fixtures/paper.yaml).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The journal database file (default: `storage.path` of the config, else alphastock.db).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// How fast a simulated or replayed market runs: `max` (as fast as possible) or a factor of
+    /// real time (1 = real time, 60 = a minute per second).
+    #[arg(long, default_value = "max")]
+    pub speed: Speed,
+    /// Simulated trading days to run (weekends and `market.holidays` skipped).
+    #[arg(long, default_value_t = 1)]
+    pub days: usize,
+    /// First simulated trading day (YYYY-MM-DD; default today, or the next trading day).
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+    /// Live: exit instead of waiting when the market is closed.
+    #[arg(long)]
+    pub once: bool,
+    /// Replay candles from this CSV (`timestamp,symbol,open,high,low,close,volume`) instead of
+    /// the simulated market.
+    #[arg(long, value_name = "CANDLES.csv")]
+    pub replay: Option<PathBuf>,
+    /// With `--replay`: recorded option snapshots (else chains are priced from the simulated
+    /// volatility surface).
+    #[arg(long, value_name = "SNAPSHOTS.csv", requires = "replay")]
+    pub options: Option<PathBuf>,
+    /// On Ctrl-C / SIGTERM close every open position before exiting.
+    #[arg(long)]
+    pub flatten_on_exit: bool,
+    /// Trade real money through mStock (needs `--confirm-live` or
+    /// `system.live_trading_confirmed: true`, and MSTOCK_* credentials in the environment).
+    #[arg(long)]
+    pub live: bool,
+    /// Confirms live trading.
+    #[arg(long)]
+    pub confirm_live: bool,
+    /// Print resident memory in each day summary.
+    #[arg(long)]
+    pub report_memory: bool,
+    /// Store every this-many-th option chain per tick in the journal (1 = all).
+    #[arg(long, default_value_t = 1)]
+    pub chain_every: u32,
+}
+
+fn invalid(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(EXIT_INVALID)
+}
+
+fn load_config(path: &Path) -> Result<Config, ExitCode> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read config file {}: {e}", path.display());
+            return Err(ExitCode::from(EXIT_FAILURE));
+        }
+    };
+    Config::from_yaml_str(&text).map_err(|errors| {
+        eprintln!(
+            "error: {} has {} problem(s):\n{errors}",
+            path.display(),
+            errors.problems().len()
+        );
+        ExitCode::from(EXIT_INVALID)
+    })
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Set when Ctrl-C or SIGTERM arrives.
+fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    ctrlc::set_handler(move || f.store(true, Ordering::SeqCst))
+        .context("installing the Ctrl-C / SIGTERM handler")?;
+    Ok(flag)
+}
+
+/// Runs `alphastock run`.
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    init_logging();
+    let config = match load_config(&args.config) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    if args.days == 0 {
+        return Ok(invalid("--days must be at least 1"));
+    }
+    if args.live {
+        return super::run_live::run(&args, config);
+    }
+    let engine = match Engine::new(&config) {
+        Ok(e) => e,
+        Err(e) => return Ok(invalid(format!("{}: {e}", args.config.display()))),
+    };
+    let feed = match build_feed(&args, &config) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
+    let db = db_path(&args, &config);
+    let store = Store::open(&db)?;
+    let now = chrono::Utc::now().with_timezone(&IST);
+    let paper = PaperBroker::new(config.broker.paper.clone(), now);
+    let options = SessionOptions {
+        report_memory: args.report_memory,
+        status_line: !matches!(args.speed, Speed::Max),
+        chain_every: args.chain_every.max(1),
+    };
+    let mut session = Session::new(
+        engine,
+        BrokerSlot::Paper(paper),
+        Executor::new(),
+        store.writer(4096),
+        options,
+    );
+    let rec = recovery::recover(&mut session, None)?;
+    report_recovery(&mut session, &rec);
+    session.writer.push_durable(Row::Journal {
+        at: now,
+        kind: RUN_START.to_string(),
+        detail: serde_json::json!({"mode": "paper", "feed": feed.name(), "db": db.display().to_string()}),
+    })?;
+    println!(
+        "alphastock run: paper trading on the {}, journal {}{}",
+        feed.name(),
+        db.display(),
+        match rec.resume_after {
+            Some(t) if rec.interrupted =>
+                format!(", resuming after {}", t.format("%Y-%m-%d %H:%M:%S")),
+            _ => String::new(),
+        }
+    );
+    let stop = stop_flag()?;
+    let started = std::time::Instant::now();
+    drive(
+        &mut session,
+        feed,
+        args.speed,
+        &stop,
+        args.flatten_on_exit,
+        rec.resume_after,
+    )?;
+    finish(&mut session, started)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn db_path(args: &RunArgs, config: &Config) -> PathBuf {
+    args.db.clone().unwrap_or_else(|| {
+        if config.storage.path.is_empty() {
+            PathBuf::from(crate::store::DEFAULT_DB_FILE)
+        } else {
+            PathBuf::from(&config.storage.path)
+        }
+    })
+}
+
+/// Prints what recovery found.
+pub(crate) fn report_recovery(session: &mut Session, rec: &recovery::Recovered) {
+    if !rec.interrupted && rec.adopted.is_empty() && rec.fills_replayed == 0 {
+        return;
+    }
+    session.say(&format!(
+        "RECOVER previous run was interrupted: {} fill(s) replayed, {} working order(s) adopted, {} order(s) that never reached the broker closed",
+        rec.fills_replayed,
+        rec.adopted.len(),
+        rec.lost.len()
+    ));
+    for (sym, q) in &rec.positions {
+        session.say(&format!("RECOVER position {sym} {q}"));
+    }
+    for m in &rec.mismatches {
+        session.say(&format!("RECOVER mismatch: {m}"));
+    }
+}
+
+fn build_feed(args: &RunArgs, config: &Config) -> Result<Feed, ExitCode> {
+    if let Some(path) = &args.replay {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            ExitCode::from(EXIT_FAILURE)
+        })?;
+        let candles =
+            parse_candles(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+        let snapshots = match &args.options {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| {
+                    eprintln!("error: cannot read {}: {e}", p.display());
+                    ExitCode::from(EXIT_FAILURE)
+                })?;
+                Some(
+                    parse_option_snapshots(&text, &config.market)
+                        .map_err(|e| invalid(format!("{}: {e}", p.display())))?,
+                )
+            }
+            None => None,
+        };
+        return Ok(Feed::Replay(Box::new(ReplayFeed::new(
+            candles,
+            snapshots,
+            &config.simulation,
+            &config.market,
+        ))));
+    }
+    let start = args
+        .date
+        .unwrap_or_else(|| chrono::Utc::now().with_timezone(&IST).date_naive());
+    let first = trading_days(start, 1, &config.market.holidays)
+        .first()
+        .copied()
+        .unwrap_or(start);
+    SimMarket::days(&config.simulation, &config.market, first, args.days)
+        .map(|d| Feed::Sim(Box::new(d)))
+        .map_err(invalid)
+}
+
+/// Feeds the market to the session until it ends or a stop is asked.
+fn drive(
+    session: &mut Session,
+    mut feed: Feed,
+    speed: Speed,
+    stop: &AtomicBool,
+    flatten: bool,
+    resume_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> anyhow::Result<()> {
+    let mut pacer = Pacer::new(speed);
+    let mut resume = resume_after;
+    let mut stopping: Option<u32> = None;
+    while let Some(event) = feed.next_after(resume) {
+        resume = None;
+        if let Event::Timer(t) = &event {
+            pacer.wait_until(*t);
+        }
+        if stopping.is_none() && stop.load(Ordering::SeqCst) {
+            let at = session.last_time().unwrap_or_else(|| event.timestamp());
+            session.say(&format!(
+                "{} STOP   stop requested: no new entries{}",
+                at.format("%Y-%m-%d %H:%M:%S"),
+                if flatten {
+                    ", closing open positions"
+                } else {
+                    ""
+                }
+            ));
+            session.on_control_event(Event::Shutdown { flatten, at })?;
+            if !flatten {
+                break;
+            }
+            stopping = Some(0);
+        }
+        let is_timer = matches!(event, Event::Timer(_));
+        session.on_market_event(event)?;
+        if let Some(ticks) = stopping.as_mut() {
+            if is_timer {
+                *ticks += 1;
+            }
+            let flat = session.engine.portfolio().open_positions().next().is_none()
+                && session.engine.working_orders().is_empty();
+            if flat || *ticks > 120 {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Ends the run: last day summary, run summary, clean-stop mark in the journal.
+pub(crate) fn finish(session: &mut Session, started: std::time::Instant) -> anyhow::Result<()> {
+    session.end_day()?;
+    let totals = session.totals();
+    let at = session
+        .last_time()
+        .unwrap_or_else(|| chrono::Utc::now().with_timezone(&IST));
+    session.writer.push_durable(Row::Journal {
+        at,
+        kind: RUN_STOP.to_string(),
+        detail: serde_json::json!({"trades": totals.trades, "net_pnl": totals.net().to_string()}),
+    })?;
+    let open: Vec<String> = session
+        .engine
+        .portfolio()
+        .open_positions()
+        .map(|p| format!("{} {}", p.trading_symbol(), p.quantity()))
+        .collect();
+    println!(
+        "RUN {} day(s) in {:.1} s: {}{}",
+        session.days_finished(),
+        started.elapsed().as_secs_f64(),
+        totals.line(),
+        if open.is_empty() {
+            String::new()
+        } else {
+            format!("; still open: {}", open.join(", "))
+        }
+    );
+    let mem = session.memory();
+    if let (Some(first), Some(last)) = (mem.first(), mem.last()) {
+        if mem.len() > 1 {
+            println!(
+                "MEMORY resident {} KiB after {}, {} KiB after {} ({:+.1} %)",
+                first.1,
+                first.0,
+                last.1,
+                last.0,
+                (last.1 as f64 - first.1 as f64) * 100.0 / first.1.max(1) as f64
+            );
+        }
+    }
+    Ok(())
+}
