@@ -330,3 +330,27 @@ fn synthetic_candles_with_simulated_chains_replay_identically() {
         a.open_at_end
     );
 }
+
+#[test]
+fn an_exit_that_misses_the_next_quote_is_cancelled_and_placed_again_at_the_new_bid() {
+    // As the crafted series, but the premium keeps falling after the stop: the exit placed at
+    // the 239.95 bid misses the 11:10 chain (bid 229.95), is cancelled, and the engine places a
+    // new one at 229.95, which fills on the 11:15 chain at 229.95 − 1 tick = 229.90.
+    let mut events = events();
+    events.truncate(16);
+    events.extend([
+        chain("2026-01-05T11:10:00+05:30", dec!(230)),
+        timer("2026-01-05T11:10:00+05:30"),
+        chain("2026-01-05T11:15:00+05:30", dec!(230)),
+        timer("2026-01-05T11:15:00+05:30"),
+    ]);
+    let report = backtester(1).run(events);
+    assert_eq!(report.trades.len(), 2, "{:#?}", report.trades);
+    let loss = &report.trades[1];
+    assert_eq!(loss.exit_time, at("2026-01-05T11:15:00+05:30"));
+    assert_eq!(loss.exit_price, dec!(229.90));
+    // (229.90 − 280.05) × 75 = −3,761.25 gross; two orders filled, 40 charges.
+    assert_eq!(loss.gross_pnl, dec!(-3761.25));
+    assert_eq!(loss.net_pnl, dec!(-3801.25));
+    assert_eq!(report.open_at_end, 0);
+}
