@@ -330,3 +330,107 @@ fn synthetic_candles_with_simulated_chains_replay_identically() {
         a.open_at_end
     );
 }
+
+#[test]
+fn an_exit_that_misses_the_next_quote_is_cancelled_and_placed_again_at_the_new_bid() {
+    // As the crafted series, but the premium keeps falling after the stop: the exit placed at
+    // the 239.95 bid misses the 11:10 chain (bid 229.95), is cancelled, and the engine places a
+    // new one at 229.95, which fills on the 11:15 chain at 229.95 − 1 tick = 229.90.
+    let mut events = events();
+    events.truncate(16);
+    events.extend([
+        chain("2026-01-05T11:10:00+05:30", dec!(230)),
+        timer("2026-01-05T11:10:00+05:30"),
+        chain("2026-01-05T11:15:00+05:30", dec!(230)),
+        timer("2026-01-05T11:15:00+05:30"),
+    ]);
+    let report = backtester(1).run(events);
+    assert_eq!(report.trades.len(), 2, "{:#?}", report.trades);
+    let loss = &report.trades[1];
+    assert_eq!(loss.exit_time, at("2026-01-05T11:15:00+05:30"));
+    assert_eq!(loss.exit_price, dec!(229.90));
+    // (229.90 − 280.05) × 75 = −3,761.25 gross; two orders filled, 40 charges.
+    assert_eq!(loss.gross_pnl, dec!(-3761.25));
+    assert_eq!(loss.net_pnl, dec!(-3801.25));
+    assert_eq!(report.open_at_end, 0);
+}
+
+/// `n` five-minute NIFTY candles from a random walk driven by `steps` (each −1..1, ±0.2 %),
+/// 75 a day from 09:15 IST on consecutive days from Monday 2026-01-05 (skipping weekends).
+fn walk(steps: &[f64]) -> Vec<Candle> {
+    use chrono::{Datelike, Duration};
+    let nifty = Symbol::parse("NIFTY").expect("symbol");
+    let mut out = Vec::new();
+    let mut price = 22_000.0_f64;
+    let mut day = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
+    let mut i = 0;
+    while i < steps.len() {
+        if day.weekday().number_from_monday() <= 5 {
+            let open = at(&format!("{day}T09:15:00+05:30"));
+            for m in 0..75 {
+                if i == steps.len() {
+                    break;
+                }
+                let o = price;
+                price *= 1.0 + 0.002 * steps[i];
+                let d = |x: f64| Decimal::from_f64_retain(x).unwrap_or_default().round_dp(2);
+                out.push(Candle {
+                    symbol: nifty.clone(),
+                    timestamp: open + Duration::minutes(5 * m),
+                    open: d(o),
+                    high: d(o.max(price) + 5.0),
+                    low: d(o.min(price) - 5.0),
+                    close: d(price),
+                    volume: 1000,
+                });
+                i += 1;
+            }
+        }
+        day = day.succ_opt().expect("date");
+    }
+    out
+}
+
+fn walk_run(steps: &[f64]) -> alphastock_core::backtest::BacktestReport {
+    let config = Config::from_yaml_str(EMA_CONFIG).expect("config");
+    let feed = ReplayFeed::new(walk(steps), None, &config.simulation, &config.market);
+    let engine = Engine::new(&config).expect("engine");
+    Backtester::new(
+        engine,
+        BacktestConfig {
+            slippage_ticks: 1,
+            option_source: feed.option_source(),
+        },
+    )
+    .run(ChainsAtClose::new(
+        feed,
+        config.market_data_runner.candle_minutes,
+    ))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// For any price path: the report is the same twice; every trade's net is its gross less
+    /// positive charges; the totals are the sums of the trades; with nothing left open the final
+    /// equity is capital + net P&L; drawdown and exposure stay in range.
+    #[test]
+    fn backtest_laws_hold_for_any_price_path(steps in proptest::collection::vec(-1.0f64..1.0, 150..400)) {
+        let a = walk_run(&steps);
+        let b = walk_run(&steps);
+        proptest::prop_assert_eq!(&a, &b);
+        for t in &a.trades {
+            proptest::prop_assert!(t.charges > Decimal::ZERO);
+            proptest::prop_assert_eq!(t.gross_pnl - t.charges, t.net_pnl);
+            proptest::prop_assert!(t.exit_time >= t.entry_time);
+        }
+        let net: Decimal = a.trades.iter().map(|t| t.net_pnl).sum();
+        proptest::prop_assert_eq!(a.metrics.net_pnl, net);
+        if a.open_at_end == 0 {
+            let end = a.equity_curve.last().map_or(a.starting_capital, |p| p.equity);
+            proptest::prop_assert_eq!(end, a.starting_capital + net);
+        }
+        proptest::prop_assert!(a.metrics.max_drawdown >= Decimal::ZERO);
+        proptest::prop_assert!((0.0..=1.0).contains(&a.metrics.exposure));
+    }
+}

@@ -43,8 +43,11 @@ struct OpenTrade {
 /// Feed events in time order with [`Backtester::on_event`] (or all at once with
 /// [`Backtester::run`]) and call [`Backtester::finish`] for the report. Orders placed while
 /// handling an event rest until a later quote (or candle, for the underlying) of their
-/// contract crosses them; the simulator then feeds the engine an `OrderUpdate` (complete) and a
-/// `Fill`, so the portfolio charges it by its `ChargeSchedule`. Order ids are `BT-<n>` and trade
+/// contract crosses them; an **exit** order that misses the first quote of its contract after
+/// it was placed is cancelled (immediate-or-cancel, as the marketable limit it is meant to be)
+/// and the engine, seeing the position still open, places a new one at the new bid. When an
+/// order fills, the simulator feeds the engine a `Fill` and then an `OrderUpdate` (complete),
+/// so the portfolio charges it by its `ChargeSchedule`. Order ids are `BT-<n>` and trade
 /// ids `BT-T<n>`, numbered in order, so the run is deterministic.
 #[derive(Debug)]
 pub struct Backtester {
@@ -137,12 +140,15 @@ impl Backtester {
             return;
         }
         let mut filled: Vec<(String, Decimal, IstTime)> = Vec::new();
+        let mut missed: Vec<String> = Vec::new();
         match event {
             Event::OptionChain(chain) => {
                 for (tag, o) in &self.orders {
                     if let Some(q) = chain.by_trading_symbol(&o.request.trading_symbol) {
-                        if let Some(px) = self.fills.against_quote(&o.request, q) {
-                            filled.push((tag.clone(), px, chain.timestamp));
+                        match self.fills.against_quote(&o.request, q) {
+                            Some(px) => filled.push((tag.clone(), px, chain.timestamp)),
+                            None if self.is_exit(tag) => missed.push(tag.clone()),
+                            None => {}
                         }
                     }
                 }
@@ -150,8 +156,10 @@ impl Backtester {
             Event::OptionQuote(q) => {
                 for (tag, o) in &self.orders {
                     if o.request.trading_symbol == q.contract.trading_symbol {
-                        if let Some(px) = self.fills.against_quote(&o.request, q) {
-                            filled.push((tag.clone(), px, q.timestamp));
+                        match self.fills.against_quote(&o.request, q) {
+                            Some(px) => filled.push((tag.clone(), px, q.timestamp)),
+                            None if self.is_exit(tag) => missed.push(tag.clone()),
+                            None => {}
                         }
                     }
                 }
@@ -167,6 +175,23 @@ impl Backtester {
                 }
             }
             _ => {}
+        }
+        // An exit is a marketable limit: one that misses the next quote of its contract is
+        // cancelled (immediate-or-cancel), and the engine places a new one at the new bid.
+        let at = event.timestamp();
+        for tag in missed {
+            if let Some(order) = self.orders.remove(&tag) {
+                self.pending_purpose.remove(&tag);
+                queue.push_back(Event::OrderUpdate(OrderUpdate {
+                    order_id: order.order_id,
+                    tag,
+                    status: OrderStatus::Cancelled,
+                    filled_quantity: 0,
+                    average_price: None,
+                    message: Some("exit limit not reached on the next quote".to_string()),
+                    timestamp: at,
+                }));
+            }
         }
         for (tag, price, at) in filled {
             let Some(order) = self.orders.remove(&tag) else {
@@ -199,6 +224,13 @@ impl Backtester {
                 timestamp: at,
             }));
         }
+    }
+
+    fn is_exit(&self, tag: &str) -> bool {
+        matches!(
+            self.pending_purpose.get(tag),
+            Some(OrderPurpose::Exit { .. })
+        )
     }
 
     fn on_fill_seen(&mut self, fill: &Fill) {

@@ -316,3 +316,43 @@ pub fn run(inputs: &Inputs, axes: &[Axis], as_json: bool) -> anyhow::Result<Exit
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn ranges_are_inclusive_and_lists_are_yaml_scalars() {
+        let g = parse_grid(&specs(&["fast_ema=3..5", "min_confidence=50,60.5"])).unwrap();
+        assert_eq!(g[0].0, "fast_ema");
+        assert_eq!(
+            g[0].1,
+            vec![Yaml::from(3i64), Yaml::from(4i64), Yaml::from(5i64)]
+        );
+        assert_eq!(g[1].1, vec![Yaml::from(50i64), Yaml::from(60.5f64)]);
+        assert_eq!(combinations(&g).len(), 6);
+        assert_eq!(
+            label(&combinations(&g)[5]),
+            "fast_ema=5 min_confidence=60.5"
+        );
+    }
+
+    #[test]
+    fn malformed_or_oversized_grids_are_refused_with_the_reason() {
+        for (spec, reason) in [
+            (vec!["fast_ema"], "KEY=A..B"),
+            (vec!["=3..5"], "empty key"),
+            (vec!["fast_ema=5..3"], "is empty"),
+            (vec!["fast_ema=a..3"], "whole numbers"),
+            (vec!["fast_ema=1..2", "fast_ema=3..4"], "twice"),
+            (vec!["a=1..200", "b=1..200"], "combinations"),
+        ] {
+            let e = parse_grid(&specs(&spec)).unwrap_err();
+            assert!(e.contains(reason), "{spec:?}: {e}");
+        }
+    }
+}
