@@ -163,6 +163,12 @@ impl Engine {
         self.processor.pricing = OptionsPricingEngine::new(table);
     }
 
+    /// The engine's market clock: the latest timestamp of a market event (quote, candle, chain,
+    /// timer) seen so far. Broker reports never move it.
+    pub fn clock(&self) -> Option<IstTime> {
+        self.now
+    }
+
     /// The config the engine runs with.
     pub fn config(&self) -> &Config {
         &self.config
@@ -255,10 +261,24 @@ impl Engine {
     /// Consumes one event and returns what to do about it, in order.
     pub fn on_event(&mut self, event: Event) -> Vec<Action> {
         let at = event.timestamp();
+        // The market drives the clock: quotes, candles, chains and timer ticks advance it
+        // (never backwards). Broker reports (fills, order updates, funds) are applied at the
+        // current market time, so a broker stamping in the future (or the past) cannot make
+        // signals look stale or time exits fire early.
+        let market_event = !matches!(
+            event,
+            Event::OrderUpdate(_)
+                | Event::Fill(_)
+                | Event::Funds { .. }
+                | Event::OrderOutcomeUnknown { .. }
+        );
         let now = match self.now {
-            Some(prev) if prev > at => prev,
+            Some(prev) if prev >= at || !market_event => prev,
             _ => at,
         };
+        if self.now != Some(now) {
+            self.portfolio.roll_day(now);
+        }
         self.now = Some(now);
         let mut out = Vec::new();
         match event {
@@ -302,7 +322,7 @@ impl Engine {
                     .filter(|q| {
                         self.portfolio
                             .position(&q.contract.trading_symbol)
-                            .is_some()
+                            .is_some_and(|p| p.is_open())
                     })
                     .cloned()
                     .collect();
@@ -386,6 +406,9 @@ impl Engine {
                     reason: format!("entry not filled within {timeout} s"),
                 });
             }
+        }
+        for order in self.orders.take_stale_exits(now, timeout) {
+            self.reprice_exit(order, timeout, out);
         }
         let marks: Vec<(String, Decimal)> = self
             .portfolio
@@ -859,6 +882,36 @@ impl Engine {
         out.push(Action::PlaceOrder {
             request,
             purpose: OrderPurpose::Exit { reason },
+        });
+    }
+
+    /// Moves a resting exit to the current price (bid side) when the market has left it.
+    fn reprice_exit(&mut self, order: super::WorkingOrder, waited: i64, out: &mut Vec<Action>) {
+        let Some(order_id) = order.order_id.clone() else {
+            return;
+        };
+        let Some(position) = self.portfolio.position(&order.request.trading_symbol) else {
+            return;
+        };
+        let Some(premium) = position.last_price() else {
+            return;
+        };
+        let tick = position.meta().tick_size;
+        let selling = order.request.transaction_type == TransactionType::Sell;
+        let price = self.exit_price(premium, None, tick, selling);
+        if order.request.price == Some(price) {
+            return;
+        }
+        let old = order
+            .request
+            .price
+            .map_or_else(|| "market".to_string(), |p| p.to_string());
+        self.orders.set_price(&order.request.tag, price);
+        out.push(Action::ModifyOrder {
+            order_id,
+            tag: order.request.tag.clone(),
+            price,
+            reason: format!("exit not filled within {waited} s: re-priced from {old} to {price}"),
         });
     }
 

@@ -278,7 +278,11 @@ impl Portfolio {
         book
     }
 
-    fn roll_day(&mut self, at: IstTime) {
+    /// Starts a new trading day when `at` falls on a later IST date than the current one: the
+    /// day's realised P&L and charges restart from zero (open positions carry over). Fills and
+    /// marks call it; the engine also calls it on every market event, so a day with no fills
+    /// does not inherit the previous day's loss (and its kill switch).
+    pub fn roll_day(&mut self, at: IstTime) {
         let date = at.with_timezone(&IST).date_naive();
         if self.day.map_or(true, |d| date > d) {
             self.day = Some(date);
