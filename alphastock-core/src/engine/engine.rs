@@ -260,7 +260,11 @@ impl Engine {
 
     /// Consumes one event and returns what to do about it, in order.
     pub fn on_event(&mut self, event: Event) -> Vec<Action> {
-        let at = event.timestamp();
+        // A completed candle is known at its end, not its start.
+        let at = match &event {
+            Event::Candle(c) => c.timestamp + Duration::minutes(i64::from(self.candle_minutes)),
+            other => other.timestamp(),
+        };
         // The market drives the clock: quotes, candles, chains and timer ticks advance it
         // (never backwards). Broker reports (fills, order updates, funds) are applied at the
         // current market time, so a broker stamping in the future (or the past) cannot make
@@ -1016,7 +1020,7 @@ impl Engine {
                         underlying: closed.underlying,
                         net_pnl: closed.net_pnl,
                         reason,
-                        at: now,
+                        at: fill.timestamp,
                     }));
                 }
             }
