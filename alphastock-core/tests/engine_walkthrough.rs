@@ -43,7 +43,8 @@ fn banknifty() -> Symbol {
 /// Emits one scripted signal on its first candle: the worked example.
 struct WorkedExample {
     stop: Decimal,
-    fired: bool,
+    /// Signals still to emit, one per candle.
+    remaining: u32,
 }
 
 impl Strategy for WorkedExample {
@@ -54,10 +55,10 @@ impl Strategy for WorkedExample {
         0
     }
     fn analyze(&mut self, input: &MarketInput<'_>) -> Option<Signal> {
-        if self.fired {
+        if self.remaining == 0 {
             return None;
         }
-        self.fired = true;
+        self.remaining -= 1;
         Some(Signal {
             symbol: input.candle.symbol.clone(),
             strategy: "ema_crossover".into(),
@@ -144,9 +145,19 @@ fn candle(t: IstTime) -> Candle {
 }
 
 fn engine(stop: Decimal) -> Engine {
+    engine_with_signals(stop, 1)
+}
+
+fn engine_with_signals(stop: Decimal, signals: u32) -> Engine {
     let config = Config::from_yaml_str(CONFIG).expect("valid config");
     let mut engine = Engine::new(&config).expect("engine");
-    engine.add_strategy(banknifty(), Box::new(WorkedExample { stop, fired: false }));
+    engine.add_strategy(
+        banknifty(),
+        Box::new(WorkedExample {
+            stop,
+            remaining: signals,
+        }),
+    );
     engine
 }
 
@@ -370,4 +381,122 @@ fn the_same_events_give_the_same_actions() {
     let first = run();
     assert!(!first.is_empty());
     assert_eq!(first, run());
+}
+
+/// Places the worked example's entry and fills it; returns the entry tag.
+fn enter(e: &mut Engine, day: &str) -> String {
+    e.on_event(Event::OptionChain(chain(at(&format!(
+        "{day}T10:14:58+05:30"
+    )))));
+    let actions = e.on_event(Event::Candle(candle(at(&format!("{day}T10:10:00+05:30")))));
+    let tag = placed(&actions)
+        .first()
+        .map(|(r, _)| r.tag.clone())
+        .expect("an entry");
+    let t = at(&format!("{day}T10:15:02+05:30"));
+    e.on_event(Event::Fill(fill(
+        &tag,
+        TransactionType::Buy,
+        dec!(280),
+        t,
+        &format!("{day}-T1"),
+    )));
+    tag
+}
+
+#[test]
+fn broker_timestamps_do_not_move_the_market_clock() {
+    let mut e = engine(WORKED_STOP);
+    e.on_event(Event::OptionChain(chain(at("2026-01-05T10:14:58+05:30"))));
+    let actions = e.on_event(Event::Candle(candle(at("2026-01-05T10:10:00+05:30"))));
+    let tag = placed(&actions)[0].0.tag.clone();
+    let before = e.clock();
+    // A fill stamped 40 minutes ahead by a broker's clock.
+    e.on_event(Event::Fill(fill(
+        &tag,
+        TransactionType::Buy,
+        dec!(280),
+        at("2026-01-05T10:55:00+05:30"),
+        "T1",
+    )));
+    assert_eq!(e.clock(), before);
+    assert_eq!(
+        e.portfolio().position(&ce_51200()).map(|p| p.quantity()),
+        Some(75)
+    );
+}
+
+#[test]
+fn a_day_that_trips_the_kill_switch_does_not_block_the_next_day() {
+    let mut e = engine_with_signals(WORKED_STOP, 2);
+    enter(&mut e, "2026-01-05");
+    // The stop is hit and the exit fills far lower: 75 × (280 − 200) = 6,000 lost, beyond the
+    // 5,000 daily loss limit.
+    let hit = e.on_event(Event::OptionQuote(quote(
+        dec!(51200),
+        OptionType::CE,
+        dec!(249),
+        0.45,
+        at("2026-01-05T10:30:00+05:30"),
+    )));
+    let exit = placed(&hit)[0].0.tag.clone();
+    e.on_event(Event::Fill(fill(
+        &exit,
+        TransactionType::Sell,
+        dec!(200),
+        at("2026-01-05T10:30:01+05:30"),
+        "T2",
+    )));
+    assert!(e.kill_switch_on(at("2026-01-05T10:31:00+05:30")));
+    // The next trading day starts clean.
+    e.on_event(Event::OptionChain(chain(at("2026-01-06T10:14:58+05:30"))));
+    let actions = e.on_event(Event::Candle(candle(at("2026-01-06T10:10:00+05:30"))));
+    assert_eq!(placed(&actions).len(), 1, "{actions:?}");
+}
+
+#[test]
+fn a_resting_exit_is_repriced_once_the_market_leaves_it() {
+    let mut e = engine(WORKED_STOP);
+    enter(&mut e, "2026-01-05");
+    let hit = e.on_event(Event::OptionQuote(quote(
+        dec!(51200),
+        OptionType::CE,
+        dec!(249),
+        0.45,
+        at("2026-01-05T10:30:00+05:30"),
+    )));
+    let (exit, _) = placed(&hit)[0];
+    let (tag, first_price) = (exit.tag.clone(), exit.price);
+    assert_eq!(first_price, Some(dec!(248.95)), "bid 248.95, no buffer");
+    e.on_event(Event::OrderUpdate(OrderUpdate {
+        order_id: "X1".into(),
+        tag: tag.clone(),
+        status: OrderStatus::Open,
+        filled_quantity: 0,
+        average_price: None,
+        message: None,
+        timestamp: at("2026-01-05T10:30:01+05:30"),
+    }));
+    // The premium keeps falling; the exit rests unfilled.
+    e.on_event(Event::OptionQuote(quote(
+        dec!(51200),
+        OptionType::CE,
+        dec!(240),
+        0.42,
+        at("2026-01-05T10:30:20+05:30"),
+    )));
+    let early = e.on_event(Event::Timer(at("2026-01-05T10:30:20+05:30")));
+    assert!(!early
+        .iter()
+        .any(|a| matches!(a, Action::ModifyOrder { .. })));
+    let later = e.on_event(Event::Timer(at("2026-01-05T10:30:31+05:30")));
+    let modified: Vec<_> = later
+        .iter()
+        .filter_map(|a| match a {
+            Action::ModifyOrder { tag: t, price, .. } => Some((t.clone(), *price)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(modified, vec![(tag, dec!(240))]);
+    assert!(placed(&later).is_empty(), "re-priced, not a second exit");
 }

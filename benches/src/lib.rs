@@ -41,3 +41,54 @@ pub fn synthetic_closes(n: usize) -> Vec<f64> {
         })
         .collect()
 }
+
+pub mod comparison;
+/// `n` one-minute candles of `symbol` from a seeded random walk (xorshift64*; 0.05 % standard
+/// step, rounded to the paisa) starting at `start_price`, on consecutive weekdays from
+/// 2020-01-01, 375 bars a day from 09:15 IST. Deterministic for a seed.
+pub fn random_walk_minutes(symbol: &str, start_price: f64, n: usize, seed: u64) -> Vec<Candle> {
+    let symbol = Symbol::parse(symbol).expect("valid symbol");
+    let mut state = seed.max(1);
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        // Uniform in [-1, 1).
+        (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    };
+    let dec = |x: f64| Decimal::from_f64(x).unwrap_or_default().round_dp(2);
+    let mut day = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date");
+    let mut out = Vec::with_capacity(n);
+    let mut price = start_price;
+    while out.len() < n {
+        use chrono::Datelike;
+        if day.weekday().number_from_monday() <= 5 {
+            let open = IST
+                .from_local_datetime(&day.and_hms_opt(9, 15, 0).expect("valid time"))
+                .single()
+                .expect("IST has no gaps");
+            for m in 0..375 {
+                if out.len() == n {
+                    break;
+                }
+                let o = price;
+                // Sum of two uniforms: a triangular step with standard deviation ≈ 0.05 %.
+                let step = (next() + next()) * 0.000_87;
+                price = (price * (1.0 + step)).max(1.0);
+                let hi = o.max(price) * (1.0 + 0.0002 * next().abs());
+                let lo = o.min(price) * (1.0 - 0.0002 * next().abs());
+                out.push(Candle {
+                    symbol: symbol.clone(),
+                    timestamp: open + Duration::minutes(m),
+                    open: dec(o),
+                    high: dec(hi),
+                    low: dec(lo),
+                    close: dec(price),
+                    volume: 1000 + (out.len() as u64 * 37) % 900,
+                });
+            }
+        }
+        day = day.succ_opt().expect("date in range");
+    }
+    out
+}

@@ -9,8 +9,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod account;
+pub mod backtest;
 pub mod broker_args;
 pub mod config;
+pub mod correlations;
 pub mod greeks;
 pub mod login;
 pub mod price_option;
@@ -44,6 +46,12 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Run one strategy over a candle CSV file and print the signals it would emit.
     Scan(scan::ScanArgs),
+    /// Replay historical candles through the engine with simulated fills and report the
+    /// trades and performance (or sweep strategy parameters).
+    Backtest(backtest::BacktestArgs),
+    /// Option/underlying move multipliers learned from stored option snapshots.
+    #[command(subcommand)]
+    Correlations(correlations::CorrelationsCommand),
     /// Black-Scholes price and greeks of an option, or its implied vol from a premium.
     Greeks(greeks::GreeksArgs),
     /// An option's target and stop-loss premium from the underlying's target and stop.
@@ -67,6 +75,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args),
         Command::Config(cmd) => config::run(cmd),
         Command::Scan(args) => scan::run(args),
+        Command::Backtest(args) => backtest::run(args),
+        Command::Correlations(cmd) => correlations::run(cmd),
         Command::Greeks(args) => greeks::run(args),
         Command::PriceOption(args) => price_option::run(args),
         Command::Login(args) => login::run(args),

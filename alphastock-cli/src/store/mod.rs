@@ -23,7 +23,7 @@ use chrono::{DateTime, Datelike, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row as SqlRow};
 use rust_decimal::Decimal;
 
-pub use rows::{DailyPnlRow, PositionRow, Row, StoredOrder};
+pub use rows::{DailyPnlRow, PositionRow, Row, SnapshotRow, StoredOrder};
 pub use schema::SCHEMA_VERSION;
 pub use writer::StoreWriter;
 
@@ -99,6 +99,58 @@ impl Store {
         schema::migrate(&mut conn)
             .with_context(|| format!("migrating the journal database {}", path.display()))?;
         Ok(Store { conn })
+    }
+
+    /// Every stored option snapshot row, ordered by contract (trading symbol) then time.
+    pub fn option_snapshots(&self) -> Result<Vec<SnapshotRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT ts, underlying, spot, trading_symbol, expiry, strike, option_type, premium, iv \
+             FROM option_snapshots ORDER BY trading_symbol, ts, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, Option<f64>>(8)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (ts, underlying, spot, symbol, expiry, strike, kind, premium, iv) =
+                row.context("reading an option snapshot")?;
+            let dec = |text: &str, what: &str| {
+                Decimal::from_str(text)
+                    .with_context(|| format!("stored {what} `{text}` of {symbol} is not a number"))
+            };
+            out.push(SnapshotRow {
+                timestamp: parse_ts(&ts, "option snapshot")?,
+                underlying,
+                spot: dec(&spot, "spot")?,
+                expiry: NaiveDate::parse_from_str(&expiry, "%Y-%m-%d").with_context(|| {
+                    format!("stored expiry `{expiry}` of {symbol} is not a date")
+                })?,
+                strike: dec(&strike, "strike")?,
+                option_type: match kind.as_str() {
+                    "CE" => alphastock_core::market::OptionType::CE,
+                    "PE" => alphastock_core::market::OptionType::PE,
+                    other => {
+                        return Err(anyhow!(
+                            "stored option type `{other}` of {symbol} is not CE or PE"
+                        ))
+                    }
+                },
+                premium: dec(&premium, "premium")?,
+                iv,
+                trading_symbol: symbol,
+            });
+        }
+        Ok(out)
     }
 
     /// The schema version of the open database.

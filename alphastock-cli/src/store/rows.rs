@@ -159,3 +159,26 @@ pub struct DailyPnlRow {
     /// When it was last updated.
     pub updated_at: IstTime,
 }
+
+/// One stored option snapshot (a contract's quote at a time), as read back for learning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotRow {
+    /// When it was quoted (IST).
+    pub timestamp: alphastock_core::market::IstTime,
+    /// The underlying, e.g. `NIFTY`.
+    pub underlying: String,
+    /// The underlying's price then, rupees.
+    pub spot: rust_decimal::Decimal,
+    /// The contract's trading symbol.
+    pub trading_symbol: String,
+    /// Expiry date.
+    pub expiry: chrono::NaiveDate,
+    /// Strike, rupees.
+    pub strike: rust_decimal::Decimal,
+    /// CE or PE.
+    pub option_type: alphastock_core::market::OptionType,
+    /// Premium (last price), rupees per unit.
+    pub premium: rust_decimal::Decimal,
+    /// Implied volatility, fraction, when recorded.
+    pub iv: Option<f64>,
+}

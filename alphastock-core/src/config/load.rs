@@ -161,6 +161,18 @@ impl Config {
                     "must list at least one symbol for an enabled strategy",
                 ));
             }
+            if s.instrument == super::sections::TradeInstrument::Underlying {
+                for sym in s.symbols.iter().filter(|sym| sym.is_index()) {
+                    out.push(ConfigProblem::new(
+                        format!("{base}.instrument"),
+                        format!(
+                            "`underlying` trades a cash equity (e.g. NSE:SBIN); {sym} is an \
+                             index, which needs an option (instrument: option) or a futures \
+                             contract"
+                        ),
+                    ));
+                }
+            }
             // Disabled instances are checked too, so switching one on cannot surprise.
             match build_strategy(s.kind(name), name, &s.parameters) {
                 Ok(_) => {}
@@ -215,6 +227,10 @@ impl Config {
         out.extend(prefixed(
             "options_trading.exits",
             self.options_trading.exits.validate(),
+        ));
+        out.extend(prefixed(
+            "options_trading.underlying",
+            self.options_trading.underlying.validate(),
         ));
         out
     }

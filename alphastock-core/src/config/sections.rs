@@ -179,8 +179,13 @@ pub struct StrategyConfig {
     pub symbols: Vec<Symbol>,
     /// `parameters`: the strategy's own parameters (see each strategy's docs).
     pub parameters: StrategyParams,
-    /// `instrument`: `option` (default) or `underlying`.
+    /// `instrument`: `option` (default) or `underlying` (trade a cash equity such as
+    /// `NSE:SBIN` itself, long and short; see [`crate::signal::process_underlying`]).
     pub instrument: TradeInstrument,
+    /// `flip`: with `instrument: underlying`, an opposite signal closes the open position and
+    /// opens the reverse one (default true); when false it is rejected while the position is
+    /// open. Ignored for options.
+    pub flip: bool,
 }
 
 impl Default for StrategyConfig {
@@ -191,6 +196,7 @@ impl Default for StrategyConfig {
             symbols: Vec::new(),
             parameters: StrategyParams::new(),
             instrument: TradeInstrument::Option,
+            flip: true,
         }
     }
 }
@@ -221,8 +227,10 @@ pub struct OptionsTradingConfig {
     pub entry: crate::signal::EntryConfig,
     /// `charges`: brokerage, taxes and fees, so P&L is net.
     pub charges: ChargeSchedule,
-    /// `exits`: target, stops, trailing, time and partial exits.
+    /// `exits`: target, stops, trailing, time and partial exits (options and stocks alike).
     pub exits: ExitConfig,
+    /// `underlying`: product, tick and charges for strategies that trade the stock itself.
+    pub underlying: crate::signal::UnderlyingTradingConfig,
 }
 
 impl Default for OptionsTradingConfig {
@@ -235,6 +243,7 @@ impl Default for OptionsTradingConfig {
             risk_free_rate: 0.0,
             charges: ChargeSchedule::default(),
             exits: ExitConfig::default(),
+            underlying: crate::signal::UnderlyingTradingConfig::default(),
         }
     }
 }

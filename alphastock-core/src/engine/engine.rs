@@ -5,6 +5,11 @@
 //! - **Quote** (an underlying): builds candles; a completed candle runs the strategies.
 //! - **Candle**: runs the strategies of its symbol, aggregates their signals into one decision,
 //!   and sends the decision through the [`SignalProcessor`]: an order, or a recorded rejection.
+//!   Signals of strategy instances with `instrument: underlying` are aggregated apart from the
+//!   option strategies' and trade the stock itself ([`crate::signal::process_underlying`]): long
+//!   on BUY, short on SELL, an opposite signal closing and reversing the position (`flip`).
+//! - **Quote / Candle of a stock traded itself**: marks its position at the price and
+//!   evaluates its exits (target, stop, trailing stop, square-off) before the strategies run.
 //! - **OptionChain / OptionQuote**: keeps the latest chain per underlying, marks open positions,
 //!   and evaluates their exit rules (target, stop, trailing stop, time exits, kill switch).
 //! - **OrderUpdate / Fill**: tracks orders by tag, applies fills to the portfolio once (a fill seen
@@ -21,6 +26,7 @@
 //! order per position is working at a time.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::Duration;
 use rust_decimal::Decimal;
@@ -29,6 +35,7 @@ use super::{
     Action, AlertLevel, Event, OrderPurpose, OrderRole, OrderTracker, Record, TagGenerator,
 };
 use crate::config::Config;
+use crate::config::TradeInstrument;
 use crate::market::{
     Candle, CandleBuilder, IstTime, MarketSession, OptionChain, OptionQuote, Symbol,
 };
@@ -39,7 +46,10 @@ use crate::order::{
 };
 use crate::portfolio::{ExitRules, Portfolio, PositionMeta};
 use crate::risk::{RiskBook, RiskManager};
-use crate::signal::{ProcessContext, SignalProcessor, ValidationContext};
+use crate::signal::{
+    equity_trading_symbol, process_underlying, ProcessContext, SignalProcessor, UnderlyingContext,
+    ValidationContext,
+};
 use crate::strategy::{aggregate, MarketInput, Side, Signal, Strategy, StrategyManager};
 
 /// Why an engine could not be built from a config.
@@ -71,6 +81,8 @@ pub struct Engine {
     risk: RiskManager,
     portfolio: Portfolio,
     exits: ExitRules,
+    /// The exit rules of stocks traded themselves (without square-off when so configured).
+    stock_exits: ExitRules,
     orders: OrderTracker,
     tags: TagGenerator,
     links: BTreeMap<String, EntryLink>,
@@ -79,6 +91,10 @@ pub struct Engine {
     no_new_entries: bool,
     flatten_all: bool,
     now: Option<IstTime>,
+    /// Strategy instances configured with `instrument: underlying`, with their `flip`.
+    underlying_instances: BTreeMap<String, bool>,
+    /// Symbols traded themselves, with the trading symbol of their position.
+    traded_underlyings: BTreeMap<Symbol, Arc<str>>,
 }
 
 impl Engine {
@@ -94,6 +110,16 @@ impl Engine {
             StrategyManager::from_config(config).map_err(|e| EngineError::Config(e.to_string()))?;
         let session = MarketSession::nse();
         let trading = &config.options_trading;
+        let mut underlying_instances = BTreeMap::new();
+        let mut traded_underlyings = BTreeMap::new();
+        for (name, s) in config.strategies.iter().filter(|(_, s)| s.enabled) {
+            if s.instrument == TradeInstrument::Underlying {
+                underlying_instances.insert(name.clone(), s.flip);
+                for sym in &s.symbols {
+                    traded_underlyings.insert(sym.clone(), Arc::from(equity_trading_symbol(sym)));
+                }
+            }
+        }
         let processor = SignalProcessor {
             entry: trading.entry.clone(),
             selector: StrikeSelector::new(config.options_data_runner.strike_selection.clone()),
@@ -110,8 +136,14 @@ impl Engine {
             chains: BTreeMap::new(),
             processor,
             risk: RiskManager::new(trading.risk_management.clone()),
-            portfolio: Portfolio::new(trading.charges.clone()),
+            portfolio: Portfolio::new(trading.charges.clone())
+                .with_cash_charges(trading.underlying.charges.clone()),
             exits: ExitRules::new(trading.exits.clone(), session),
+            stock_exits: if trading.underlying.square_off {
+                ExitRules::new(trading.exits.clone(), session)
+            } else {
+                ExitRules::new(trading.exits.clone(), session).without_square_off()
+            },
             orders: OrderTracker::new(),
             tags: TagGenerator::new(),
             links: BTreeMap::new(),
@@ -120,6 +152,8 @@ impl Engine {
             no_new_entries: false,
             flatten_all: false,
             now: None,
+            underlying_instances,
+            traded_underlyings,
         })
     }
 
@@ -127,6 +161,12 @@ impl Engine {
     /// uses.
     pub fn set_correlations(&mut self, table: CorrelationTable) {
         self.processor.pricing = OptionsPricingEngine::new(table);
+    }
+
+    /// The engine's market clock: the latest timestamp of a market event (quote, candle, chain,
+    /// timer) seen so far. Broker reports never move it.
+    pub fn clock(&self) -> Option<IstTime> {
+        self.now
     }
 
     /// The config the engine runs with.
@@ -220,11 +260,29 @@ impl Engine {
 
     /// Consumes one event and returns what to do about it, in order.
     pub fn on_event(&mut self, event: Event) -> Vec<Action> {
-        let at = event.timestamp();
+        // A completed candle is known at its end, not its start.
+        let at = match &event {
+            Event::Candle(c) => c.timestamp + Duration::minutes(i64::from(self.candle_minutes)),
+            other => other.timestamp(),
+        };
+        // The market drives the clock: quotes, candles, chains and timer ticks advance it
+        // (never backwards). Broker reports (fills, order updates, funds) are applied at the
+        // current market time, so a broker stamping in the future (or the past) cannot make
+        // signals look stale or time exits fire early.
+        let market_event = !matches!(
+            event,
+            Event::OrderUpdate(_)
+                | Event::Fill(_)
+                | Event::Funds { .. }
+                | Event::OrderOutcomeUnknown { .. }
+        );
         let now = match self.now {
-            Some(prev) if prev > at => prev,
+            Some(prev) if prev >= at || !market_event => prev,
             _ => at,
         };
+        if self.now != Some(now) {
+            self.portfolio.roll_day(now);
+        }
         self.now = Some(now);
         let mut out = Vec::new();
         match event {
@@ -232,6 +290,20 @@ impl Engine {
                 if let Err(e) = quote.validate() {
                     out.push(alert(AlertLevel::Warning, format!("quote ignored: {e}")));
                     return out;
+                }
+                if self.traded_underlyings.contains_key(&quote.symbol) {
+                    let bid = match quote.bid {
+                        Some(b) if b > Decimal::ZERO => b,
+                        _ => quote.ltp,
+                    };
+                    self.on_underlying_price(
+                        &quote.symbol,
+                        quote.ltp,
+                        Some(bid),
+                        quote.ask,
+                        now,
+                        &mut out,
+                    );
                 }
                 let finished = match self.builder(&quote.symbol) {
                     Some(b) => b.on_quote(&quote),
@@ -254,7 +326,7 @@ impl Engine {
                     .filter(|q| {
                         self.portfolio
                             .position(&q.contract.trading_symbol)
-                            .is_some()
+                            .is_some_and(|p| p.is_open())
                     })
                     .cloned()
                     .collect();
@@ -339,6 +411,9 @@ impl Engine {
                 });
             }
         }
+        for order in self.orders.take_stale_exits(now, timeout) {
+            self.reprice_exit(order, timeout, out);
+        }
         let marks: Vec<(String, Decimal)> = self
             .portfolio
             .open_positions()
@@ -352,7 +427,41 @@ impl Engine {
         }
     }
 
+    /// Marks the position in a symbol traded itself at `price` and evaluates its exits.
+    fn on_underlying_price(
+        &mut self,
+        symbol: &Symbol,
+        price: Decimal,
+        bid: Option<Decimal>,
+        ask: Option<Decimal>,
+        now: IstTime,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(trading_symbol) = self.traded_underlyings.get(symbol) else {
+            return;
+        };
+        let open = self
+            .portfolio
+            .position(trading_symbol)
+            .map(|p| p.quantity());
+        let Some(held) = open.filter(|q| *q != 0) else {
+            return;
+        };
+        // A shared name: no allocation on this per-bar path.
+        let trading_symbol = Arc::clone(trading_symbol);
+        if !self.portfolio.mark(&trading_symbol, price, now) {
+            return;
+        }
+        self.after_mark(now, out);
+        // A long exits into the bid, a short into the ask.
+        let touch = if held > 0 { bid } else { ask };
+        self.check_exit(&trading_symbol, price, touch, now, out);
+    }
+
     fn on_candle(&mut self, candle: Candle, now: IstTime, out: &mut Vec<Action>) {
+        if !self.traded_underlyings.is_empty() {
+            self.on_underlying_price(&candle.symbol, candle.close, None, None, now, out);
+        }
         let signals = {
             let chain = self.chains.get(&candle.symbol);
             self.strategies.on_candle(&MarketInput {
@@ -363,8 +472,26 @@ impl Engine {
         if signals.is_empty() {
             return;
         }
+        if !self.underlying_instances.is_empty() {
+            let (own, options): (Vec<Signal>, Vec<Signal>) = signals
+                .into_iter()
+                .partition(|s| self.underlying_instances.contains_key(&s.strategy));
+            if !own.is_empty() {
+                self.decide(own, now, out, true);
+            }
+            if !options.is_empty() {
+                self.decide(options, now, out, false);
+            }
+            return;
+        }
+        self.decide(signals, now, out, false);
+    }
+
+    /// Aggregates one symbol's signals of one instrument kind and processes the decision.
+    fn decide(&mut self, signals: Vec<Signal>, now: IstTime, out: &mut Vec<Action>, own: bool) {
         let min_confidence = self.processor.entry.min_confidence;
         match aggregate(&signals, min_confidence) {
+            Some(decision) if own => self.on_underlying_signal(decision, now, out),
             Some(decision) => self.on_signal(decision, now, out),
             None => {
                 for s in signals {
@@ -380,21 +507,158 @@ impl Engine {
         }
     }
 
+    /// A decision of `instrument: underlying` strategies: trade the stock itself.
+    fn on_underlying_signal(&mut self, signal: Signal, now: IstTime, out: &mut Vec<Action>) {
+        let trading_symbol = equity_trading_symbol(&signal.symbol).to_string();
+        let held = self
+            .portfolio
+            .position(&trading_symbol)
+            .map_or(0, |p| p.quantity());
+        let dir = match signal.side {
+            Side::Buy => 1,
+            Side::Sell => -1,
+        };
+        let mut book = self.risk_book();
+        if held != 0 && held.signum() != dir {
+            // The position a flip closes does not count against the new one.
+            if let Some(p) = self.portfolio.position(&trading_symbol) {
+                if let Some(e) = book.by_underlying.get_mut(&signal.symbol) {
+                    e.positions = e.positions.saturating_sub(1);
+                    e.exposure -= p.exposure();
+                }
+            }
+        }
+        let pending = self
+            .orders
+            .working_entries()
+            .any(|(u, s, _)| u == &signal.symbol && s == signal.side);
+        let positioned = held.signum() == dir || pending;
+        let flip = signal
+            .strategy
+            .split('+')
+            .all(|name| self.underlying_instances.get(name).copied().unwrap_or(true));
+        let kill = self.risk.is_kill_switch_on(now) || self.no_new_entries;
+        let ctx = UnderlyingContext {
+            validation: ValidationContext {
+                now,
+                candle_minutes: self.candle_minutes,
+                session: self.session,
+                holidays: &self.config.market.holidays,
+                trading_enabled: self.config.options_trading.enabled,
+                kill_switch: kill,
+                blocked_by: self.blocked.get(&signal.symbol).map(String::as_str),
+                positioned_same_direction: positioned,
+            },
+            held_quantity: held,
+            exit_working: self.orders.has_working_exit(&trading_symbol),
+            flip,
+            available_funds: self.funds,
+            book: &book,
+        };
+        let tags = &mut self.tags;
+        let result = process_underlying(
+            &signal,
+            &self.processor.entry,
+            &self.config.options_trading.underlying,
+            &ctx,
+            &mut self.risk,
+            || tags.next_tag(now),
+        );
+        let intent = match result {
+            Ok(intent) => intent,
+            Err(rejection) => {
+                out.push(Action::Record(Record::Signal {
+                    signal,
+                    rejected: Some(rejection.to_string()),
+                }));
+                return;
+            }
+        };
+        out.push(Action::Record(Record::Signal {
+            signal: signal.clone(),
+            rejected: None,
+        }));
+        if let Some(request) = intent.close() {
+            let reason = format!("reversed by a {} signal", signal.side);
+            self.orders.insert(
+                request.clone(),
+                OrderRole::Exit {
+                    reason: reason.clone(),
+                },
+                now,
+            );
+            out.push(Action::PlaceOrder {
+                request: request.clone(),
+                purpose: OrderPurpose::Exit { reason },
+            });
+        }
+        if let Some((request, _)) = intent.open() {
+            let request = request.clone();
+            let tick = self.config.options_trading.underlying.tick_size;
+            self.register_underlying(&request, &signal, intent.target(), intent.stop(), tick);
+            let purpose = OrderPurpose::Entry {
+                signal,
+                target: intent.target(),
+                stop: intent.stop(),
+            };
+            let role = self.role_of(&request, &purpose);
+            self.orders.insert(request.clone(), role, now);
+            out.push(Action::PlaceOrder { request, purpose });
+        }
+    }
+
+    /// Registers the position a stock entry opens: 1 share per lot, no expiry, the signal's
+    /// underlying target and stop.
+    fn register_underlying(
+        &mut self,
+        request: &OrderRequest,
+        signal: &Signal,
+        target: Decimal,
+        stop: Decimal,
+        tick: Decimal,
+    ) {
+        let meta = PositionMeta {
+            trading_symbol: request.trading_symbol.clone(),
+            exchange: request.exchange,
+            underlying: signal.symbol.clone(),
+            lot_size: 1,
+            tick_size: tick,
+            expiry: None,
+            target: Some(target),
+            stop: Some(stop),
+        };
+        // An open position (about to be reversed) keeps its levels until the entry fills
+        // (see `on_fill`).
+        let open = self
+            .portfolio
+            .position(&request.trading_symbol)
+            .is_some_and(|p| p.is_open());
+        if !open {
+            self.portfolio.register(meta);
+        }
+        self.links.insert(
+            request.trading_symbol.clone(),
+            EntryLink {
+                underlying: signal.symbol.clone(),
+                side: signal.side,
+                strategy: signal.strategy.clone(),
+            },
+        );
+    }
+
     fn on_signal(&mut self, signal: Signal, now: IstTime, out: &mut Vec<Action>) {
         let book = self.risk_book();
         let positioned = self.positioned(&signal.symbol, signal.side);
         let kill = self.risk.is_kill_switch_on(now) || self.no_new_entries;
-        let holidays = self.config.market.holidays.clone();
-        let blocked = self.blocked.get(&signal.symbol).cloned();
         let ctx = ProcessContext {
             validation: ValidationContext {
                 now,
                 candle_minutes: self.candle_minutes,
                 session: self.session,
-                holidays: &holidays,
+                holidays: &self.config.market.holidays,
                 trading_enabled: self.config.options_trading.enabled,
                 kill_switch: kill,
-                blocked_by: blocked.as_deref(),
+                blocked_by: self.blocked.get(&signal.symbol).map(String::as_str),
                 positioned_same_direction: positioned,
             },
             chain: self.chains.get(&signal.symbol),
@@ -532,7 +796,13 @@ impl Engine {
     }
 
     fn after_mark(&mut self, now: IstTime, out: &mut Vec<Action>) {
-        let book = self.portfolio.risk_book();
+        // The kill switch looks at the day's P&L only; no per-underlying map is needed.
+        let day = self.portfolio.day_pnl();
+        let book = RiskBook {
+            day_realised_pnl: day.realised - day.charges,
+            day_unrealised_pnl: day.unrealised,
+            ..RiskBook::new()
+        };
         if let Some(trip) = self.risk.update(&book, now) {
             out.push(alert(
                 AlertLevel::Critical,
@@ -562,7 +832,12 @@ impl Engine {
             return;
         }
         let flatten = self.flatten_all || self.risk.should_flatten(now);
-        let Some(decision) = self.exits.evaluate(position, premium, now, flatten) else {
+        let rules = if position.meta().exchange.is_derivatives() {
+            &self.exits
+        } else {
+            &self.stock_exits
+        };
+        let Some(decision) = rules.evaluate(position, premium, now, flatten) else {
             return;
         };
         let held = position.quantity().unsigned_abs();
@@ -593,7 +868,11 @@ impl Engine {
             quantity,
             price: Some(price),
             trigger_price: None,
-            product: self.processor.entry.product,
+            product: if exchange.is_derivatives() {
+                self.processor.entry.product
+            } else {
+                self.config.options_trading.underlying.product
+            },
             validity: Validity::Day,
         };
         self.orders.insert(
@@ -607,6 +886,36 @@ impl Engine {
         out.push(Action::PlaceOrder {
             request,
             purpose: OrderPurpose::Exit { reason },
+        });
+    }
+
+    /// Moves a resting exit to the current price (bid side) when the market has left it.
+    fn reprice_exit(&mut self, order: super::WorkingOrder, waited: i64, out: &mut Vec<Action>) {
+        let Some(order_id) = order.order_id.clone() else {
+            return;
+        };
+        let Some(position) = self.portfolio.position(&order.request.trading_symbol) else {
+            return;
+        };
+        let Some(premium) = position.last_price() else {
+            return;
+        };
+        let tick = position.meta().tick_size;
+        let selling = order.request.transaction_type == TransactionType::Sell;
+        let price = self.exit_price(premium, None, tick, selling);
+        if order.request.price == Some(price) {
+            return;
+        }
+        let old = order
+            .request
+            .price
+            .map_or_else(|| "market".to_string(), |p| p.to_string());
+        self.orders.set_price(&order.request.tag, price);
+        out.push(Action::ModifyOrder {
+            order_id,
+            tag: order.request.tag.clone(),
+            price,
+            reason: format!("exit not filled within {waited} s: re-priced from {old} to {price}"),
         });
     }
 
@@ -693,6 +1002,14 @@ impl Engine {
         }
         match self.portfolio.apply_fill(fill) {
             Ok(Some(effect)) => {
+                if let Some(OrderRole::Entry { target, stop, .. }) = &role {
+                    if !fill.exchange.is_derivatives() && effect.quantity_after != 0 {
+                        // A stock position takes its entry's levels once the entry fills (a
+                        // reversed one only then has the new direction).
+                        self.portfolio
+                            .set_levels(&fill.trading_symbol, Some(*target), Some(*stop));
+                    }
+                }
                 if let Some(closed) = effect.closed {
                     let reason = match role {
                         Some(OrderRole::Exit { reason }) => reason,
@@ -703,7 +1020,7 @@ impl Engine {
                         underlying: closed.underlying,
                         net_pnl: closed.net_pnl,
                         reason,
-                        at: now,
+                        at: fill.timestamp,
                     }));
                 }
             }

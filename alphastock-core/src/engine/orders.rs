@@ -170,6 +170,33 @@ impl OrderTracker {
         out
     }
 
+    /// Exits placed (or last re-priced) at or before `now - after_seconds` that are still working
+    /// with a broker id: the ones to re-price now. Their clock restarts at `now`, so each is
+    /// re-priced at most once per `after_seconds`.
+    pub fn take_stale_exits(&mut self, now: IstTime, after_seconds: i64) -> Vec<WorkingOrder> {
+        let mut out = Vec::new();
+        for order in self.working.values_mut() {
+            let is_exit = matches!(order.role, OrderRole::Exit { .. });
+            let age = (now - order.placed_at).num_seconds();
+            if is_exit
+                && !order.cancel_requested
+                && order.order_id.is_some()
+                && age >= after_seconds
+            {
+                order.placed_at = now;
+                out.push(order.clone());
+            }
+        }
+        out
+    }
+
+    /// Records a new limit price (rupees) for a working order after a modify was sent.
+    pub fn set_price(&mut self, tag: &str, price: Decimal) {
+        if let Some(order) = self.working.get_mut(tag) {
+            order.request.price = Some(price);
+        }
+    }
+
     /// True when an exit order for this trading symbol is still working.
     pub fn has_working_exit(&self, trading_symbol: &str) -> bool {
         self.working.values().any(|o| {

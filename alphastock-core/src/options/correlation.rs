@@ -226,6 +226,11 @@ impl CorrelationTable {
         self.entries.get(key)
     }
 
+    /// Every learned entry, in key order.
+    pub fn entries(&self) -> impl Iterator<Item = (&CorrelationKey, &CorrelationEntry)> {
+        self.entries.iter()
+    }
+
     /// The learned multiplier for `key`, else the default.
     pub fn multiplier(&self, key: &CorrelationKey) -> f64 {
         self.get(key)

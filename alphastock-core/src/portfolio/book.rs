@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{ChargeSchedule, Charges, Position, PositionMeta};
-use crate::market::{IstTime, OptionQuote, Symbol, IST};
+use crate::market::{Exchange, IstTime, OptionQuote, Symbol, IST};
 use crate::order::Fill;
 use crate::risk::RiskBook;
 
@@ -85,6 +85,7 @@ impl DayPnl {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Portfolio {
     schedule: ChargeSchedule,
+    cash_schedule: Option<ChargeSchedule>,
     positions: BTreeMap<String, Position>,
     trades_seen: BTreeSet<String>,
     orders_seen: BTreeSet<String>,
@@ -98,6 +99,7 @@ impl Portfolio {
     pub fn new(schedule: ChargeSchedule) -> Self {
         Self {
             schedule,
+            cash_schedule: None,
             positions: BTreeMap::new(),
             trades_seen: BTreeSet::new(),
             orders_seen: BTreeSet::new(),
@@ -107,9 +109,25 @@ impl Portfolio {
         }
     }
 
-    /// The charge schedule.
+    /// The charge schedule of derivatives fills (NFO, BFO).
     pub fn charge_schedule(&self) -> &ChargeSchedule {
         &self.schedule
+    }
+
+    /// Charges fills on a cash segment (NSE, BSE: a stock traded itself) by `schedule` instead
+    /// of the derivatives schedule (see [`ChargeSchedule::equity_intraday`]).
+    pub fn with_cash_charges(mut self, schedule: ChargeSchedule) -> Self {
+        self.cash_schedule = Some(schedule);
+        self
+    }
+
+    /// The schedule that charges a fill on `exchange`: the cash schedule for NSE and BSE when
+    /// one is set, else the derivatives schedule.
+    pub fn schedule_for(&self, exchange: Exchange) -> &ChargeSchedule {
+        match &self.cash_schedule {
+            Some(cash) if !exchange.is_derivatives() => cash,
+            _ => &self.schedule,
+        }
     }
 
     /// Registers an instrument before its first fill (or replaces the facts, target and stop of
@@ -121,6 +139,23 @@ impl Portfolio {
                 self.positions
                     .insert(meta.trading_symbol.clone(), Position::new(meta));
             }
+        }
+    }
+
+    /// Replaces the target and stop (rupees per unit) of a registered position. Returns false
+    /// when there is no such position.
+    pub fn set_levels(
+        &mut self,
+        trading_symbol: &str,
+        target: Option<Decimal>,
+        stop: Option<Decimal>,
+    ) -> bool {
+        match self.positions.get_mut(trading_symbol) {
+            Some(p) => {
+                p.set_levels(target, stop);
+                true
+            }
+            None => false,
         }
     }
 
@@ -145,9 +180,11 @@ impl Portfolio {
         let first_of_order = self.orders_seen.insert(fill.order_id.clone());
         self.trades_seen.insert(fill.trade_id.clone());
         let turnover = fill.price * Decimal::from(fill.quantity);
-        let charges = self
-            .schedule
-            .for_fill(fill.transaction_type, turnover, first_of_order);
+        let charges = self.schedule_for(fill.exchange).for_fill(
+            fill.transaction_type,
+            turnover,
+            first_of_order,
+        );
         let Some(position) = self.positions.get_mut(&fill.trading_symbol) else {
             return Err(PortfolioError::UnknownInstrument {
                 trading_symbol: fill.trading_symbol.clone(),
@@ -241,7 +278,11 @@ impl Portfolio {
         book
     }
 
-    fn roll_day(&mut self, at: IstTime) {
+    /// Starts a new trading day when `at` falls on a later IST date than the current one: the
+    /// day's realised P&L and charges restart from zero (open positions carry over). Fills and
+    /// marks call it; the engine also calls it on every market event, so a day with no fills
+    /// does not inherit the previous day's loss (and its kill switch).
+    pub fn roll_day(&mut self, at: IstTime) {
         let date = at.with_timezone(&IST).date_naive();
         if self.day.map_or(true, |d| date > d) {
             self.day = Some(date);

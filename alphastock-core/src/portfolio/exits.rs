@@ -226,12 +226,24 @@ pub struct ExitDecision {
 pub struct ExitRules {
     config: ExitConfig,
     session: MarketSession,
+    square_off: bool,
 }
 
 impl ExitRules {
     /// Rules from `config` for `session` (the NSE session 09:15–15:30 in practice).
     pub fn new(config: ExitConfig, session: MarketSession) -> Self {
-        Self { config, session }
+        Self {
+            config,
+            session,
+            square_off: true,
+        }
+    }
+
+    /// The same rules without the intraday square-off: positions are held through the close
+    /// (delivery stock positions, or backtests compared with engines that know no session).
+    pub fn without_square_off(mut self) -> Self {
+        self.square_off = false;
+        self
     }
 
     /// The configuration.
@@ -303,8 +315,11 @@ impl ExitRules {
         let dir = Decimal::from(position.quantity().signum());
         let meta = position.meta();
         if premium > Decimal::ZERO {
+            // Comparisons rather than products with the direction: the same test, cheaper
+            // (this runs on every quote of every open position).
+            let long = position.quantity() > 0;
             if let Some(stop) = self.current_stop(position, premium) {
-                if (premium - stop) * dir <= Decimal::ZERO {
+                if (long && premium <= stop) || (!long && premium >= stop) {
                     return all(if Some(stop) == meta.stop {
                         ExitReason::StopLoss { stop, premium }
                     } else {
@@ -313,10 +328,18 @@ impl ExitRules {
                 }
             }
             if let Some(target) = meta.target {
-                if (premium - target) * dir >= Decimal::ZERO {
+                if (long && premium >= target) || (!long && premium <= target) {
                     return all(ExitReason::Target { target, premium });
                 }
             }
+        }
+        if meta.expiry.is_none() && !self.square_off {
+            // Nothing time-based applies: skip the clock arithmetic.
+            return if premium > Decimal::ZERO {
+                self.partial(position, premium, held, dir)
+            } else {
+                None
+            };
         }
         let minutes_to_close = self.session.minutes_to_close(now);
         if let Some(expiry) = meta.expiry {
@@ -331,7 +354,9 @@ impl ExitRules {
                 });
             }
         }
-        if minutes_to_close <= i64::from(self.config.square_off_minutes_before_close) {
+        if self.square_off
+            && minutes_to_close <= i64::from(self.config.square_off_minutes_before_close)
+        {
             return all(ExitReason::SquareOff { minutes_to_close });
         }
         if premium > Decimal::ZERO {

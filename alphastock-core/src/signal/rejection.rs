@@ -73,6 +73,16 @@ pub enum Rejection {
         /// The risk manager's reason, with numbers.
         detail: String,
     },
+    /// The symbol cannot be traded itself (an index, or a short sale under CNC).
+    NotTradable {
+        /// Why, and what to trade instead.
+        detail: String,
+    },
+    /// A position in the opposite direction is open and the strategy does not flip.
+    OppositePosition {
+        /// Signed shares held: positive long, negative short.
+        held: i64,
+    },
     /// The instrument is not known (no lot size for the underlying in the config or script
     /// master).
     UnknownInstrument {
@@ -127,6 +137,11 @@ impl fmt::Display for Rejection {
             ),
             Rejection::Risk { detail } => write!(f, "risk: {detail}"),
             Rejection::UnknownInstrument { detail } => write!(f, "unknown instrument: {detail}"),
+            Rejection::NotTradable { detail } => write!(f, "not tradable: {detail}"),
+            Rejection::OppositePosition { held } => write!(
+                f,
+                "an opposite position of {held} shares is open and flip is off for this strategy"
+            ),
         }
     }
 }

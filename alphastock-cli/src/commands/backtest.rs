@@ -1,0 +1,462 @@
+//! `alphastock backtest --config FILE --data FILE... [--options SNAPSHOTS.csv] [--from DATE]
+//! [--to DATE] [--json] [--report DIR] [--sweep KEY=A..B ...]`: replays historical candles
+//! through the same engine the live loop runs, with simulated fills, and reports the trades and
+//! the performance metrics.
+//!
+//! - `--data`: one or more candle CSV files (`timestamp,symbol,open,high,low,close,volume`),
+//!   any number of days and symbols; they are merged and replayed in time order.
+//! - `--options`: recorded option snapshots (the option-snapshot CSV of
+//!   `alphastock_core::sim::replay`); without it, chains are priced from the simulated
+//!   volatility surface of the config's `simulation` section at each candle's close, and the
+//!   output says `option_source: simulated`.
+//! - `--from`/`--to`: inclusive IST dates (`YYYY-MM-DD`) limiting the replay.
+//! - Fills: limit orders fill on the next quote of their contract that crosses, at the touch ±
+//!   `broker.paper.slippage_ticks` ticks; charges by `options_trading.charges`.
+//! - `options_trading.correlation_table: PATH` (optional, relative to the config file): a table
+//!   written by `alphastock correlations build`, used by the `historical_correlation` target
+//!   method.
+//! - `--json` prints one object: `trades` (the trade list), `trade_count`, `net_pnl`,
+//!   `gross_pnl`, `charges`, `win_rate` (fraction), `average_win`, `average_loss`,
+//!   `profit_factor`, `expectancy`, `max_drawdown` (rupees), `max_drawdown_pct`, `sharpe`,
+//!   `sortino`, `exposure` (fraction), `by_strategy`, `by_symbol`, `option_source`,
+//!   `starting_capital`, `final_equity`, `open_at_end`, `candles`. Money is in rupees; undefined
+//!   ratios are `null`.
+//! - `--report DIR` writes `DIR/report.html`: self-contained (inline SVG, no scripts), with the
+//!   equity curve, the drawdown, the metrics and the trade table.
+//! - `--sweep fast_ema=3..8 slow_ema=15..30`: runs the grid (integer ranges, inclusive, or
+//!   comma lists `a,b,c`) over the parameters of every enabled strategy that has those keys;
+//!   each combination runs on the first 70 % of the trading days (in-sample) and separately on
+//!   the rest (out-of-sample); rows are ranked by in-sample Sharpe with the out-of-sample
+//!   results beside them, so overfitting shows as a gap.
+//!
+//! A progress bar is drawn on stderr when it is a terminal. Exit codes: 0 done; 2 invalid config,
+//! arguments or data (with the line); 1 a file cannot be read or written.
+
+mod html;
+mod sweep;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde_json::{json, Value as Json};
+
+use alphastock_core::backtest::{
+    BacktestConfig, BacktestReport, Backtester, ChainsAtClose, Metrics, TradeRecord,
+};
+use alphastock_core::config::Config;
+use alphastock_core::engine::{Engine, Event};
+use alphastock_core::market::{parse_candles, Candle, OptionChain, IST};
+use alphastock_core::options::CorrelationTable;
+use alphastock_core::sim::replay::{parse_option_snapshots, OptionSource, ReplayFeed};
+
+use super::correlations::load_config_with_table;
+use super::EXIT_INVALID;
+
+/// Arguments of `alphastock backtest`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The YAML config (strategies, risk, charges, simulated market).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Candle CSV file(s), merged in time order.
+    #[arg(long, num_args = 1.., required = true)]
+    pub data: Vec<PathBuf>,
+    /// Recorded option snapshots CSV; without it chains are simulated.
+    #[arg(long)]
+    pub options: Option<PathBuf>,
+    /// First day to replay (IST, YYYY-MM-DD, inclusive).
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// Last day to replay (IST, YYYY-MM-DD, inclusive).
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Write a self-contained HTML report (report.html) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Parameter grid as KEY=A..B (inclusive integers) or KEY=a,b,c (repeatable).
+    #[arg(long, num_args = 1.., value_name = "KEY=RANGE")]
+    pub sweep: Vec<String>,
+}
+
+/// The inputs of one backtest, loaded and checked.
+pub(crate) struct Inputs {
+    pub config: Config,
+    pub table: Option<CorrelationTable>,
+    pub candles: Vec<Candle>,
+    pub snapshots: Option<Vec<OptionChain>>,
+}
+
+/// Runs the command.
+pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
+    if let (Some(from), Some(to)) = (args.from, args.to) {
+        if from > to {
+            eprintln!("error: --from {from} is after --to {to}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    }
+    let grid = match sweep::parse_grid(&args.sweep) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    let inputs = match load_inputs(&args)? {
+        Ok(i) => i,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    if inputs.candles.is_empty() {
+        eprintln!("error: no candles to replay (check --data, --from and --to)");
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
+    if !grid.is_empty() {
+        return sweep::run(&inputs, &grid, args.json);
+    }
+    let progress = progress_bar(inputs.candles.len() as u64, "candles");
+    let report = match backtest(&inputs, &inputs.config, &inputs.candles, progress.as_ref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    if let Some(dir) = &args.report {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create report directory {}", dir.display()))?;
+        let path = dir.join("report.html");
+        std::fs::write(&path, html::render(&report))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("report written to {}", path.display());
+    }
+    if args.json {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        match writeln!(out, "{}", report_json(&report, inputs.candles.len())) {
+            Ok(()) => {}
+            // The reader went away (e.g. `| head`): nothing more to do.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Err(e) => return Err(e).context("cannot write to stdout"),
+        }
+    } else {
+        print_text(&report, inputs.candles.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the config, candles and snapshots. The outer error is an I/O failure (exit 1), the
+/// inner one invalid input (exit 2).
+fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
+    let (config, table) = match load_config_with_table(&args.config)? {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    let in_range = |t: &alphastock_core::market::IstTime| {
+        let d = t.with_timezone(&IST).date_naive();
+        args.from.map_or(true, |f| d >= f) && args.to.map_or(true, |x| d <= x)
+    };
+    let mut candles = Vec::new();
+    for file in &args.data {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read candle file {}", file.display()))?;
+        match parse_candles(&text) {
+            Ok(c) => candles.extend(c.into_iter().filter(|c| in_range(&c.timestamp))),
+            Err(e) => return Ok(Err(format!("{}: {e}", file.display()))),
+        }
+    }
+    let snapshots = match &args.options {
+        None => None,
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read option snapshots {}", file.display()))?;
+            match parse_option_snapshots(&text, &config.market) {
+                Ok(c) => Some(c.into_iter().filter(|c| in_range(&c.timestamp)).collect()),
+                Err(e) => return Ok(Err(format!("{}: {e}", file.display()))),
+            }
+        }
+    };
+    Ok(Ok(Inputs {
+        config,
+        table,
+        candles,
+        snapshots,
+    }))
+}
+
+/// A progress bar on stderr when it is a terminal and the run is long enough to need one.
+pub(crate) fn progress_bar(total: u64, unit: &str) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() || total < 10_000 && unit == "candles" {
+        return None;
+    }
+    let bar = ProgressBar::new(total);
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// Runs one backtest of `config` over `candles` (and the inputs' snapshots in their time
+/// range).
+pub(crate) fn backtest(
+    inputs: &Inputs,
+    config: &Config,
+    candles: &[Candle],
+    progress: Option<&ProgressBar>,
+) -> Result<BacktestReport, String> {
+    let (first, last) = match (candles.first(), candles.last()) {
+        (Some(a), Some(b)) => (
+            candles
+                .iter()
+                .map(|c| c.timestamp)
+                .min()
+                .unwrap_or(a.timestamp),
+            candles
+                .iter()
+                .map(|c| c.timestamp)
+                .max()
+                .unwrap_or(b.timestamp),
+        ),
+        _ => return Err("no candles to replay".to_string()),
+    };
+    let snapshots = inputs.snapshots.as_ref().map(|s| {
+        s.iter()
+            .filter(|c| c.timestamp >= first && c.timestamp <= last + chrono::Duration::days(1))
+            .cloned()
+            .collect::<Vec<_>>()
+    });
+    let feed = ReplayFeed::new(
+        candles.to_vec(),
+        snapshots,
+        &config.simulation,
+        &config.market,
+    );
+    let source = feed.option_source();
+    let mut engine = Engine::new(config).map_err(|e| e.to_string())?;
+    if let Some(t) = &inputs.table {
+        engine.set_correlations(t.clone());
+    }
+    let mut bt = Backtester::new(
+        engine,
+        BacktestConfig {
+            slippage_ticks: config.broker.paper.slippage_ticks,
+            option_source: source,
+        },
+    );
+    let events: Box<dyn Iterator<Item = Event>> = match source {
+        OptionSource::Simulated => Box::new(ChainsAtClose::new(
+            feed,
+            config.market_data_runner.candle_minutes,
+        )),
+        OptionSource::Recorded => Box::new(feed),
+    };
+    let mut seen = 0u64;
+    for e in events {
+        if matches!(e, Event::Candle(_)) {
+            seen += 1;
+            if seen % 4096 == 0 {
+                if let Some(p) = progress {
+                    p.set_position(seen);
+                }
+            }
+        }
+        bt.on_event(e);
+    }
+    Ok(bt.finish())
+}
+
+/// `recorded` or `simulated`.
+pub(crate) fn source_name(s: OptionSource) -> &'static str {
+    match s {
+        OptionSource::Recorded => "recorded",
+        OptionSource::Simulated => "simulated",
+    }
+}
+
+/// A decimal as a JSON number.
+pub(crate) fn number(d: Decimal) -> Json {
+    d.to_f64().map_or(Json::Null, |f| json!(f))
+}
+
+fn opt_number(d: Option<Decimal>) -> Json {
+    d.map_or(Json::Null, number)
+}
+
+fn trade_json(t: &TradeRecord) -> Json {
+    json!({
+        "trading_symbol": t.trading_symbol,
+        "underlying": t.underlying.as_str(),
+        "strategy": t.strategy,
+        "side": t.side.code(),
+        "entry_time": t.entry_time.to_rfc3339(),
+        "exit_time": t.exit_time.to_rfc3339(),
+        "quantity": t.quantity,
+        "entry_price": number(t.entry_price),
+        "exit_price": number(t.exit_price),
+        "gross_pnl": number(t.gross_pnl),
+        "charges": number(t.charges),
+        "net_pnl": number(t.net_pnl),
+        "exit_reason": t.exit_reason,
+    })
+}
+
+/// The metrics as JSON fields (money as numbers of rupees).
+pub(crate) fn metrics_json(m: &Metrics) -> serde_json::Map<String, Json> {
+    let breakdown = |rows: &std::collections::BTreeMap<
+        String,
+        alphastock_core::backtest::metrics::BreakdownRow,
+    >| {
+        rows.iter()
+            .map(|(k, r)| {
+                (
+                    k.clone(),
+                    json!({
+                        "trades": r.trades,
+                        "wins": r.wins,
+                        "net_pnl": number(r.net_pnl),
+                        "gross_pnl": number(r.gross_pnl),
+                        "win_rate": r.win_rate,
+                    }),
+                )
+            })
+            .collect::<serde_json::Map<String, Json>>()
+    };
+    let v = json!({
+        "trade_count": m.trades,
+        "wins": m.wins,
+        "losses": m.losses,
+        "net_pnl": number(m.net_pnl),
+        "gross_pnl": number(m.gross_pnl),
+        "charges": number(m.charges),
+        "win_rate": m.win_rate,
+        "average_win": opt_number(m.average_win),
+        "average_loss": opt_number(m.average_loss),
+        "profit_factor": m.profit_factor,
+        "expectancy": opt_number(m.expectancy),
+        "max_drawdown": number(m.max_drawdown),
+        "max_drawdown_pct": m.max_drawdown_pct,
+        "sharpe": m.sharpe,
+        "sortino": m.sortino,
+        "exposure": m.exposure,
+        "by_strategy": breakdown(&m.by_strategy),
+        "by_symbol": breakdown(&m.by_symbol),
+    });
+    match v {
+        Json::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+fn report_json(r: &BacktestReport, candles: usize) -> Json {
+    let mut map = metrics_json(&r.metrics);
+    map.insert(
+        "trades".into(),
+        Json::Array(r.trades.iter().map(trade_json).collect()),
+    );
+    map.insert("option_source".into(), json!(source_name(r.option_source)));
+    map.insert("starting_capital".into(), number(r.starting_capital));
+    map.insert(
+        "final_equity".into(),
+        number(
+            r.equity_curve
+                .last()
+                .map_or(r.starting_capital, |p| p.equity),
+        ),
+    );
+    map.insert("open_at_end".into(), json!(r.open_at_end));
+    map.insert("candles".into(), json!(candles));
+    Json::Object(map)
+}
+
+/// `12.34`, or `-` when undefined.
+pub(crate) fn ratio(x: Option<f64>) -> String {
+    x.map_or("-".to_string(), |v| format!("{v:.2}"))
+}
+
+fn print_text(r: &BacktestReport, candles: usize) {
+    let m = &r.metrics;
+    let money = |d: Option<Decimal>| d.map_or("-".to_string(), |v| format!("{:.2}", v));
+    println!(
+        "Backtest: {candles} candles, {} days, options {}",
+        r.daily_equity.len(),
+        source_name(r.option_source)
+    );
+    println!(
+        "Trades {} (won {}, lost {}), win rate {}",
+        m.trades,
+        m.wins,
+        m.losses,
+        m.win_rate
+            .map_or("-".to_string(), |w| format!("{:.1} %", w * 100.0))
+    );
+    println!(
+        "Net P&L {:.2}  gross {:.2}  charges {:.2} (rupees)",
+        m.net_pnl, m.gross_pnl, m.charges
+    );
+    println!(
+        "Average win {}  average loss {}  expectancy {}  profit factor {}",
+        money(m.average_win),
+        money(m.average_loss),
+        money(m.expectancy),
+        ratio(m.profit_factor)
+    );
+    println!(
+        "Max drawdown {:.2} ({:.2} %)  Sharpe {}  Sortino {}  exposure {:.1} %",
+        m.max_drawdown,
+        m.max_drawdown_pct,
+        ratio(m.sharpe),
+        ratio(m.sortino),
+        m.exposure * 100.0
+    );
+    for (name, row) in &m.by_strategy {
+        println!(
+            "  strategy {name}: {} trades, net {:.2}, win rate {:.1} %",
+            row.trades,
+            row.net_pnl,
+            row.win_rate * 100.0
+        );
+    }
+    for (name, row) in &m.by_symbol {
+        println!(
+            "  symbol {name}: {} trades, net {:.2}, win rate {:.1} %",
+            row.trades,
+            row.net_pnl,
+            row.win_rate * 100.0
+        );
+    }
+    if r.open_at_end > 0 {
+        println!(
+            "{} position(s) still open at the end of the data (not in the trade list)",
+            r.open_at_end
+        );
+    }
+    for t in &r.trades {
+        println!(
+            "{}  {}  {} {} x{} {:.2} -> {:.2}  net {:.2}  ({})",
+            t.entry_time.format("%Y-%m-%d %H:%M"),
+            t.exit_time.format("%H:%M"),
+            t.side.code(),
+            t.trading_symbol,
+            t.quantity,
+            t.entry_price,
+            t.exit_price,
+            t.net_pnl,
+            t.exit_reason
+        );
+    }
+}

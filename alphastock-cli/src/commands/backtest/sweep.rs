@@ -1,0 +1,358 @@
+//! Parameter sweep with an in-sample / out-of-sample split.
+//!
+//! The trading days of the data are split by date: the first 70 % (at least one day) are
+//! in-sample, the rest out-of-sample. Every grid combination is backtested on each part
+//! separately (a fresh engine each time). Rows are ranked by in-sample Sharpe (undefined last),
+//! then by in-sample net P&L; the out-of-sample figures sit beside them, so a combination that
+//! only fits the in-sample days shows a gap. Combinations the strategies refuse (e.g.
+//! `fast_ema >= slow_ema`) are listed as skipped with the reason.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use serde_json::{json, Value as Json};
+use serde_yaml::Value as Yaml;
+
+use alphastock_core::backtest::BacktestReport;
+use alphastock_core::config::Config;
+use alphastock_core::market::{Candle, IST};
+use alphastock_core::strategy::{build_strategy, StrategyBuildError};
+
+use super::{backtest, number, progress_bar, ratio, Inputs};
+use crate::commands::EXIT_INVALID;
+
+/// The largest grid the sweep runs.
+const MAX_COMBINATIONS: usize = 10_000;
+
+/// Fraction of trading days that are in-sample.
+const IN_SAMPLE_FRACTION: f64 = 0.7;
+
+/// One swept parameter and its values.
+pub type Axis = (String, Vec<Yaml>);
+
+/// Parses `KEY=A..B` (inclusive integer range) or `KEY=a,b,c` (YAML scalars).
+pub fn parse_grid(specs: &[String]) -> Result<Vec<Axis>, String> {
+    let mut axes: Vec<Axis> = Vec::new();
+    for spec in specs {
+        let Some((key, values)) = spec.split_once('=') else {
+            return Err(format!("--sweep `{spec}` must be KEY=A..B or KEY=a,b,c"));
+        };
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(format!("--sweep `{spec}` has an empty key"));
+        }
+        if axes.iter().any(|(k, _)| k == key) {
+            return Err(format!("--sweep names `{key}` twice"));
+        }
+        let values = values.trim();
+        let list: Vec<Yaml> = if let Some((a, b)) = values.split_once("..") {
+            let parse = |s: &str| {
+                s.trim().parse::<i64>().map_err(|_| {
+                    format!("--sweep `{spec}`: range bounds must be whole numbers, got `{s}`")
+                })
+            };
+            let (a, b) = (parse(a)?, parse(b)?);
+            if a > b {
+                return Err(format!("--sweep `{spec}`: the range {a}..{b} is empty"));
+            }
+            if b - a >= MAX_COMBINATIONS as i64 {
+                return Err(format!("--sweep `{spec}`: too many values"));
+            }
+            (a..=b).map(|v| Yaml::Number(v.into())).collect()
+        } else {
+            values
+                .split(',')
+                .map(|v| {
+                    serde_yaml::from_str(v.trim())
+                        .unwrap_or_else(|_| Yaml::String(v.trim().to_string()))
+                })
+                .collect()
+        };
+        if list.is_empty() || values.is_empty() {
+            return Err(format!("--sweep `{spec}` has no values"));
+        }
+        axes.push((key.to_string(), list));
+    }
+    let size = axes
+        .iter()
+        .try_fold(1usize, |acc, (_, v)| acc.checked_mul(v.len()))
+        .unwrap_or(usize::MAX);
+    if size > MAX_COMBINATIONS {
+        return Err(format!(
+            "--sweep grid has {size} combinations; at most {MAX_COMBINATIONS}"
+        ));
+    }
+    Ok(axes)
+}
+
+fn combinations(axes: &[Axis]) -> Vec<Vec<(String, Yaml)>> {
+    let mut out: Vec<Vec<(String, Yaml)>> = vec![Vec::new()];
+    for (key, values) in axes {
+        let mut next = Vec::with_capacity(out.len() * values.len());
+        for combo in &out {
+            for v in values {
+                let mut c = combo.clone();
+                c.push((key.clone(), v.clone()));
+                next.push(c);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// True when the strategy kind has parameter `key` (building it with the key does not report
+/// the key as unknown).
+fn has_key(
+    kind: &str,
+    name: &str,
+    params: &alphastock_core::strategy::StrategyParams,
+    key: &str,
+    value: &Yaml,
+) -> bool {
+    let mut p = params.clone();
+    p.insert(key.to_string(), value.clone());
+    match build_strategy(kind, name, &p) {
+        Ok(_) => true,
+        Err(StrategyBuildError::InvalidParams(problems)) => !problems
+            .iter()
+            .any(|pr| pr.key == key && pr.reason.starts_with("is not a parameter")),
+        Err(_) => false,
+    }
+}
+
+/// The config with the combination applied to every enabled strategy that has each key, or
+/// the first key no enabled strategy has.
+fn apply(base: &Config, combo: &[(String, Yaml)]) -> Result<Config, String> {
+    let mut config = base.clone();
+    for (key, value) in combo {
+        let mut used = false;
+        for (name, sc) in config.strategies.iter_mut() {
+            if !sc.enabled {
+                continue;
+            }
+            let kind = sc.kind(name).to_string();
+            if has_key(&kind, name, &sc.parameters, key, value) {
+                sc.parameters.insert(key.clone(), value.clone());
+                used = true;
+            }
+        }
+        if !used {
+            return Err(format!("no enabled strategy has a parameter `{key}`"));
+        }
+    }
+    Ok(config)
+}
+
+fn label(combo: &[(String, Yaml)]) -> String {
+    combo
+        .iter()
+        .map(|(k, v)| {
+            let v = serde_yaml::to_string(v).unwrap_or_default();
+            format!("{k}={}", v.trim())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+struct Row {
+    combo: Vec<(String, Yaml)>,
+    in_sample: BacktestReport,
+    out_of_sample: Option<BacktestReport>,
+}
+
+fn summary_json(r: &BacktestReport) -> Json {
+    json!({
+        "trade_count": r.metrics.trades,
+        "net_pnl": number(r.metrics.net_pnl),
+        "win_rate": r.metrics.win_rate,
+        "max_drawdown": number(r.metrics.max_drawdown),
+        "sharpe": r.metrics.sharpe,
+    })
+}
+
+/// Runs the sweep and prints the ranking.
+pub fn run(inputs: &Inputs, axes: &[Axis], as_json: bool) -> anyhow::Result<ExitCode> {
+    let days: BTreeSet<NaiveDate> = inputs
+        .candles
+        .iter()
+        .map(|c| c.timestamp.with_timezone(&IST).date_naive())
+        .collect();
+    let days: Vec<NaiveDate> = days.into_iter().collect();
+    let n_in = ((days.len() as f64 * IN_SAMPLE_FRACTION).floor() as usize).clamp(1, days.len());
+    let (in_days, out_days) = days.split_at(n_in);
+    let last_in = in_days[in_days.len() - 1];
+    let (in_candles, out_candles): (Vec<Candle>, Vec<Candle>) = inputs
+        .candles
+        .iter()
+        .cloned()
+        .partition(|c| c.timestamp.with_timezone(&IST).date_naive() <= last_in);
+    let combos = combinations(axes);
+    let progress = progress_bar(combos.len() as u64, "combinations");
+    let mut rows = Vec::new();
+    let mut skipped: Vec<(String, String)> = Vec::new();
+    for combo in combos {
+        if let Some(p) = &progress {
+            p.inc(1);
+        }
+        let config = match apply(&inputs.config, &combo) {
+            Ok(c) => c,
+            Err(e) => {
+                if let Some(p) = progress {
+                    p.finish_and_clear();
+                }
+                eprintln!("error: --sweep: {e}");
+                return Ok(ExitCode::from(EXIT_INVALID));
+            }
+        };
+        let in_sample = match backtest(inputs, &config, &in_candles, None) {
+            Ok(r) => r,
+            Err(e) => {
+                skipped.push((label(&combo), e));
+                continue;
+            }
+        };
+        let out_of_sample = if out_candles.is_empty() {
+            None
+        } else {
+            backtest(inputs, &config, &out_candles, None).ok()
+        };
+        rows.push(Row {
+            combo,
+            in_sample,
+            out_of_sample,
+        });
+    }
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    rows.sort_by(|a, b| {
+        let (sa, sb) = (a.in_sample.metrics.sharpe, b.in_sample.metrics.sharpe);
+        let by_sharpe = match (sa, sb) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        by_sharpe.then_with(|| {
+            b.in_sample
+                .metrics
+                .net_pnl
+                .cmp(&a.in_sample.metrics.net_pnl)
+        })
+    });
+    if as_json {
+        let results: Vec<Json> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let params: serde_json::Map<String, Json> = r
+                    .combo
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Json::Null)))
+                    .collect();
+                json!({
+                    "rank": i + 1,
+                    "params": params,
+                    "in_sample": summary_json(&r.in_sample),
+                    "out_of_sample": r.out_of_sample.as_ref().map(summary_json),
+                })
+            })
+            .collect();
+        let skipped: Vec<Json> = skipped
+            .iter()
+            .map(|(p, reason)| json!({"params": p, "reason": reason}))
+            .collect();
+        let out = json!({
+            "in_sample_days": in_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+            "out_of_sample_days": out_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+            "ranked_by": "in-sample sharpe, then in-sample net_pnl",
+            "results": results,
+            "skipped": skipped,
+        });
+        println!("{out}");
+    } else {
+        println!(
+            "In-sample: {} day(s) {}..{}; out-of-sample: {} day(s){}",
+            in_days.len(),
+            in_days[0],
+            last_in,
+            out_days.len(),
+            match (out_days.first(), out_days.last()) {
+                (Some(a), Some(b)) => format!(" {a}..{b}"),
+                _ => String::new(),
+            }
+        );
+        println!(
+            "{:>4}  {:<28} {:>6} {:>12} {:>7} | {:>6} {:>12} {:>7}",
+            "rank", "parameters", "trades", "net P&L", "Sharpe", "trades", "net P&L", "Sharpe"
+        );
+        for (i, r) in rows.iter().enumerate() {
+            let m = &r.in_sample.metrics;
+            let (ot, on, os) = match &r.out_of_sample {
+                Some(o) => (
+                    o.metrics.trades.to_string(),
+                    format!("{:.2}", o.metrics.net_pnl),
+                    ratio(o.metrics.sharpe),
+                ),
+                None => ("-".into(), "-".into(), "-".into()),
+            };
+            println!(
+                "{:>4}  {:<28} {:>6} {:>12.2} {:>7} | {:>6} {:>12} {:>7}",
+                i + 1,
+                label(&r.combo),
+                m.trades,
+                m.net_pnl,
+                ratio(m.sharpe),
+                ot,
+                on,
+                os
+            );
+        }
+        for (p, reason) in &skipped {
+            println!("skipped {p}: {reason}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn ranges_are_inclusive_and_lists_are_yaml_scalars() {
+        let g = parse_grid(&specs(&["fast_ema=3..5", "min_confidence=50,60.5"])).unwrap();
+        assert_eq!(g[0].0, "fast_ema");
+        assert_eq!(
+            g[0].1,
+            vec![Yaml::from(3i64), Yaml::from(4i64), Yaml::from(5i64)]
+        );
+        assert_eq!(g[1].1, vec![Yaml::from(50i64), Yaml::from(60.5f64)]);
+        assert_eq!(combinations(&g).len(), 6);
+        assert_eq!(
+            label(&combinations(&g)[5]),
+            "fast_ema=5 min_confidence=60.5"
+        );
+    }
+
+    #[test]
+    fn malformed_or_oversized_grids_are_refused_with_the_reason() {
+        for (spec, reason) in [
+            (vec!["fast_ema"], "KEY=A..B"),
+            (vec!["=3..5"], "empty key"),
+            (vec!["fast_ema=5..3"], "is empty"),
+            (vec!["fast_ema=a..3"], "whole numbers"),
+            (vec!["fast_ema=1..2", "fast_ema=3..4"], "twice"),
+            (vec!["a=1..200", "b=1..200"], "combinations"),
+        ] {
+            let e = parse_grid(&specs(&spec)).unwrap_err();
+            assert!(e.contains(reason), "{spec:?}: {e}");
+        }
+    }
+}

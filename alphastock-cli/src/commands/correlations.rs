@@ -1,0 +1,340 @@
+//! `alphastock correlations build [--db FILE] [--out FILE] [--json]`: learns how many percent
+//! an option's premium moves per percent of its underlying's move, from the option snapshots
+//! stored in the journal, and saves the table as JSON for the `historical_correlation` target
+//! method.
+//!
+//! Learning: the stored snapshots are grouped by contract (trading symbol) and consecutive
+//! snapshots of the same contract **on the same IST day** form one move pair: the underlying's
+//! percent move (spot to spot) and the premium's percent move over the same interval, keyed by
+//! the first snapshot's moneyness (strike / spot × 100), option type and calendar days to expiry
+//! (to 15:30 IST). Pairs across days (overnight: theta, gaps) and pairs from a non-positive
+//! premium or spot are skipped. `CorrelationTable::fit` then fits a slope through the origin
+//! per bucket (at least 5 pairs; see `alphastock_core::options::correlation`).
+//!
+//! ## The table file (JSON)
+//!
+//! ```json
+//! {
+//!   "format": "alphastock-correlation-table",
+//!   "version": 1,
+//!   "default_multiplier": 4.0,
+//!   "entries": [
+//!     { "option_type": "CE", "moneyness": "atm", "expiry": "up_to_7_days",
+//!       "multiplier": 5.01, "samples": 120, "mean_iv": 0.14 }
+//!   ]
+//! }
+//! ```
+//!
+//! - `moneyness`: `deep_itm`, `itm`, `atm`, `otm`, `deep_otm` (the buckets of
+//!   `MoneynessBucket`); `expiry`: `expiry_day`, `up_to_3_days`, `up_to_7_days`,
+//!   `up_to_30_days`, `beyond_30_days`;
+//! - `multiplier`: percent premium move per percent underlying move in the option's favour;
+//!   `samples`: pairs it was learned from; `mean_iv`: mean implied vol (fraction) or `null`.
+//!
+//! The run and backtest commands load it when the config names it:
+//! `options_trading.correlation_table: PATH` (relative to the config file's directory). That key
+//! is read by the command line only; the engine gets the table through
+//! `Engine::set_correlations`.
+//!
+//! Exit codes: 0 done; 2 bad arguments or no usable pairs; 1 the database or file cannot be
+//! read or written.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{json, Value as Json};
+use serde_yaml::Value as Yaml;
+
+use alphastock_core::config::Config;
+use alphastock_core::market::{OptionType, IST};
+use alphastock_core::options::correlation::{
+    CorrelationEntry, CorrelationKey, ExpiryBucket, MoneynessBucket,
+};
+use alphastock_core::options::{days_to_expiry, CorrelationTable, MovePair};
+
+use super::EXIT_INVALID;
+use crate::store::{SnapshotRow, Store};
+
+/// The `format` field of a table file.
+pub const TABLE_FORMAT: &str = "alphastock-correlation-table";
+
+/// Correlation-table subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CorrelationsCommand {
+    /// Learn the option/underlying move multipliers from the stored option snapshots and save
+    /// them as JSON.
+    Build(BuildArgs),
+}
+
+/// Arguments of `alphastock correlations build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The journal database holding option snapshots.
+    #[arg(long, default_value = "alphastock.db")]
+    pub db: PathBuf,
+    /// Where to write the table.
+    #[arg(long, default_value = "correlation_table.json")]
+    pub out: PathBuf,
+    /// Print the table (the file's JSON) on stdout too.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs a correlations subcommand.
+pub fn run(cmd: CorrelationsCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        CorrelationsCommand::Build(args) => build(&args),
+    }
+}
+
+fn build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
+    if !args.db.exists() {
+        eprintln!("error: no journal database at {}", args.db.display());
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
+    let store = Store::open(&args.db)?;
+    let rows = store.option_snapshots()?;
+    let pairs = move_pairs(&rows);
+    if pairs.is_empty() {
+        eprintln!(
+            "error: {} has {} option snapshot(s) but no two of one contract on the same day",
+            args.db.display(),
+            rows.len()
+        );
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
+    let table = CorrelationTable::fit(&pairs);
+    let doc = table_json(&table);
+    let text = serde_json::to_string_pretty(&doc).context("encoding the table")?;
+    std::fs::write(&args.out, format!("{text}\n"))
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    eprintln!(
+        "{} move pair(s) from {} snapshot(s); {} bucket(s) learned; written to {}",
+        pairs.len(),
+        rows.len(),
+        table.len(),
+        args.out.display()
+    );
+    if args.json {
+        println!("{doc}");
+    } else {
+        for (key, entry) in table.entries() {
+            println!(
+                "{} {:<8} {:<14} multiplier {:.3} ({} pairs)",
+                key.option_type.code(),
+                moneyness_name(key.moneyness),
+                expiry_name(key.expiry),
+                entry.multiplier,
+                entry.samples
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Consecutive snapshots of one contract on one IST day as move pairs. `rows` must be ordered
+/// by trading symbol, then time (as [`Store::option_snapshots`] returns them).
+pub fn move_pairs(rows: &[SnapshotRow]) -> Vec<MovePair> {
+    let mut out = Vec::new();
+    for w in rows.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        let same_day = a.timestamp.with_timezone(&IST).date_naive()
+            == b.timestamp.with_timezone(&IST).date_naive();
+        if a.trading_symbol != b.trading_symbol || !same_day || b.timestamp <= a.timestamp {
+            continue;
+        }
+        let f = |d: rust_decimal::Decimal| d.to_f64().unwrap_or(f64::NAN);
+        let (s0, s1, p0, p1) = (f(a.spot), f(b.spot), f(a.premium), f(b.premium));
+        if !(s0 > 0.0 && s1 > 0.0 && p0 > 0.0 && p1 > 0.0) {
+            continue;
+        }
+        out.push(MovePair {
+            option_type: a.option_type,
+            moneyness_pct: f(a.strike) / s0 * 100.0,
+            days_to_expiry: days_to_expiry(a.timestamp, a.expiry),
+            underlying_move_pct: (s1 / s0 - 1.0) * 100.0,
+            option_move_pct: (p1 / p0 - 1.0) * 100.0,
+            iv: a.iv,
+        });
+    }
+    out
+}
+
+const MONEYNESS: [(MoneynessBucket, &str); 5] = [
+    (MoneynessBucket::DeepItm, "deep_itm"),
+    (MoneynessBucket::Itm, "itm"),
+    (MoneynessBucket::Atm, "atm"),
+    (MoneynessBucket::Otm, "otm"),
+    (MoneynessBucket::DeepOtm, "deep_otm"),
+];
+
+const EXPIRY: [(ExpiryBucket, &str); 5] = [
+    (ExpiryBucket::ExpiryDay, "expiry_day"),
+    (ExpiryBucket::UpTo3Days, "up_to_3_days"),
+    (ExpiryBucket::UpTo7Days, "up_to_7_days"),
+    (ExpiryBucket::UpTo30Days, "up_to_30_days"),
+    (ExpiryBucket::Beyond30Days, "beyond_30_days"),
+];
+
+fn moneyness_name(b: MoneynessBucket) -> &'static str {
+    MONEYNESS
+        .iter()
+        .find(|(x, _)| *x == b)
+        .map_or("?", |(_, n)| n)
+}
+
+fn expiry_name(b: ExpiryBucket) -> &'static str {
+    EXPIRY.iter().find(|(x, _)| *x == b).map_or("?", |(_, n)| n)
+}
+
+/// The table as the documented JSON document.
+pub fn table_json(table: &CorrelationTable) -> Json {
+    let entries: Vec<Json> = table
+        .entries()
+        .map(|(k, e)| {
+            json!({
+                "option_type": k.option_type.code(),
+                "moneyness": moneyness_name(k.moneyness),
+                "expiry": expiry_name(k.expiry),
+                "multiplier": e.multiplier,
+                "samples": e.samples,
+                "mean_iv": e.mean_iv,
+            })
+        })
+        .collect();
+    json!({
+        "format": TABLE_FORMAT,
+        "version": 1,
+        "default_multiplier": table.default_multiplier,
+        "entries": entries,
+    })
+}
+
+/// Reads a table file; the error names the file and the field.
+pub fn load_table(path: &Path) -> anyhow::Result<Result<CorrelationTable, String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read correlation table {}", path.display()))?;
+    let at = |what: String| format!("correlation table {}: {what}", path.display());
+    let doc: Json = match serde_json::from_str(&text) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(at(format!("not JSON: {e}")))),
+    };
+    if doc.get("format").and_then(Json::as_str) != Some(TABLE_FORMAT) {
+        return Ok(Err(at(format!("`format` must be \"{TABLE_FORMAT}\""))));
+    }
+    let mut table = CorrelationTable::new();
+    if let Some(m) = doc.get("default_multiplier").and_then(Json::as_f64) {
+        if !(m.is_finite() && m > 0.0) {
+            return Ok(Err(at(format!(
+                "`default_multiplier` must be > 0, got {m}"
+            ))));
+        }
+        table.default_multiplier = m;
+    }
+    let Some(entries) = doc.get("entries").and_then(Json::as_array) else {
+        return Ok(Err(at("`entries` must be a list".to_string())));
+    };
+    for (i, e) in entries.iter().enumerate() {
+        let field = |name: &str| e.get(name).and_then(Json::as_str).unwrap_or("");
+        let option_type = match field("option_type") {
+            "CE" => OptionType::CE,
+            "PE" => OptionType::PE,
+            other => {
+                return Ok(Err(at(format!(
+                    "entries[{i}].option_type must be CE or PE, got `{other}`"
+                ))))
+            }
+        };
+        let Some(moneyness) = MONEYNESS.iter().find(|(_, n)| *n == field("moneyness")) else {
+            return Ok(Err(at(format!(
+                "entries[{i}].moneyness `{}` is not a bucket",
+                field("moneyness")
+            ))));
+        };
+        let Some(expiry) = EXPIRY.iter().find(|(_, n)| *n == field("expiry")) else {
+            return Ok(Err(at(format!(
+                "entries[{i}].expiry `{}` is not a bucket",
+                field("expiry")
+            ))));
+        };
+        let multiplier = e
+            .get("multiplier")
+            .and_then(Json::as_f64)
+            .unwrap_or(f64::NAN);
+        if !(multiplier.is_finite() && multiplier > 0.0) {
+            return Ok(Err(at(format!(
+                "entries[{i}].multiplier must be a number > 0"
+            ))));
+        }
+        table.insert(
+            CorrelationKey {
+                moneyness: moneyness.0,
+                option_type,
+                expiry: expiry.0,
+            },
+            CorrelationEntry {
+                multiplier,
+                samples: e.get("samples").and_then(Json::as_u64).unwrap_or(0) as usize,
+                mean_iv: e.get("mean_iv").and_then(Json::as_f64),
+            },
+        );
+    }
+    Ok(Ok(table))
+}
+
+/// Reads a config file that may name `options_trading.correlation_table: PATH` (a key of the
+/// command line, not of the core config), and loads that table when it does. The outer error
+/// is an I/O failure; the inner one lists the config's problems.
+pub fn load_config_with_table(
+    file: &Path,
+) -> anyhow::Result<Result<(Config, Option<CorrelationTable>), String>> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read config file {}", file.display()))?;
+    let mut table_path: Option<PathBuf> = None;
+    let mut text_for_core = text.clone();
+    if let Ok(Yaml::Mapping(mut doc)) = serde_yaml::from_str::<Yaml>(&text) {
+        let key = Yaml::String("options_trading".into());
+        if let Some(Yaml::Mapping(trading)) = doc.get_mut(&key) {
+            if let Some(v) = trading.remove(Yaml::String("correlation_table".into())) {
+                match v {
+                    Yaml::String(p) => {
+                        let p = PathBuf::from(p);
+                        let base = file.parent().unwrap_or_else(|| Path::new("."));
+                        table_path = Some(if p.is_absolute() { p } else { base.join(p) });
+                    }
+                    Yaml::Null => {}
+                    _ => {
+                        return Ok(Err(format!(
+                            "{}: options_trading.correlation_table must be a file path",
+                            file.display()
+                        )))
+                    }
+                }
+                text_for_core =
+                    serde_yaml::to_string(&Yaml::Mapping(doc)).context("re-encoding the config")?;
+            }
+        }
+    }
+    let config = match Config::from_yaml_str(&text_for_core) {
+        Ok(c) => c,
+        Err(errors) => {
+            return Ok(Err(format!(
+                "{} has {} problem(s):\n{}",
+                file.display(),
+                errors.problems().len(),
+                errors
+            )))
+        }
+    };
+    let table = match table_path {
+        None => None,
+        Some(p) => match load_table(&p)? {
+            Ok(t) => Some(t),
+            Err(e) => return Ok(Err(e)),
+        },
+    };
+    Ok(Ok((config, table)))
+}

@@ -1,0 +1,372 @@
+//! `alphastock backtest` and `alphastock correlations build` through the binary: output
+//! contracts, the HTML report, the parameter sweep with its in/out-of-sample split, exit codes,
+//! and a correlation table learned from synthetic snapshots with a known multiplier.
+
+use std::process::Command;
+use std::str::FromStr;
+
+use alphastock_cli::store::{Row, Store};
+use alphastock_core::market::{
+    Exchange, OptionChain, OptionContract, OptionQuote, OptionType, Symbol,
+};
+use chrono::{DateTime, Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+const DATA: &str = "fixtures/candles/synthetic_5min.csv";
+const CONFIG: &str = "fixtures/backtest.yaml";
+
+fn alphastock(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("run alphastock");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_run(extra: &[&str]) -> Value {
+    let mut args = vec!["backtest", "--config", CONFIG, "--data", DATA, "--json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = alphastock(&args);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).expect("one JSON object")
+}
+
+#[test]
+fn json_has_the_trade_list_and_metrics_and_says_options_were_simulated() {
+    let v = json_run(&[]);
+    for key in [
+        "trades",
+        "net_pnl",
+        "win_rate",
+        "max_drawdown",
+        "sharpe",
+        "option_source",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["option_source"], "simulated");
+    let trades = v["trades"].as_array().expect("trade list");
+    assert!(!trades.is_empty());
+    assert_eq!(v["trade_count"].as_u64(), Some(trades.len() as u64));
+    // The total is the sum of the trades (to the paisa).
+    let sum: f64 = trades.iter().map(|t| t["net_pnl"].as_f64().unwrap()).sum();
+    assert!(
+        (sum - v["net_pnl"].as_f64().unwrap()).abs() < 0.005,
+        "{sum} vs {}",
+        v["net_pnl"]
+    );
+    let wins = trades
+        .iter()
+        .filter(|t| t["net_pnl"].as_f64().unwrap() > 0.0)
+        .count();
+    assert_eq!(
+        v["win_rate"].as_f64(),
+        Some(wins as f64 / trades.len() as f64)
+    );
+    // Equity ends at capital + net P&L when nothing is left open.
+    assert_eq!(v["open_at_end"], 0);
+    let end = v["starting_capital"].as_f64().unwrap() + v["net_pnl"].as_f64().unwrap();
+    assert!((end - v["final_equity"].as_f64().unwrap()).abs() < 0.005);
+}
+
+#[test]
+fn the_same_backtest_twice_prints_the_same_json() {
+    assert_eq!(json_run(&[]), json_run(&[]));
+}
+
+#[test]
+fn from_and_to_limit_the_replay_to_those_days() {
+    let v = json_run(&["--from", "2026-01-06", "--to", "2026-01-06"]);
+    assert_eq!(v["candles"], 150);
+    for t in v["trades"].as_array().unwrap() {
+        assert!(
+            t["entry_time"].as_str().unwrap().starts_with("2026-01-06"),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn text_output_names_the_option_source_and_the_metrics() {
+    let (code, out, err) = alphastock(&["backtest", "--config", CONFIG, "--data", DATA]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("options simulated"), "{out}");
+    for word in [
+        "Net P&L",
+        "Max drawdown",
+        "Sharpe",
+        "Sortino",
+        "exposure",
+        "strategy ema_crossover",
+    ] {
+        assert!(out.contains(word), "missing {word}: {out}");
+    }
+}
+
+#[test]
+fn report_is_one_self_contained_html_file_with_charts_and_trades() {
+    let dir = std::env::temp_dir().join(format!("alphastock-report-{}", std::process::id()));
+    let dir_s = dir.to_string_lossy().into_owned();
+    let (code, out, err) = alphastock(&[
+        "backtest", "--config", CONFIG, "--data", DATA, "--json", "--report", &dir_s,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert_eq!(
+        html.matches("<svg").count(),
+        2,
+        "equity and drawdown charts"
+    );
+    assert_eq!(html.matches("<polyline").count(), 2);
+    assert!(!html.contains("<script") && !html.contains("src=\"http"));
+    // One table row per trade in the trade table (after its header).
+    let trade_table = html.split("<h2>Trades</h2>").nth(1).unwrap();
+    assert_eq!(
+        trade_table.matches("<tr>").count() - 1,
+        v["trades"].as_array().unwrap().len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sweep_ranks_the_grid_with_in_and_out_of_sample_results_and_skips_invalid_combinations() {
+    let (code, out, err) = alphastock(&[
+        "backtest",
+        "--config",
+        CONFIG,
+        "--data",
+        DATA,
+        "--json",
+        "--sweep",
+        "fast_ema=3..5",
+        "slow_ema=4,8",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    // Two days: the first (70 % of 2, at least 1) in-sample, the second out-of-sample.
+    assert_eq!(v["in_sample_days"], serde_json::json!(["2026-01-05"]));
+    assert_eq!(v["out_of_sample_days"], serde_json::json!(["2026-01-06"]));
+    let results = v["results"].as_array().unwrap();
+    let skipped = v["skipped"].as_array().unwrap();
+    // 3 × 2 = 6 combinations; fast_ema ≥ slow_ema (4/4, 5/4) is refused by the strategy.
+    assert_eq!(results.len() + skipped.len(), 6);
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    for r in results {
+        assert!(r["in_sample"]["net_pnl"].is_number());
+        assert!(r["out_of_sample"]["trade_count"].is_number());
+    }
+    // Ranked: in-sample Sharpe (undefined on one day) then in-sample net P&L, descending.
+    let nets: Vec<f64> = results
+        .iter()
+        .map(|r| r["in_sample"]["net_pnl"].as_f64().unwrap())
+        .collect();
+    assert!(nets.windows(2).all(|w| w[0] >= w[1]), "{nets:?}");
+    // The in-sample run of a combination equals a plain backtest of the first day.
+    let best = &results[0];
+    let fast = best["params"]["fast_ema"].to_string();
+    let slow = best["params"]["slow_ema"].to_string();
+    let config = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../",
+        "fixtures/backtest.yaml"
+    ))
+    .unwrap()
+    .replace(
+        "fast_ema: 3, slow_ema: 8",
+        &format!("fast_ema: {fast}, slow_ema: {slow}"),
+    );
+    let path = std::env::temp_dir().join(format!("alphastock-sweep-{}.yaml", std::process::id()));
+    std::fs::write(&path, config).unwrap();
+    let (code, out, err) = alphastock(&[
+        "backtest",
+        "--config",
+        &path.to_string_lossy(),
+        "--data",
+        DATA,
+        "--json",
+        "--to",
+        "2026-01-05",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let plain: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(plain["net_pnl"], best["in_sample"]["net_pnl"]);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn invalid_input_exits_2_with_the_reason() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--from", "2026-01-07", "--to", "2026-01-05"],
+            "after --to",
+        ),
+        (&["--sweep", "fast_ema=9..3"], "empty"),
+        (
+            &["--sweep", "no_such_key=1..2"],
+            "no enabled strategy has a parameter `no_such_key`",
+        ),
+        (&["--sweep", "fast_ema"], "KEY=A..B"),
+    ];
+    for (extra, reason) in cases {
+        let mut args = vec!["backtest", "--config", CONFIG, "--data", DATA];
+        args.extend_from_slice(extra);
+        let (code, _, err) = alphastock(&args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.contains(reason), "{extra:?}: {err}");
+    }
+    let (code, _, err) = alphastock(&[
+        "backtest",
+        "--config",
+        "fixtures/config_with_problems.yaml",
+        "--data",
+        DATA,
+    ]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn recorded_snapshots_are_used_when_given() {
+    let snapshots = "timestamp,underlying,spot,expiry,strike,option_type,premium,bid,ask,volume,oi,iv\n\
+        2026-01-05T09:20:00+05:30,NIFTY,22100,2026-01-06,22100,CE,120,119.9,120.1,100000,500000,0.12\n";
+    let path = std::env::temp_dir().join(format!("alphastock-snap-{}.csv", std::process::id()));
+    std::fs::write(&path, snapshots).unwrap();
+    let v = json_run(&["--options", &path.to_string_lossy()]);
+    assert_eq!(v["option_source"], "recorded");
+    let _ = std::fs::remove_file(&path);
+}
+
+fn at(s: &str) -> alphastock_core::market::IstTime {
+    DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+/// Snapshots of one ATM CE and one ATM PE whose premiums move exactly 5× the underlying's
+/// percent move (in the option's favour), every minute of one morning.
+fn synthetic_chains() -> Vec<OptionChain> {
+    let nifty = Symbol::parse("NIFTY").unwrap();
+    let expiry = NaiveDate::from_ymd_opt(2026, 1, 8).unwrap();
+    let contract = |ot: OptionType, code: &str| OptionContract {
+        underlying: nifty.clone(),
+        expiry,
+        strike: Decimal::from(22000),
+        option_type: ot,
+        lot_size: 75,
+        tick_size: Decimal::new(5, 2),
+        trading_symbol: format!("NIFTY26JAN22000{code}"),
+        exchange: Exchange::Nfo,
+    };
+    let (mut spot, mut ce, mut pe) = (22000.0_f64, 150.0_f64, 140.0_f64);
+    let mut out = Vec::new();
+    for i in 0..40 {
+        let t = at("2026-01-05T09:30:00+05:30") + Duration::minutes(i);
+        let quote = |c: OptionContract, p: f64| OptionQuote {
+            contract: c,
+            premium: Decimal::from_str(&format!("{p:.8}")).unwrap(),
+            bid: None,
+            ask: None,
+            volume: 1000,
+            oi: 1000,
+            iv: Some(0.12),
+            greeks: None,
+            timestamp: t,
+        };
+        out.push(OptionChain {
+            underlying: nifty.clone(),
+            spot: Decimal::from_str(&format!("{spot:.8}")).unwrap(),
+            expiry,
+            timestamp: t,
+            quotes: vec![
+                quote(contract(OptionType::CE, "CE"), ce),
+                quote(contract(OptionType::PE, "PE"), pe),
+            ],
+        });
+        // A zig-zag of ±0.05 %..0.2 % moves that keeps the strike at the money.
+        let r = [0.001, -0.0015, 0.002, -0.0005, 0.0005, -0.002][i as usize % 6];
+        let next = (spot * (1.0 + r) * 1e8).round() / 1e8;
+        let r = next / spot - 1.0;
+        ce *= 1.0 + 5.0 * r;
+        pe *= 1.0 - 5.0 * r;
+        spot = next;
+    }
+    out
+}
+
+#[test]
+fn correlations_build_learns_a_known_multiplier_of_five() {
+    let dir = std::env::temp_dir().join(format!("alphastock-corr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("journal.db");
+    let mut w = Store::open(&db).unwrap().writer(100);
+    for c in synthetic_chains() {
+        w.push(Row::OptionChain(c)).unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    let out = dir.join("table.json");
+    let (code, stdout, err) = alphastock(&[
+        "correlations",
+        "build",
+        "--db",
+        &db.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let printed: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(file, printed);
+    assert_eq!(file["format"], "alphastock-correlation-table");
+    let entries = file["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    for e in entries {
+        assert_eq!(e["moneyness"], "atm");
+        assert_eq!(e["expiry"], "up_to_7_days");
+        assert_eq!(e["samples"], 39);
+        let m = e["multiplier"].as_f64().unwrap();
+        assert!((m - 5.0).abs() < 1e-4, "{e}");
+    }
+
+    // A backtest config naming the table loads it (a broken table is refused with exit 2).
+    let config = format!(
+        "{}\n",
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/backtest.yaml"
+        ))
+        .unwrap()
+        .replace(
+            "options_trading:\n",
+            "options_trading:\n  correlation_table: table.json\n"
+        )
+    );
+    let cfg = dir.join("config.yaml");
+    std::fs::write(&cfg, &config).unwrap();
+    let (code, _, err) = alphastock(&[
+        "backtest",
+        "--config",
+        &cfg.to_string_lossy(),
+        "--data",
+        DATA,
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&out, "{\"format\": \"something else\"}").unwrap();
+    let (code, _, err) = alphastock(&[
+        "backtest",
+        "--config",
+        &cfg.to_string_lossy(),
+        "--data",
+        DATA,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("correlation table"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

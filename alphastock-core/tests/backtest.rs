@@ -1,0 +1,436 @@
+//! The backtester on a crafted series with known trades: the exact trade list and P&L, fills
+//! with slippage, charges from the schedule, and the same report on a second run. Plus a run
+//! over the committed synthetic candles with simulated option chains, twice, identical.
+
+use alphastock_core::backtest::{BacktestConfig, Backtester, ChainsAtClose};
+use alphastock_core::config::Config;
+use alphastock_core::engine::{Engine, Event};
+use alphastock_core::market::{
+    parse_candles, Candle, Exchange, Greeks, IstTime, OptionChain, OptionContract, OptionQuote,
+    OptionType, Symbol,
+};
+use alphastock_core::sim::replay::{OptionSource, ReplayFeed};
+use alphastock_core::strategy::{MarketInput, Side, Signal, Strategy};
+use chrono::{DateTime, NaiveDate};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+/// The worked example's risk settings; charges are a flat 20 rupees per order and nothing else,
+/// so a round trip costs exactly 40.
+const CONFIG: &str = r#"
+strategies: { ema_crossover: { enabled: false, symbols: [BANKNIFTY] } }
+options_trading:
+  enabled: true
+  target_calculation_method: delta_based
+  entry: { min_confidence: 70, limit_buffer_ticks: 0 }
+  risk_management:
+    capital: 50000
+    risk_per_trade_pct: 5
+    max_premium_per_trade: 25000
+    max_exposure_per_underlying: 50000
+    max_total_exposure: 100000
+  charges:
+    brokerage_per_order: 20
+    stt_sell_pct: 0
+    exchange_txn_pct: 0
+    sebi_fee_per_crore: 0
+    stamp_duty_buy_pct: 0
+    gst_pct: 0
+"#;
+
+fn at(s: &str) -> IstTime {
+    DateTime::parse_from_rfc3339(s).expect("valid time")
+}
+
+fn banknifty() -> Symbol {
+    Symbol::parse("BANKNIFTY").expect("symbol")
+}
+
+/// Emits the worked example's bullish signal on the candles stamped at the given times.
+struct Scripted {
+    fire_at: Vec<IstTime>,
+}
+
+impl Strategy for Scripted {
+    fn name(&self) -> &str {
+        "scripted"
+    }
+    fn warmup_bars(&self) -> usize {
+        0
+    }
+    fn analyze(&mut self, input: &MarketInput<'_>) -> Option<Signal> {
+        if !self.fire_at.contains(&input.candle.timestamp) {
+            return None;
+        }
+        Some(Signal {
+            symbol: input.candle.symbol.clone(),
+            strategy: "scripted".into(),
+            side: Side::Buy,
+            timestamp: input.candle.timestamp,
+            price: dec!(51245),
+            target: dec!(51655),
+            stop: dec!(51187.3077),
+            confidence: 78,
+            expected_move_pct: 0.8,
+            reason: "scripted".into(),
+        })
+    }
+}
+
+fn quote(strike: Decimal, ot: OptionType, premium: Decimal, delta: f64, t: IstTime) -> OptionQuote {
+    let kind = match ot {
+        OptionType::CE => "CE",
+        OptionType::PE => "PE",
+    };
+    OptionQuote {
+        contract: OptionContract {
+            underlying: banknifty(),
+            expiry: NaiveDate::from_ymd_opt(2026, 1, 8).expect("date"),
+            strike,
+            option_type: ot,
+            lot_size: 75,
+            tick_size: dec!(0.05),
+            trading_symbol: format!("BANKNIFTY26JAN{strike}{kind}"),
+            exchange: Exchange::Nfo,
+        },
+        premium,
+        bid: Some(premium - dec!(0.05)),
+        ask: Some(premium),
+        volume: 10_000,
+        oi: 50_000,
+        iv: Some(0.16),
+        greeks: Some(Greeks {
+            delta,
+            gamma: 0.0004,
+            theta_per_day: -12.0,
+            vega_per_point: 20.0,
+            rho_per_pct: 3.0,
+        }),
+        timestamp: t,
+    }
+}
+
+/// The worked example's chain with the ATM 51200 CE at `ce_51200`.
+fn chain(t: &str, ce_51200: Decimal) -> Event {
+    let t = at(t);
+    let mut quotes = Vec::new();
+    for (k, ce, ce_delta, pe, pe_delta) in [
+        (dec!(51100), dec!(340), 0.58, dec!(190), -0.42),
+        (dec!(51200), ce_51200, 0.52, dec!(235), -0.48),
+        (dec!(51300), dec!(228), 0.46, dec!(282), -0.54),
+    ] {
+        quotes.push(quote(k, OptionType::CE, ce, ce_delta, t));
+        quotes.push(quote(k, OptionType::PE, pe, pe_delta, t));
+    }
+    Event::OptionChain(OptionChain {
+        underlying: banknifty(),
+        spot: dec!(51245),
+        expiry: NaiveDate::from_ymd_opt(2026, 1, 8).expect("date"),
+        timestamp: t,
+        quotes,
+    })
+}
+
+fn candle(t: &str) -> Event {
+    Event::Candle(Candle {
+        symbol: banknifty(),
+        timestamp: at(t),
+        open: dec!(51200),
+        high: dec!(51260),
+        low: dec!(51190),
+        close: dec!(51245),
+        volume: 120_000,
+    })
+}
+
+fn timer(t: &str) -> Event {
+    Event::Timer(at(t))
+}
+
+/// Trade 1: signal on the 10:10 bar, entry fills on the 10:20 chain, the 10:25 chain (CE at
+/// 500) is above the 493.20 target, the exit fills on the 10:30 chain.
+/// Trade 2: signal on the 10:50 bar, entry fills at 11:00, the 11:05 chain (CE at 240) is below
+/// the 250.00 stop, the exit fills at 11:10.
+fn events() -> Vec<Event> {
+    vec![
+        chain("2026-01-05T10:14:58+05:30", dec!(280)),
+        candle("2026-01-05T10:10:00+05:30"),
+        timer("2026-01-05T10:15:00+05:30"),
+        chain("2026-01-05T10:20:00+05:30", dec!(280)),
+        timer("2026-01-05T10:20:00+05:30"),
+        chain("2026-01-05T10:25:00+05:30", dec!(500)),
+        timer("2026-01-05T10:25:00+05:30"),
+        chain("2026-01-05T10:30:00+05:30", dec!(500)),
+        timer("2026-01-05T10:30:00+05:30"),
+        chain("2026-01-05T10:54:58+05:30", dec!(280)),
+        candle("2026-01-05T10:50:00+05:30"),
+        timer("2026-01-05T10:55:00+05:30"),
+        chain("2026-01-05T11:00:00+05:30", dec!(280)),
+        timer("2026-01-05T11:00:00+05:30"),
+        chain("2026-01-05T11:05:00+05:30", dec!(240)),
+        timer("2026-01-05T11:05:00+05:30"),
+        chain("2026-01-05T11:10:00+05:30", dec!(240)),
+        timer("2026-01-05T11:10:00+05:30"),
+        timer("2026-01-05T11:15:00+05:30"),
+    ]
+}
+
+fn backtester(slippage_ticks: u32) -> Backtester {
+    let config = Config::from_yaml_str(CONFIG).expect("valid config");
+    let mut engine = Engine::new(&config).expect("engine");
+    engine.add_strategy(
+        banknifty(),
+        Box::new(Scripted {
+            fire_at: vec![
+                at("2026-01-05T10:10:00+05:30"),
+                at("2026-01-05T10:50:00+05:30"),
+            ],
+        }),
+    );
+    Backtester::new(
+        engine,
+        BacktestConfig {
+            slippage_ticks,
+            option_source: OptionSource::Recorded,
+        },
+    )
+}
+
+#[test]
+fn crafted_series_gives_exactly_the_expected_trades_and_pnl() {
+    let report = backtester(1).run(events());
+    assert_eq!(report.trades.len(), 2, "{:#?}", report.trades);
+    let [win, loss] = [&report.trades[0], &report.trades[1]];
+
+    // Entry at the ask 280.00 + 1 tick = 280.05; exit at the bid 499.95 − 1 tick = 499.90.
+    assert_eq!(win.trading_symbol, "BANKNIFTY26JAN51200CE");
+    assert_eq!(win.strategy, "scripted");
+    assert_eq!(win.side, Side::Buy);
+    assert_eq!(win.quantity, 75);
+    assert_eq!(win.entry_time, at("2026-01-05T10:20:00+05:30"));
+    assert_eq!(win.exit_time, at("2026-01-05T10:30:00+05:30"));
+    assert_eq!(win.entry_price, dec!(280.05));
+    assert_eq!(win.exit_price, dec!(499.90));
+    // (499.90 − 280.05) × 75 = 16,488.75; charges 2 × 20.
+    assert_eq!(win.gross_pnl, dec!(16488.75));
+    assert_eq!(win.charges, dec!(40));
+    assert_eq!(win.net_pnl, dec!(16448.75));
+    assert!(win.exit_reason.contains("target"), "{}", win.exit_reason);
+
+    // Exit at the bid 239.95 − 1 tick = 239.90: (239.90 − 280.05) × 75 = −3,011.25.
+    assert_eq!(loss.entry_time, at("2026-01-05T11:00:00+05:30"));
+    assert_eq!(loss.exit_time, at("2026-01-05T11:10:00+05:30"));
+    assert_eq!(loss.entry_price, dec!(280.05));
+    assert_eq!(loss.exit_price, dec!(239.90));
+    assert_eq!(loss.gross_pnl, dec!(-3011.25));
+    assert_eq!(loss.net_pnl, dec!(-3051.25));
+    assert!(loss.exit_reason.contains("stop"), "{}", loss.exit_reason);
+
+    let m = &report.metrics;
+    assert_eq!(m.trades, 2);
+    assert_eq!(m.net_pnl, dec!(13397.50));
+    assert_eq!(m.gross_pnl, dec!(13477.50));
+    assert_eq!(m.charges, dec!(80));
+    assert_eq!(m.win_rate, Some(0.5));
+    assert_eq!(m.profit_factor, Some(16448.75 / 3051.25));
+    assert_eq!(m.expectancy, Some(dec!(6698.75)));
+    assert_eq!(report.open_at_end, 0);
+    assert_eq!(report.option_source, OptionSource::Recorded);
+
+    // Equity: 50,000 → 66,476.25 while the first trade is marked at 500 (its net then is
+    // (500 − 280.05) × 75 − 20 entry brokerage = 16,476.25) → 66,448.75 after its exit →
+    // 63,397.50 after the loss. The deepest fall is from the 66,476.25 peak to the end:
+    // 3,078.75.
+    assert_eq!(
+        report.equity_curve.last().map(|p| p.equity),
+        Some(dec!(63397.50))
+    );
+    assert_eq!(m.max_drawdown, dec!(3078.75));
+    assert!((m.max_drawdown_pct - 307875.0 / 66476.25).abs() < 1e-9);
+    // Nine timer steps (10:15, 10:20, 10:25, 10:30, 10:55, 11:00, 11:05, 11:10, 11:15);
+    // a position is open at the end of 10:20, 10:25, 11:00 and 11:05: 4 of 9.
+    assert!((m.exposure - 4.0 / 9.0).abs() < 1e-12, "{}", m.exposure);
+    assert_eq!(m.by_strategy["scripted"].trades, 2);
+    assert_eq!(m.by_symbol["BANKNIFTY"].net_pnl, dec!(13397.50));
+}
+
+#[test]
+fn without_slippage_fills_are_at_the_touch() {
+    let report = backtester(0).run(events());
+    assert_eq!(report.trades[0].entry_price, dec!(280));
+    assert_eq!(report.trades[0].exit_price, dec!(499.95));
+}
+
+#[test]
+fn the_same_backtest_twice_gives_identical_results() {
+    let a = backtester(1).run(events());
+    let b = backtester(1).run(events());
+    assert_eq!(a, b);
+}
+
+const EMA_CONFIG: &str = r#"
+strategies:
+  ema_crossover:
+    enabled: true
+    symbols: [BANKNIFTY, NIFTY]
+    parameters: { fast_ema: 3, slow_ema: 8, min_confidence: 0 }
+options_trading:
+  enabled: true
+  entry: { min_confidence: 0 }
+  risk_management:
+    capital: 500000
+    max_premium_per_trade: 50000
+market:
+  instruments:
+    BANKNIFTY: { lot_size: 35, strike_step: 100, tick_size: 0.05 }
+    NIFTY: { lot_size: 75, strike_step: 50, tick_size: 0.05 }
+"#;
+
+fn synthetic_run() -> alphastock_core::backtest::BacktestReport {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/candles/synthetic_5min.csv"
+    ))
+    .expect("fixture");
+    let candles = parse_candles(&text).expect("candles");
+    let config = Config::from_yaml_str(EMA_CONFIG).expect("config");
+    let feed = ReplayFeed::new(candles, None, &config.simulation, &config.market);
+    let engine = Engine::new(&config).expect("engine");
+    Backtester::new(
+        engine,
+        BacktestConfig {
+            slippage_ticks: 1,
+            option_source: feed.option_source(),
+        },
+    )
+    .run(ChainsAtClose::new(
+        feed,
+        config.market_data_runner.candle_minutes,
+    ))
+}
+
+#[test]
+fn synthetic_candles_with_simulated_chains_replay_identically() {
+    let a = synthetic_run();
+    let b = synthetic_run();
+    assert_eq!(a.option_source, OptionSource::Simulated);
+    assert_eq!(a, b);
+    assert!(!a.trades.is_empty());
+    // Every closed trade's net is its gross less positive charges, and the metrics add up.
+    for t in &a.trades {
+        assert!(t.charges > Decimal::ZERO, "{t:?}");
+        assert_eq!(t.gross_pnl - t.charges, t.net_pnl);
+    }
+    let sum: Decimal = a.trades.iter().map(|t| t.net_pnl).sum();
+    assert_eq!(a.metrics.net_pnl, sum);
+    eprintln!(
+        "{} trades, net {}, open at end {}",
+        a.trades.len(),
+        a.metrics.net_pnl,
+        a.open_at_end
+    );
+}
+
+#[test]
+fn an_exit_that_misses_the_next_quote_is_cancelled_and_placed_again_at_the_new_bid() {
+    // As the crafted series, but the premium keeps falling after the stop: the exit placed at
+    // the 239.95 bid misses the 11:10 chain (bid 229.95), is cancelled, and the engine places a
+    // new one at 229.95, which fills on the 11:15 chain at 229.95 − 1 tick = 229.90.
+    let mut events = events();
+    events.truncate(16);
+    events.extend([
+        chain("2026-01-05T11:10:00+05:30", dec!(230)),
+        timer("2026-01-05T11:10:00+05:30"),
+        chain("2026-01-05T11:15:00+05:30", dec!(230)),
+        timer("2026-01-05T11:15:00+05:30"),
+    ]);
+    let report = backtester(1).run(events);
+    assert_eq!(report.trades.len(), 2, "{:#?}", report.trades);
+    let loss = &report.trades[1];
+    assert_eq!(loss.exit_time, at("2026-01-05T11:15:00+05:30"));
+    assert_eq!(loss.exit_price, dec!(229.90));
+    // (229.90 − 280.05) × 75 = −3,761.25 gross; two orders filled, 40 charges.
+    assert_eq!(loss.gross_pnl, dec!(-3761.25));
+    assert_eq!(loss.net_pnl, dec!(-3801.25));
+    assert_eq!(report.open_at_end, 0);
+}
+
+/// `n` five-minute NIFTY candles from a random walk driven by `steps` (each −1..1, ±0.2 %),
+/// 75 a day from 09:15 IST on consecutive days from Monday 2026-01-05 (skipping weekends).
+fn walk(steps: &[f64]) -> Vec<Candle> {
+    use chrono::{Datelike, Duration};
+    let nifty = Symbol::parse("NIFTY").expect("symbol");
+    let mut out = Vec::new();
+    let mut price = 22_000.0_f64;
+    let mut day = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
+    let mut i = 0;
+    while i < steps.len() {
+        if day.weekday().number_from_monday() <= 5 {
+            let open = at(&format!("{day}T09:15:00+05:30"));
+            for m in 0..75 {
+                if i == steps.len() {
+                    break;
+                }
+                let o = price;
+                price *= 1.0 + 0.002 * steps[i];
+                let d = |x: f64| Decimal::from_f64_retain(x).unwrap_or_default().round_dp(2);
+                out.push(Candle {
+                    symbol: nifty.clone(),
+                    timestamp: open + Duration::minutes(5 * m),
+                    open: d(o),
+                    high: d(o.max(price) + 5.0),
+                    low: d(o.min(price) - 5.0),
+                    close: d(price),
+                    volume: 1000,
+                });
+                i += 1;
+            }
+        }
+        day = day.succ_opt().expect("date");
+    }
+    out
+}
+
+fn walk_run(steps: &[f64]) -> alphastock_core::backtest::BacktestReport {
+    let config = Config::from_yaml_str(EMA_CONFIG).expect("config");
+    let feed = ReplayFeed::new(walk(steps), None, &config.simulation, &config.market);
+    let engine = Engine::new(&config).expect("engine");
+    Backtester::new(
+        engine,
+        BacktestConfig {
+            slippage_ticks: 1,
+            option_source: feed.option_source(),
+        },
+    )
+    .run(ChainsAtClose::new(
+        feed,
+        config.market_data_runner.candle_minutes,
+    ))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// For any price path: the report is the same twice; every trade's net is its gross less
+    /// positive charges; the totals are the sums of the trades; with nothing left open the final
+    /// equity is capital + net P&L; drawdown and exposure stay in range.
+    #[test]
+    fn backtest_laws_hold_for_any_price_path(steps in proptest::collection::vec(-1.0f64..1.0, 150..400)) {
+        let a = walk_run(&steps);
+        let b = walk_run(&steps);
+        proptest::prop_assert_eq!(&a, &b);
+        for t in &a.trades {
+            proptest::prop_assert!(t.charges > Decimal::ZERO);
+            proptest::prop_assert_eq!(t.gross_pnl - t.charges, t.net_pnl);
+            proptest::prop_assert!(t.exit_time >= t.entry_time);
+        }
+        let net: Decimal = a.trades.iter().map(|t| t.net_pnl).sum();
+        proptest::prop_assert_eq!(a.metrics.net_pnl, net);
+        if a.open_at_end == 0 {
+            let end = a.equity_curve.last().map_or(a.starting_capital, |p| p.equity);
+            proptest::prop_assert_eq!(end, a.starting_capital + net);
+        }
+        proptest::prop_assert!(a.metrics.max_drawdown >= Decimal::ZERO);
+        proptest::prop_assert!((0.0..=1.0).contains(&a.metrics.exposure));
+    }
+}
