@@ -1,0 +1,131 @@
+//! The live loop's pieces against the fake mStock server: polling underlyings and the option
+//! contracts around the spot (through a server fault), journaling what was polled, and the
+//! start-up reconciliation with the broker's books.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeZone;
+
+use alphastock_cli::broker::MstockBroker;
+use alphastock_cli::mstock::clock::SystemClock;
+use alphastock_cli::mstock::{Credentials, MstockClient};
+use alphastock_cli::runner::executor::Executor;
+use alphastock_cli::runner::live::LiveFeed;
+use alphastock_cli::runner::recovery;
+use alphastock_cli::runner::session::{BrokerSlot, Session, SessionOptions};
+use alphastock_cli::store::Store;
+use alphastock_core::config::{Config, MstockConfig};
+use alphastock_core::engine::{Engine, Event};
+use alphastock_core::market::{Symbol, IST};
+
+use support::fake_mstock::{FakeMstock, Fault, API_KEY, API_SECRET};
+
+fn client(server: &FakeMstock, dir: &std::path::Path) -> MstockClient {
+    let mut c = MstockConfig {
+        base_url: server.base_url.clone(),
+        connect_timeout_ms: 200,
+        read_timeout_ms: 300,
+        token_cache_dir: dir.join("tokens").to_string_lossy().into_owned(),
+        ..MstockConfig::default()
+    };
+    c.rate_limits.orders_per_second = 500.0;
+    c.rate_limits.quotes_per_second = 500.0;
+    c.rate_limits.other_per_second = 500.0;
+    c.retry.max_attempts = 3;
+    c.retry.base_delay_ms = 5;
+    let credentials = Credentials::from_lookup(|k| match k {
+        "MSTOCK_API_KEY" => Some(API_KEY.into()),
+        "MSTOCK_API_SECRET" => Some(API_SECRET.into()),
+        "MSTOCK_USERNAME" => Some("MA0000001".into()),
+        "MSTOCK_PASSWORD" => Some("pw-Secret-4471".into()),
+        "MSTOCK_TOTP_SECRET" => Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
+        _ => None,
+    })
+    .unwrap();
+    MstockClient::with_clock(c, credentials, Arc::new(SystemClock::default()))
+}
+
+#[test]
+fn the_live_loop_polls_through_a_fault_journals_and_reconciles_with_the_broker() {
+    let server = FakeMstock::start();
+    let dir = std::env::temp_dir().join(format!("alphastock-live-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A session on a day the fixtures' contracts (expiry 2025-12-30) are listed.
+    let now = IST.with_ymd_and_hms(2025, 12, 1, 10, 0, 0).unwrap();
+    let mut c = client(&server, &dir);
+    let contracts: Vec<_> = c
+        .script_master(now.date_naive())
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.option_contract())
+        .collect();
+    assert!(!contracts.is_empty());
+    let banknifty = Symbol::parse("BANKNIFTY").unwrap();
+    let mut feed = LiveFeed::new(vec![banknifty.clone()], contracts, 5, 2, 3, 50);
+
+    let config = Config::from_yaml_str(
+        "strategies:\n  ema_crossover: { enabled: true, symbols: [BANKNIFTY] }\n",
+    )
+    .unwrap();
+    let store = Store::open(dir.join("journal.db")).unwrap();
+    let mut session = Session::new(
+        Engine::new(&config).unwrap(),
+        BrokerSlot::Live(Box::new(MstockBroker::new(c))),
+        Executor::new(),
+        store.writer(100),
+        SessionOptions::default(),
+    );
+
+    // Start-up reconciliation: the broker holds a position the journal knows nothing of.
+    let rec = recovery::recover(&mut session, Some(now.date_naive())).unwrap();
+    assert!(
+        rec.mismatches
+            .iter()
+            .any(|m| m.contains("BANKNIFTY25DEC51200CE") && m.contains("broker has 35")),
+        "{:?}",
+        rec.mismatches
+    );
+
+    // First tick: one server error on the quote call is retried; the underlying and its
+    // option window are polled.
+    server.fault("quote/ohlc", Fault::Status(503));
+    let before = server.requests_to("quote/ohlc").len();
+    let (events, problems) = feed.poll(session.broker.as_dyn(), Duration::ZERO, now);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(
+        server.requests_to("quote/ohlc").len() >= before + 3,
+        "retried"
+    );
+    assert!(matches!(&events[0], Event::Quote(q) if q.symbol == banknifty));
+    let chain = events
+        .iter()
+        .find_map(|e| match e {
+            Event::OptionChain(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("an option chain was polled");
+    assert!(chain
+        .quotes
+        .iter()
+        .all(|q| q.contract.underlying == banknifty));
+    for e in events {
+        session.on_market_event(e).unwrap();
+    }
+    session.on_market_event(Event::Timer(now)).unwrap();
+
+    // Nothing is due again before the next grid point.
+    let (again, _) = feed.poll(session.broker.as_dyn(), Duration::from_secs(1), now);
+    assert!(again.is_empty());
+
+    let store = session.writer.store();
+    assert_eq!(store.count("quotes").unwrap(), 1);
+    assert_eq!(
+        store.count("option_snapshots").unwrap(),
+        chain.quotes.len() as u64
+    );
+    assert_eq!(store.count("orders").unwrap(), 0, "no signal, no order");
+}
