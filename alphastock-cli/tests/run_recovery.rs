@@ -110,3 +110,48 @@ fn a_killed_run_resumes_without_duplicate_orders_and_with_the_same_positions() {
         "the order sent before the kill filled"
     );
 }
+
+#[test]
+fn sigterm_stops_new_entries_prints_the_summary_and_exits_0() {
+    let dir = std::env::temp_dir().join(format!("alphastock-sigterm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("journal.db");
+    let config = format!("{}/../fixtures/paper.yaml", env!("CARGO_MANIFEST_DIR"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args([
+            "run",
+            "--config",
+            &config,
+            "--date",
+            "2026-12-01",
+            "--speed",
+            "2000",
+        ])
+        .arg("--db")
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    // Wait for the start line, then ask the run to stop as a service manager would.
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("alphastock run:"), "{first}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let code = child.wait().unwrap();
+    assert!(code.success(), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains("STOP")), "{rest:?}");
+    assert!(rest.iter().any(|l| l.starts_with("RUN ")), "{rest:?}");
+    let store = Store::open(&db).unwrap();
+    let last = store
+        .last_journal_of(&["run_start", "run_stop"])
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.0, "run_stop", "a clean stop is journaled");
+}

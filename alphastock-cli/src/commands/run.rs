@@ -167,6 +167,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         store.writer(4096),
         options,
     );
+    // Installed before anything is printed, so a stop asked at any time after the start line
+    // is a clean one.
+    let stop = stop_flag()?;
     let rec = recovery::recover(&mut session, None)?;
     report_recovery(&mut session, &rec);
     session.writer.push_durable(Row::Journal {
@@ -184,7 +187,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             _ => String::new(),
         }
     );
-    let stop = stop_flag()?;
     let started = std::time::Instant::now();
     drive(
         &mut session,

@@ -95,6 +95,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             chain_every: args.chain_every.max(1),
         },
     );
+    let stop = stop_flag()?;
     let rec = recovery::recover(&mut session, Some(now.date_naive()))?;
     report_recovery(&mut session, &rec);
     session.writer.push_durable(Row::Journal {
@@ -106,7 +107,6 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         "alphastock run: LIVE trading through mStock, journal {}",
         db.display()
     );
-    let stop = stop_flag()?;
     let started = Instant::now();
     let mut shutdown_sent = false;
     let mut after_stop_ticks = 0u32;
