@@ -79,7 +79,8 @@ pub struct RunArgs {
     /// Print resident memory in each day summary.
     #[arg(long)]
     pub report_memory: bool,
-    /// Store every this-many-th option chain per tick in the journal (1 = all).
+    /// Store every this-many-th option chain of each underlying in the journal (1 = all; 12 =
+    /// one a minute on 5-second ticks).
     #[arg(long, default_value_t = 1)]
     pub chain_every: u32,
 }
@@ -117,7 +118,7 @@ fn init_logging() {
 }
 
 /// Set when Ctrl-C or SIGTERM arrives.
-fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
+pub(crate) fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
     let f = flag.clone();
     ctrlc::set_handler(move || f.store(true, Ordering::SeqCst))
@@ -149,7 +150,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let db = db_path(&args, &config);
     let store = Store::open(&db)?;
     let now = chrono::Utc::now().with_timezone(&IST);
-    let paper = PaperBroker::new(config.broker.paper.clone(), now);
+    // The paper broker's clock follows the market's quotes; it starts before any of them.
+    let epoch = chrono::TimeZone::timestamp_opt(&IST, 0, 0)
+        .single()
+        .unwrap_or(now);
+    let paper = PaperBroker::new(config.broker.paper.clone(), epoch);
     let options = SessionOptions {
         report_memory: args.report_memory,
         status_line: !matches!(args.speed, Speed::Max),

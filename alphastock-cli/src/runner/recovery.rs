@@ -9,11 +9,12 @@ use anyhow::Result;
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use rust_decimal::Decimal;
 
-use alphastock_core::engine::{Event, OrderPurpose};
+use alphastock_core::engine::{Action, Event, OrderPurpose, Record};
 use alphastock_core::market::{IstTime, IST};
 use alphastock_core::order::{OrderStatus, OrderUpdate};
 use alphastock_core::portfolio::PositionMeta;
 
+use super::report::Tally;
 use super::session::Session;
 use crate::store::{Row, StoredOrder};
 
@@ -211,10 +212,33 @@ pub fn recover(session: &mut Session, live_day: Option<NaiveDate>) -> Result<Rec
                 .restore_instrument(meta, signal.side, &signal.strategy);
         }
     }
+    let mut before = Tally {
+        orders: orders.len() as u32,
+        fills: fills.len() as u32,
+        ..Tally::default()
+    };
     for f in &fills {
-        // The engine's answers to old fills were carried out before the restart.
-        let _ = session.engine.on_event(Event::Fill(f.clone()));
+        // The engine's answers to old fills were carried out before the restart; only the
+        // round trips they close are counted into the day's summary.
+        for action in session.engine.on_event(Event::Fill(f.clone())) {
+            if let Action::Record(Record::PositionClosed {
+                trading_symbol,
+                net_pnl,
+                ..
+            }) = action
+            {
+                let charges = session
+                    .engine
+                    .portfolio()
+                    .position(&trading_symbol)
+                    .map_or(Decimal::ZERO, |p| p.charges());
+                before.close_trade(net_pnl, charges);
+            }
+        }
         rec.fills_replayed += 1;
+    }
+    if live_day.is_none() {
+        session.seed_day(day, &before);
     }
     for u in updates {
         let _ = session.engine.on_event(Event::OrderUpdate(u.clone()));

@@ -72,7 +72,7 @@ pub struct Session {
     total: Tally,
     days: u32,
     last_time: Option<IstTime>,
-    chains_seen: u64,
+    chains_seen: std::collections::BTreeMap<alphastock_core::market::Symbol, u64>,
     memory: Vec<(NaiveDate, u64)>,
 }
 
@@ -98,7 +98,7 @@ impl Session {
             total: Tally::default(),
             days: 0,
             last_time: None,
-            chains_seen: 0,
+            chains_seen: std::collections::BTreeMap::new(),
             memory: Vec::new(),
         }
     }
@@ -118,6 +118,12 @@ impl Session {
         let mut t = self.total.clone();
         t.add(&self.day_tally);
         t
+    }
+
+    /// Counts into the current day what happened before a restart (from the journal).
+    pub fn seed_day(&mut self, day: NaiveDate, before: &Tally) {
+        self.day = Some(day);
+        self.day_tally.add(before);
     }
 
     /// Trading days finished so far.
@@ -236,10 +242,11 @@ impl Session {
     }
 
     fn row_for(&mut self, event: &Event) -> Option<Row> {
-        if let Event::OptionChain(_) = event {
-            self.chains_seen += 1;
+        if let Event::OptionChain(c) = event {
+            let seen = self.chains_seen.entry(c.underlying.clone()).or_insert(0);
+            *seen += 1;
             let every = u64::from(self.options.chain_every.max(1));
-            if self.chains_seen % every != 0 {
+            if (*seen - 1) % every != 0 {
                 return None;
             }
         }
@@ -276,10 +283,12 @@ impl Session {
                 Event::Fill(f) => Some(f.clone()),
                 _ => None,
             };
+            if let Some(f) = &fill {
+                self.day_tally.fills += 1;
+                self.say(&report::fill_line(f));
+            }
             self.process(e)?;
             if let Some(f) = fill {
-                self.day_tally.fills += 1;
-                self.say(&report::fill_line(&f));
                 self.store_position(&f.trading_symbol, f.timestamp)?;
             }
         }

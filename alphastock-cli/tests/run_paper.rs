@@ -1,0 +1,99 @@
+//! `alphastock run` in paper mode on the simulated market, run as the built binary.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use alphastock_cli::store::Store;
+
+fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("alphastock-run-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("journal.db")
+}
+
+fn config() -> String {
+    format!("{}/../fixtures/paper.yaml", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn a_simulated_paper_day_trades_prints_a_summary_and_fills_the_journal() {
+    let db = temp_db("day");
+    let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args([
+            "run",
+            "--config",
+            &config(),
+            "--speed",
+            "max",
+            "--date",
+            "2026-12-01",
+        ])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(" SIGNAL "), "{stdout}");
+    assert!(stdout.contains(" ORDER "), "{stdout}");
+    assert!(stdout.contains(" FILL "), "{stdout}");
+    assert!(stdout.contains(" EXIT "), "{stdout}");
+    let day = stdout
+        .lines()
+        .find(|l| l.starts_with("DAY 2026-12-01:"))
+        .unwrap_or_else(|| panic!("no day summary in\n{stdout}"));
+    assert!(day.contains("win rate") && day.contains("net P&L"), "{day}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("RUN 1 day(s)")),
+        "{stdout}"
+    );
+
+    let store = Store::open(&db).unwrap();
+    assert!(store.count("signals").unwrap() > 0);
+    assert!(store.count("orders").unwrap() > 0);
+    assert!(store.count("fills").unwrap() > 0);
+    // One quote per underlying per 5-second tick of the 6 h 15 min session.
+    assert_eq!(store.count("quotes").unwrap(), 3 * 4500);
+    let pnl = store
+        .daily_pnl(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
+        .unwrap()
+        .expect("the day's P&L is stored");
+    assert_eq!(pnl.net_pnl, pnl.gross_pnl - pnl.charges);
+    // The printed net P&L is the stored one.
+    assert!(
+        day.ends_with(&format!("net P&L {}", pnl.net_pnl.round_dp(2))),
+        "{day}"
+    );
+}
+
+#[test]
+fn a_config_with_problems_exits_2_and_live_needs_confirmation() {
+    let dir = temp_db("bad");
+    let bad = dir.with_file_name("bad.yaml");
+    std::fs::write(&bad, "strategies: {}\nsystem: { log_level: LOUD }\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args(["run", "--config"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args(["run", "--live", "--config", &config()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--confirm-live"));
+    // Confirmed, but without credentials: a runtime failure naming the missing variable.
+    let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args(["run", "--live", "--confirm-live", "--config", &config()])
+        .env_remove("MSTOCK_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MSTOCK_API_KEY"));
+}
