@@ -94,7 +94,7 @@ fn the_live_loop_polls_through_a_fault_journals_and_reconciles_with_the_broker()
     // option window are polled.
     server.fault("quote/ohlc", Fault::Status(503));
     let before = server.requests_to("quote/ohlc").len();
-    let (events, problems) = feed.poll(session.broker.as_dyn(), Duration::ZERO, now);
+    let (events, problems) = feed.poll(session.broker.as_dyn(), Duration::ZERO, now, &[]);
     assert!(problems.is_empty(), "{problems:?}");
     assert!(
         server.requests_to("quote/ohlc").len() >= before + 3,
@@ -118,7 +118,7 @@ fn the_live_loop_polls_through_a_fault_journals_and_reconciles_with_the_broker()
     session.on_market_event(Event::Timer(now)).unwrap();
 
     // Nothing is due again before the next grid point.
-    let (again, _) = feed.poll(session.broker.as_dyn(), Duration::from_secs(1), now);
+    let (again, _) = feed.poll(session.broker.as_dyn(), Duration::from_secs(1), now, &[]);
     assert!(again.is_empty());
 
     let store = session.writer.store();

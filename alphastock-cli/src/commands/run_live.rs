@@ -143,7 +143,13 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             continue;
         }
         let due_before = feed.next_due();
-        let (events, problems) = feed.poll(session.broker.as_dyn(), started.elapsed(), now);
+        let held: Vec<String> = session
+            .engine
+            .portfolio()
+            .open_positions()
+            .map(|p| p.trading_symbol().to_string())
+            .collect();
+        let (events, problems) = feed.poll(session.broker.as_dyn(), started.elapsed(), now, &held);
         let polled = feed.next_due() != due_before;
         for p in problems {
             session.say(&format!("{} WARN   {p}", now.format("%Y-%m-%d %H:%M:%S")));

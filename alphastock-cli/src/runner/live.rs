@@ -96,11 +96,15 @@ impl LiveFeed {
 
     /// Runs whatever is due at `elapsed` (time since the loop began; `now` is the IST time):
     /// returns the events polled and the problems met (a failed call skips that poll).
+    /// `held` are the trading symbols of open positions: they are quoted with their
+    /// underlying's chain even when the spot has moved away from their strike (or they are of
+    /// another expiry), so their exits always see prices.
     pub fn poll(
         &mut self,
         broker: &mut dyn Broker,
         elapsed: Duration,
         now: IstTime,
+        held: &[String],
     ) -> (Vec<Event>, Vec<String>) {
         let mut events = Vec::new();
         let mut problems = Vec::new();
@@ -127,7 +131,7 @@ impl LiveFeed {
                 let Some(spot) = self.spots.get(&u).copied() else {
                     continue;
                 };
-                let window = self.window(&u, spot, now.date_naive());
+                let window = self.watched(&u, spot, now.date_naive(), held);
                 if window.is_empty() {
                     continue;
                 }
@@ -177,6 +181,27 @@ impl LiveFeed {
             }
         }
         (events, problems)
+    }
+
+    /// The contracts to quote for `underlying`: its [`LiveFeed::window`] around `spot`, plus
+    /// any contract of it in `held` (open positions) outside that window.
+    pub fn watched(
+        &self,
+        underlying: &Symbol,
+        spot: Decimal,
+        today: NaiveDate,
+        held: &[String],
+    ) -> Vec<OptionContract> {
+        let mut window = self.window(underlying, spot, today);
+        if let Some(all) = self.contracts.get(underlying) {
+            for c in all {
+                let wanted = held.contains(&c.trading_symbol);
+                if wanted && !window.iter().any(|w| w.trading_symbol == c.trading_symbol) {
+                    window.push(c.clone());
+                }
+            }
+        }
+        window
     }
 
     /// The contracts of the nearest expiry (on or after `today`) whose strikes are within
@@ -239,6 +264,39 @@ mod tests {
     use super::*;
     use alphastock_core::market::IST;
     use chrono::TimeZone;
+
+    #[test]
+    fn open_positions_stay_watched_when_the_spot_moves_away() {
+        use alphastock_core::market::{Exchange, OptionType};
+        let nifty = Symbol::parse("NIFTY").unwrap();
+        let expiry = NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
+        let contract = |k: i64, t: OptionType| OptionContract {
+            underlying: nifty.clone(),
+            expiry,
+            strike: Decimal::from(k),
+            option_type: t,
+            lot_size: 75,
+            tick_size: Decimal::new(5, 2),
+            trading_symbol: format!("NIFTY26DEC{k}{t:?}"),
+            exchange: Exchange::Nfo,
+        };
+        let contracts: Vec<OptionContract> = (0..20)
+            .flat_map(|i| {
+                let k = 23_500 + 50 * i;
+                [contract(k, OptionType::CE), contract(k, OptionType::PE)]
+            })
+            .collect();
+        let feed = LiveFeed::new(vec![nifty.clone()], contracts, 5, 2, 1, 50);
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let spot = Decimal::from(24_000);
+        let window = feed.window(&nifty, spot, today);
+        assert_eq!(window.len(), 6, "3 strikes × CE/PE around 24,000");
+        let far = "NIFTY26DEC23500CE".to_string();
+        assert!(!window.iter().any(|c| c.trading_symbol == far));
+        let watched = feed.watched(&nifty, spot, today, std::slice::from_ref(&far));
+        assert_eq!(watched.len(), 7);
+        assert!(watched.iter().any(|c| c.trading_symbol == far));
+    }
 
     #[test]
     fn market_hours_are_the_nse_session_on_weekdays() {
