@@ -51,9 +51,11 @@ fn client(server: &FakeMstock, dir: &std::path::Path) -> MstockClient {
 #[test]
 fn the_live_loop_polls_through_a_fault_journals_and_reconciles_with_the_broker() {
     let server = FakeMstock::start();
-    let dir = std::env::temp_dir().join(format!("alphastock-live-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::Builder::new()
+        .prefix("alphastock-live-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path().to_path_buf();
     // A session on a day the fixtures' contracts (expiry 2025-12-30) are listed.
     let now = IST.with_ymd_and_hms(2025, 12, 1, 10, 0, 0).unwrap();
     let mut c = client(&server, &dir);

@@ -5,11 +5,14 @@ use std::process::Command;
 
 use alphastock_cli::store::Store;
 
-fn temp_db(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("alphastock-run-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("journal.db")
+/// A journal path in a scratch directory that is removed when the guard drops.
+fn temp_db(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("alphastock-run-{name}-"))
+        .tempdir()
+        .unwrap();
+    let db = dir.path().join("journal.db");
+    (dir, db)
 }
 
 fn config() -> String {
@@ -18,7 +21,7 @@ fn config() -> String {
 
 #[test]
 fn a_simulated_paper_day_trades_prints_a_summary_and_fills_the_journal() {
-    let db = temp_db("day");
+    let (_scratch, db) = temp_db("day");
     let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
         .args([
             "run",
@@ -73,7 +76,7 @@ fn a_simulated_paper_day_trades_prints_a_summary_and_fills_the_journal() {
 
 #[test]
 fn a_config_with_problems_exits_2_and_live_needs_confirmation() {
-    let dir = temp_db("bad");
+    let (_scratch, dir) = temp_db("bad");
     let bad = dir.with_file_name("bad.yaml");
     std::fs::write(&bad, "strategies: {}\nsystem: { log_level: LOUD }\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))

@@ -22,9 +22,11 @@ fn order_tag(line: &str) -> Option<String> {
 
 #[test]
 fn a_killed_run_resumes_without_duplicate_orders_and_with_the_same_positions() {
-    let dir = std::env::temp_dir().join(format!("alphastock-recovery-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::Builder::new()
+        .prefix("alphastock-recovery-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path().to_path_buf();
     let db: PathBuf = dir.join("journal.db");
     let config = format!("{}/../fixtures/paper.yaml", env!("CARGO_MANIFEST_DIR"));
     let base = |speed: &str| {
@@ -113,9 +115,11 @@ fn a_killed_run_resumes_without_duplicate_orders_and_with_the_same_positions() {
 
 #[test]
 fn sigterm_stops_new_entries_prints_the_summary_and_exits_0() {
-    let dir = std::env::temp_dir().join(format!("alphastock-sigterm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::Builder::new()
+        .prefix("alphastock-sigterm-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path().to_path_buf();
     let db = dir.join("journal.db");
     let config = format!("{}/../fixtures/paper.yaml", env!("CARGO_MANIFEST_DIR"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_alphastock"))
