@@ -100,3 +100,41 @@ fn a_config_with_problems_exits_2_and_live_needs_confirmation() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("MSTOCK_API_KEY"));
 }
+
+#[test]
+fn a_stock_strategy_trades_the_stock_itself_and_the_paper_broker_fills_it() {
+    let (_scratch, db) = temp_db("stock");
+    let config = format!(
+        "{}/../fixtures/paper_stock.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args([
+            "run",
+            "--config",
+            &config,
+            "--speed",
+            "max",
+            "--date",
+            "2026-12-01",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fills: Vec<&str> = stdout.lines().filter(|l| l.contains(" FILL ")).collect();
+    assert!(!fills.is_empty(), "{stdout}");
+    assert!(fills.iter().all(|l| l.contains(" SBIN ")), "{fills:?}");
+    assert!(
+        stdout.contains("reversed by a"),
+        "a flip closes the old side: {stdout}"
+    );
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.count("fills").unwrap(), fills.len() as u64);
+}

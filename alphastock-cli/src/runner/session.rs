@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use alphastock_core::engine::{Action, Engine, Event, Record};
-use alphastock_core::market::{Exchange, IstTime, Quote};
+use alphastock_core::market::{IstTime, Quote};
 
 use super::executor::Executor;
 use super::report::{self, StatusLine, Tally};
@@ -390,9 +390,11 @@ impl Session {
 /// An underlying's quote as the paper broker keys it (`NSE:<symbol>`).
 fn underlying_quote(q: &Quote) -> BrokerQuote {
     BrokerQuote {
+        // The key orders for the symbol itself carry (`NSE` + `SBIN` for `NSE:SBIN`), so the
+        // paper broker fills stock orders against these quotes.
         key: InstrumentKey {
-            exchange: Exchange::Nse,
-            trading_symbol: q.symbol.to_string(),
+            exchange: q.symbol.cash_exchange(),
+            trading_symbol: q.symbol.name().to_string(),
         },
         ltp: q.ltp,
         open: q.open,
