@@ -12,6 +12,7 @@
 //! Exit codes: 0 done (also after Ctrl-C / SIGTERM); 1 runtime failure (journal or broker);
 //! 2 invalid input (config problems, bad flags, live trading not confirmed).
 
+use alphastock_core::config::LogLevel;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -108,9 +109,18 @@ fn load_config(path: &Path) -> Result<Config, ExitCode> {
     })
 }
 
-fn init_logging() {
+/// Structured logs (`tracing`) go to stderr. `RUST_LOG` wins when set; otherwise
+/// `system.log_level` decides: at INFO (the default) stderr keeps to warnings and errors, since
+/// stdout already carries one line per signal, order, fill and exit; DEBUG or TRACE add the
+/// product's detail (`alphastock=debug`); WARN and ERROR keep to those levels.
+fn init_logging(level: LogLevel) {
+    let default = match level {
+        LogLevel::Trace | LogLevel::Debug => format!("warn,alphastock={}", level.as_filter()),
+        LogLevel::Info | LogLevel::Warn => "warn".to_string(),
+        LogLevel::Error => "error".to_string(),
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -128,11 +138,11 @@ pub(crate) fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
 
 /// Runs `alphastock run`.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    init_logging();
     let config = match load_config(&args.config) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    init_logging(config.system.log_level);
     if args.days == 0 {
         return Ok(invalid("--days must be at least 1"));
     }

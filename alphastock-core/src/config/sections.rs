@@ -103,7 +103,9 @@ impl LogLevel {
 pub struct SystemConfig {
     /// `environment`: development, paper (default) or production.
     pub environment: Environment,
-    /// `log_level`: TRACE, DEBUG, INFO (default), WARN or ERROR.
+    /// `log_level`: TRACE, DEBUG, INFO (default), WARN or ERROR: the level of the structured
+    /// logs `alphastock run` writes to stderr (`RUST_LOG` overrides it). At INFO stderr keeps to
+    /// warnings, since stdout already has one line per signal, order, fill and exit.
     pub log_level: LogLevel,
     /// `live_trading_confirmed`: true lets `alphastock run --live` trade real money without the
     /// `--confirm-live` flag (default false).
