@@ -204,6 +204,27 @@ fn a_simulated_live_session_trades_through_faults_once_per_tag_and_reconciles_on
         .map(|p| format!("{} {}", p.trading_symbol(), p.quantity()))
         .collect();
     assert_eq!(after, open);
+    // The exit is adopted at the price the broker shows (the one it was last re-priced to),
+    // not the one first journaled.
+    let journaled = restarted
+        .writer
+        .store()
+        .order_by_tag(&exit.tag)
+        .unwrap()
+        .and_then(|o| o.request.price)
+        .map(|p| p.to_string());
+    assert_ne!(
+        journaled.as_deref(),
+        Some(exit.field("price").as_str()),
+        "re-priced"
+    );
+    let adopted = restarted
+        .engine
+        .working_orders()
+        .get(&exit.tag)
+        .and_then(|o| o.request.price)
+        .map(|p| p.to_string());
+    assert_eq!(adopted, Some(exit.field("price")));
     let end2 = end + chrono::Duration::minutes(2);
     run_loop(
         &mut restarted,

@@ -609,6 +609,13 @@ fn authed(
                 Some(o) => {
                     if meth == "DELETE" {
                         o.status = "CANCELLED".to_string();
+                    } else {
+                        // A modification changes what the order book shows.
+                        for (k, v) in &r.form {
+                            if let Some(f) = o.form.iter_mut().find(|(a, _)| a == k) {
+                                f.1 = v.clone();
+                            }
+                        }
                     }
                     ok(serde_json::json!({"status":"success","data":{"order_id": id}}).to_string())
                 }
