@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-use alphastock_core::market::{IstTime, IST};
 use alphastock_core::order::{Fill, OrderRequest, OrderType, Validity};
 
 use super::{
     Broker, BrokerError, BrokerFunds, BrokerOrder, BrokerPosition, BrokerQuote, InstrumentKey,
 };
+use crate::mstock::clock::IstClock;
 use crate::mstock::{MstockClient, MstockError};
 
 /// The mStock broker.
@@ -22,11 +22,8 @@ pub struct MstockBroker {
     in_doubt: BTreeMap<String, String>,
     /// Pause before the order-book look-up after a placement in doubt.
     settle: Duration,
-}
-
-/// The current time in IST.
-fn now_ist() -> IstTime {
-    chrono::Utc::now().with_timezone(&IST)
+    /// The IST wall clock stamping what the broker reports.
+    wall: IstClock,
 }
 
 impl From<MstockError> for BrokerError {
@@ -61,7 +58,14 @@ impl MstockBroker {
             client,
             in_doubt: BTreeMap::new(),
             settle: Duration::from_millis(200),
+            wall: IstClock::system(),
         }
+    }
+
+    /// Stamps what the broker reports with `wall` instead of the real time (simulated sessions).
+    pub fn with_wall_clock(mut self, wall: IstClock) -> Self {
+        self.wall = wall;
+        self
     }
 
     /// Sets the pause before looking an order in doubt up in the order book.
@@ -88,7 +92,7 @@ impl MstockBroker {
 
     /// Looks an order up by its tag in the order book.
     fn find_by_tag(&mut self, tag: &str) -> Result<Option<BrokerOrder>, MstockError> {
-        let book = self.client.order_book(now_ist())?;
+        let book = self.client.order_book(self.wall.now())?;
         Ok(book.into_iter().find(|o| o.tag == tag))
     }
 
@@ -163,7 +167,7 @@ impl Broker for MstockBroker {
         let quantity = match quantity {
             Some(q) => q,
             None => {
-                let book = self.client.order_book(now_ist())?;
+                let book = self.client.order_book(self.wall.now())?;
                 let order = book
                     .iter()
                     .find(|o| o.order_id == order_id)
@@ -187,11 +191,11 @@ impl Broker for MstockBroker {
     }
 
     fn order_book(&mut self) -> Result<Vec<BrokerOrder>, BrokerError> {
-        Ok(self.client.order_book(now_ist())?)
+        Ok(self.client.order_book(self.wall.now())?)
     }
 
     fn trade_book(&mut self) -> Result<Vec<Fill>, BrokerError> {
-        Ok(self.client.trade_book(now_ist())?)
+        Ok(self.client.trade_book(self.wall.now())?)
     }
 
     fn positions(&mut self) -> Result<Vec<BrokerPosition>, BrokerError> {
@@ -203,6 +207,6 @@ impl Broker for MstockBroker {
     }
 
     fn quotes(&mut self, keys: &[InstrumentKey]) -> Result<Vec<BrokerQuote>, BrokerError> {
-        Ok(self.client.quotes(keys, now_ist())?)
+        Ok(self.client.quotes(keys, self.wall.now())?)
     }
 }

@@ -4,20 +4,21 @@
 //! broker, books synced every tick. Outside market hours it waits (or exits with `--once`).
 
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use alphastock_core::config::Config;
-use alphastock_core::engine::{Engine, Event};
+use alphastock_core::engine::Engine;
 use alphastock_core::market::IST;
 
 use super::run::{finish, report_recovery, stop_flag, RunArgs};
 use super::{EXIT_FAILURE, EXIT_INVALID};
 use crate::broker::MstockBroker;
+use crate::mstock::clock::IstClock;
 use crate::mstock::config::effective_config;
 use crate::mstock::{Credentials, MstockClient};
 use crate::runner::executor::Executor;
 use crate::runner::live::{market_open, LiveFeed};
+use crate::runner::live_loop::{run_loop, LoopOptions};
 use crate::runner::recovery::{self, RUN_START};
 use crate::runner::session::{BrokerSlot, Session, SessionOptions};
 use crate::store::{Row, Store};
@@ -108,65 +109,19 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         db.display()
     );
     let started = Instant::now();
-    let mut shutdown_sent = false;
-    let mut after_stop_ticks = 0u32;
-    loop {
-        let now = chrono::Utc::now().with_timezone(&IST);
-        if stop.load(Ordering::SeqCst) && !shutdown_sent {
-            session.say(&format!(
-                "{} STOP   stop requested: no new entries",
-                now.format("%Y-%m-%d %H:%M:%S")
-            ));
-            session.on_control_event(Event::Shutdown {
-                flatten: args.flatten_on_exit,
-                at: now,
-            })?;
-            shutdown_sent = true;
-            if !args.flatten_on_exit {
-                break;
-            }
-        }
-        if shutdown_sent {
-            after_stop_ticks += 1;
-            let flat = session.engine.portfolio().open_positions().next().is_none()
-                && session.engine.working_orders().is_empty();
-            if flat || after_stop_ticks > 60 {
-                break;
-            }
-        }
-        if !market_open(now, &holidays) {
-            if args.once {
-                session.say("the market has closed; stopping (--once)");
-                break;
-            }
-            std::thread::sleep(Duration::from_secs(1));
-            continue;
-        }
-        let due_before = feed.next_due();
-        let held: Vec<String> = session
-            .engine
-            .portfolio()
-            .open_positions()
-            .map(|p| p.trading_symbol().to_string())
-            .collect();
-        let (events, problems) = feed.poll(session.broker.as_dyn(), started.elapsed(), now, &held);
-        let polled = feed.next_due() != due_before;
-        for p in problems {
-            session.say(&format!("{} WARN   {p}", now.format("%Y-%m-%d %H:%M:%S")));
-        }
-        for e in events {
-            session.on_market_event(e)?;
-        }
-        if polled {
-            // One tick: timers, the broker's books and a journal commit.
-            session.on_market_event(Event::Timer(now))?;
-        }
-        let due = feed.next_due();
-        let elapsed = started.elapsed();
-        if due > elapsed {
-            std::thread::sleep((due - elapsed).min(Duration::from_secs(1)));
-        }
-    }
+    let options = LoopOptions {
+        once: args.once,
+        flatten_on_exit: args.flatten_on_exit,
+        until: None,
+    };
+    run_loop(
+        &mut session,
+        &mut feed,
+        &IstClock::system(),
+        &stop,
+        &holidays,
+        &options,
+    )?;
     finish(&mut session, started)?;
     Ok(ExitCode::SUCCESS)
 }

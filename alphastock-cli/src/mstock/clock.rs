@@ -1,8 +1,10 @@
 //! A monotonic clock that can be replaced in tests, used by the rate limiter, the retry delays
-//! and the circuit breaker.
+//! and the circuit breaker, and [`IstClock`], the IST wall clock of the live loop.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use alphastock_core::market::{IstTime, IST};
 
 /// Monotonic time and sleeping.
 pub trait Clock: Send + Sync {
@@ -65,5 +67,70 @@ impl Clock for FakeClock {
             s.0 += d;
             s.1.push(d);
         }
+    }
+}
+
+/// Wall-clock time in IST for the live loop and the broker: the real time, or (in tests) a
+/// fixed start moved forward by a [`Clock`], so a session runs on simulated time.
+#[derive(Clone)]
+pub struct IstClock {
+    /// The simulated start and the monotonic reading it corresponds to; `None` = real time.
+    start: Option<(IstTime, Duration)>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for IstClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IstClock")
+            .field("start", &self.start)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for IstClock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
+impl IstClock {
+    /// The real wall clock and real sleeps.
+    pub fn system() -> Self {
+        Self {
+            start: None,
+            clock: Arc::new(SystemClock::default()),
+        }
+    }
+
+    /// Simulated time: `start` now, moving as `clock` moves (a [`FakeClock`] moves only when
+    /// slept on or advanced).
+    pub fn starting_at(start: IstTime, clock: Arc<dyn Clock>) -> Self {
+        let at = clock.now();
+        Self {
+            start: Some((start, at)),
+            clock,
+        }
+    }
+
+    /// The current IST time.
+    pub fn now(&self) -> IstTime {
+        match self.start {
+            None => chrono::Utc::now().with_timezone(&IST),
+            Some((start, at)) => {
+                let gone = self.clock.now().saturating_sub(at);
+                start
+                    + chrono::Duration::from_std(gone).unwrap_or_else(|_| chrono::Duration::zero())
+            }
+        }
+    }
+
+    /// Monotonic time since an arbitrary fixed origin.
+    pub fn monotonic(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// Blocks for `d` (simulated time just advances).
+    pub fn sleep(&self, d: Duration) {
+        self.clock.sleep(d);
     }
 }

@@ -19,14 +19,14 @@ use super::cadence::{Cadence, Due};
 use crate::broker::{Broker, BrokerQuote, InstrumentKey};
 
 /// The broker's instrument for an underlying: indices by their NSE index name, stocks by
-/// their own symbol.
+/// their name without the exchange prefix (`SBIN` for `NSE:SBIN`).
 pub fn underlying_key(symbol: &Symbol) -> InstrumentKey {
     let name = match symbol.as_str() {
         "BANKNIFTY" => "NIFTY BANK",
         "NIFTY" => "NIFTY 50",
         "FINNIFTY" => "NIFTY FIN SERVICE",
         "MIDCPNIFTY" => "NIFTY MID SELECT",
-        other => other,
+        _ => symbol.name(),
     };
     InstrumentKey {
         exchange: Exchange::Nse,
@@ -296,6 +296,14 @@ mod tests {
         let watched = feed.watched(&nifty, spot, today, std::slice::from_ref(&far));
         assert_eq!(watched.len(), 7);
         assert!(watched.iter().any(|c| c.trading_symbol == far));
+    }
+
+    #[test]
+    fn stocks_are_quoted_by_their_name_and_indices_by_their_index_name() {
+        let key = |s| underlying_key(&Symbol::parse(s).unwrap()).trading_symbol;
+        assert_eq!(key("NSE:SBIN"), "SBIN");
+        assert_eq!(key("SBIN"), "SBIN");
+        assert_eq!(key("BANKNIFTY"), "NIFTY BANK");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod cadence;
 pub mod executor;
 pub mod feed;
 pub mod live;
+pub mod live_loop;
 pub mod pace;
 pub mod recovery;
 pub mod report;

@@ -125,11 +125,15 @@ pub fn recover(session: &mut Session, live_day: Option<NaiveDate>) -> Result<Rec
                 }
                 if !b.status.is_terminal() {
                     if let Some(purpose) = &o.purpose {
-                        session.engine.adopt_order(
-                            o.request.clone(),
-                            purpose.clone(),
-                            o.created_at,
-                        );
+                        // The broker's price is the current one (the order may have been
+                        // re-priced since it was journaled).
+                        let mut request = o.request.clone();
+                        if b.price.is_some_and(|p| p > Decimal::ZERO) {
+                            request.price = b.price;
+                        }
+                        session
+                            .engine
+                            .adopt_order(request, purpose.clone(), o.created_at);
                         rec.adopted.push(o.request.tag.clone());
                     }
                 }

@@ -2,7 +2,7 @@
 //! `std::net::TcpListener`, one thread per connection, implementing the documented routes with
 //! the recorded fixture bodies, and scriptable faults.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -64,6 +64,17 @@ impl Recorded {
     }
 }
 
+impl ServerOrder {
+    /// A field of the placement form ("" when absent).
+    pub fn field(&self, name: &str) -> String {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
 /// An order the server accepted.
 #[derive(Debug, Clone)]
 pub struct ServerOrder {
@@ -71,6 +82,8 @@ pub struct ServerOrder {
     pub tag: String,
     pub form: Vec<(String, String)>,
     pub status: String,
+    /// Filled in full on acceptance (see [`FakeMstock::fill_next`]).
+    pub filled: bool,
 }
 
 #[derive(Debug, Default)]
@@ -80,6 +93,11 @@ struct State {
     orders: Vec<ServerOrder>,
     token: Option<String>,
     tokens_issued: u32,
+    /// Scripted last prices per instrument ("NSE:SBIN"): the n-th quote of it served gets the
+    /// n-th price (the last one once the path is used up).
+    paths: BTreeMap<String, Vec<f64>>,
+    served: BTreeMap<String, usize>,
+    fill_next: usize,
 }
 
 /// The running fake server.
@@ -148,6 +166,36 @@ impl FakeMstock {
 
     pub fn orders(&self) -> Vec<ServerOrder> {
         self.state.lock().unwrap().orders.clone()
+    }
+
+    /// Scripts the last prices of `instrument` ("NSE:SBIN"): each quote of it served takes the
+    /// next price of `path`, the last one repeating once the path is used up.
+    pub fn script_prices(&self, instrument: &str, path: Vec<f64>) {
+        let mut s = self.state.lock().unwrap();
+        s.paths.insert(instrument.to_string(), path);
+        s.served.remove(instrument);
+    }
+
+    /// How many quotes of `instrument` were served.
+    pub fn quotes_served(&self, instrument: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .served
+            .get(instrument)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The next `n` orders accepted fill in full at their price (the order book says COMPLETE,
+    /// the trade book and positions show the fill); later ones stay OPEN.
+    pub fn fill_next(&self, n: usize) {
+        self.state.lock().unwrap().fill_next = n;
+    }
+
+    /// Scripted faults not yet met.
+    pub fn pending_faults(&self) -> usize {
+        self.state.lock().unwrap().faults.len()
     }
 
     pub fn tokens_issued(&self) -> u32 {
@@ -423,14 +471,29 @@ fn authed(
         ("GET", "openapi/typea/instruments/quote/ohlc") => {
             let all: serde_json::Value = serde_json::from_str(&fixture("quote_ohlc.json")).unwrap();
             let mut data = serde_json::Map::new();
+            let mut s = state.lock().unwrap();
             for (k, v) in &r.query {
                 if k != "i" {
                     continue;
                 }
-                let entry = all["data"].get(v).cloned().unwrap_or_else(|| {
+                let mut entry = all["data"].get(v).cloned().unwrap_or_else(|| {
                     serde_json::json!({"instrument_token": 1, "last_price": 100.5,
                         "ohlc": {"open": 100, "high": 101, "low": 99, "close": 100}})
                 });
+                if let Some(path) = s.paths.get(v).cloned() {
+                    let n = s.served.entry(v.clone()).or_insert(0);
+                    let seen = &path[..=(*n).min(path.len() - 1)];
+                    *n += 1;
+                    let px = seen[seen.len() - 1];
+                    let high = seen.iter().copied().fold(f64::MIN, f64::max);
+                    let low = seen.iter().copied().fold(f64::MAX, f64::min);
+                    entry["last_price"] = serde_json::json!(px);
+                    entry["ohlc"] = serde_json::json!({"open": seen[0], "high": high,
+                        "low": low, "close": seen[0]});
+                    entry["depth"] = serde_json::json!({
+                        "buy": [{"price": px - 0.05, "quantity": 500, "orders": 3}],
+                        "sell": [{"price": px + 0.05, "quantity": 500, "orders": 3}]});
+                }
                 data.insert(v.clone(), entry);
             }
             ok(serde_json::json!({"status":"success","data": data}).to_string())
@@ -438,9 +501,53 @@ fn authed(
         ("GET", "openapi/typea/instruments/scriptmaster") => {
             (200, "text/csv", fixture("scriptmaster.csv"))
         }
-        ("GET", "openapi/typea/portfolio/positions") => ok(fixture("positions.json")),
+        ("GET", "openapi/typea/portfolio/positions") => {
+            let mut all: serde_json::Value =
+                serde_json::from_str(&fixture("positions.json")).unwrap();
+            let s = state.lock().unwrap();
+            let mut net: BTreeMap<(String, String), (i64, f64)> = BTreeMap::new();
+            for o in s.orders.iter().filter(|o| o.filled) {
+                let qty: i64 = o.field("quantity").parse().unwrap_or(0);
+                let sign = if o.field("transaction_type") == "SELL" {
+                    -1
+                } else {
+                    1
+                };
+                let e = net
+                    .entry((o.field("tradingsymbol"), o.field("exchange")))
+                    .or_insert((0, 0.0));
+                e.0 += sign * qty;
+                e.1 = o.field("price").parse().unwrap_or(0.0);
+            }
+            if let Some(rows) = all["data"]["net"].as_array_mut() {
+                for ((symbol, exchange), (qty, px)) in net {
+                    rows.push(
+                        serde_json::json!({"tradingsymbol": symbol, "exchange": exchange,
+                        "product": "MIS", "quantity": qty, "average_price": px, "last_price": px,
+                        "realised": 0, "unrealised": 0, "pnl": 0}),
+                    );
+                }
+            }
+            ok(all.to_string())
+        }
         ("GET", "openapi/typea/user/fundsummary") => ok(fixture("fundsummary.json")),
-        ("GET", "openapi/typea/tradebook") => ok(fixture("tradebook.json")),
+        ("GET", "openapi/typea/tradebook") => {
+            let mut all: serde_json::Value =
+                serde_json::from_str(&fixture("tradebook.json")).unwrap();
+            let s = state.lock().unwrap();
+            if let Some(rows) = all["data"].as_array_mut() {
+                for o in s.orders.iter().filter(|o| o.filled) {
+                    rows.push(serde_json::json!({"trade_id": format!("T{}", o.order_id),
+                        "order_id": o.order_id, "exchange": o.field("exchange"),
+                        "tradingsymbol": o.field("tradingsymbol"),
+                        "transaction_type": o.field("transaction_type"), "product": o.field("product"),
+                        "quantity": o.field("quantity").parse::<i64>().unwrap_or(0),
+                        "average_price": o.field("price").parse::<f64>().unwrap_or(0.0),
+                        "tag": o.tag}));
+                }
+            }
+            ok(all.to_string())
+        }
         ("GET", "openapi/typea/orders") => {
             let s = state.lock().unwrap();
             let rows: Vec<serde_json::Value> = s
@@ -451,7 +558,9 @@ fn authed(
                     serde_json::json!({"order_id": o.order_id, "exchange": f("exchange"),
                         "tradingsymbol": f("tradingsymbol"), "transaction_type": f("transaction_type"),
                         "order_type": f("order_type"), "product": f("product"), "quantity": f("quantity"),
-                        "filled_quantity": 0, "price": f("price"), "average_price": 0,
+                        "filled_quantity": if o.filled { f("quantity") } else { "0".to_string() },
+                        "price": f("price"),
+                        "average_price": if o.filled { f("price") } else { "0".to_string() },
                         "status": o.status, "status_message": null,
                         "order_timestamp": "2025-12-01 09:31:03", "tag": o.tag})
                 })
@@ -482,11 +591,14 @@ fn authed(
             let mut s = state.lock().unwrap();
             let id = format!("11612512010{:02}", s.orders.len() + 1);
             let tag = r.form_field("tag").unwrap_or("").to_string();
+            let filled = s.fill_next > 0;
+            s.fill_next = s.fill_next.saturating_sub(1);
             s.orders.push(ServerOrder {
                 order_id: id.clone(),
                 tag,
                 form: r.form.clone(),
-                status: "OPEN".to_string(),
+                status: if filled { "COMPLETE" } else { "OPEN" }.to_string(),
+                filled,
             });
             ok(serde_json::json!({"status":"success","data":{"order_id": id}}).to_string())
         }
@@ -497,6 +609,13 @@ fn authed(
                 Some(o) => {
                     if meth == "DELETE" {
                         o.status = "CANCELLED".to_string();
+                    } else {
+                        // A modification changes what the order book shows.
+                        for (k, v) in &r.form {
+                            if let Some(f) = o.form.iter_mut().find(|(a, _)| a == k) {
+                                f.1 = v.clone();
+                            }
+                        }
                     }
                     ok(serde_json::json!({"status":"success","data":{"order_id": id}}).to_string())
                 }

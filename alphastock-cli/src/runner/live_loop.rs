@@ -1,0 +1,113 @@
+//! The live loop itself: polls the feed when due, feeds the session, ends a tick with a timer,
+//! waits outside market hours, and stops on a stop request (after flattening when asked), at
+//! the close with `once`, or at an end time. Time comes from an [`IstClock`], so a test can run
+//! a session on simulated time.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+
+use alphastock_core::engine::Event;
+use alphastock_core::market::IstTime;
+
+use super::live::{market_open, LiveFeed};
+use super::session::Session;
+use crate::mstock::clock::IstClock;
+
+/// How the loop stops.
+#[derive(Debug, Clone, Default)]
+pub struct LoopOptions {
+    /// Stop when the market is closed instead of waiting for it to open.
+    pub once: bool,
+    /// On a stop request, close every open position before stopping.
+    pub flatten_on_exit: bool,
+    /// Stop at this IST time (`None`: run until stopped).
+    pub until: Option<IstTime>,
+}
+
+/// What the loop did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoopStats {
+    /// Ticks in which something was polled.
+    pub ticks: u64,
+}
+
+/// Runs the live loop on `session` until a stop (see [`LoopOptions`]); `holidays` are the
+/// market's closed days.
+pub fn run_loop(
+    session: &mut Session,
+    feed: &mut LiveFeed,
+    clock: &IstClock,
+    stop: &AtomicBool,
+    holidays: &[NaiveDate],
+    options: &LoopOptions,
+) -> anyhow::Result<LoopStats> {
+    let origin = clock.monotonic();
+    let mut stats = LoopStats::default();
+    let mut shutdown_sent = false;
+    let mut after_stop_ticks = 0u32;
+    loop {
+        let now = clock.now();
+        if options.until.is_some_and(|end| now >= end) {
+            break;
+        }
+        if stop.load(Ordering::SeqCst) && !shutdown_sent {
+            session.say(&format!(
+                "{} STOP   stop requested: no new entries",
+                now.format("%Y-%m-%d %H:%M:%S")
+            ));
+            session.on_control_event(Event::Shutdown {
+                flatten: options.flatten_on_exit,
+                at: now,
+            })?;
+            shutdown_sent = true;
+            if !options.flatten_on_exit {
+                break;
+            }
+        }
+        if shutdown_sent {
+            after_stop_ticks += 1;
+            let flat = session.engine.portfolio().open_positions().next().is_none()
+                && session.engine.working_orders().is_empty();
+            if flat || after_stop_ticks > 60 {
+                break;
+            }
+        }
+        if !market_open(now, holidays) {
+            if options.once {
+                session.say("the market has closed; stopping (--once)");
+                break;
+            }
+            clock.sleep(Duration::from_secs(1));
+            continue;
+        }
+        let due_before = feed.next_due();
+        let held: Vec<String> = session
+            .engine
+            .portfolio()
+            .open_positions()
+            .map(|p| p.trading_symbol().to_string())
+            .collect();
+        let elapsed = clock.monotonic().saturating_sub(origin);
+        let (events, problems) = feed.poll(session.broker.as_dyn(), elapsed, now, &held);
+        let polled = feed.next_due() != due_before;
+        for p in problems {
+            session.say(&format!("{} WARN   {p}", now.format("%Y-%m-%d %H:%M:%S")));
+        }
+        for e in events {
+            session.on_market_event(e)?;
+        }
+        if polled {
+            // One tick: timers, the broker's books and a journal commit.
+            session.on_market_event(Event::Timer(now))?;
+            stats.ticks += 1;
+        }
+        let due = feed.next_due();
+        let elapsed = clock.monotonic().saturating_sub(origin);
+        if due > elapsed {
+            clock.sleep((due - elapsed).min(Duration::from_secs(1)));
+        }
+    }
+    Ok(stats)
+}
