@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! timestamp,symbol,open,high,low,close,volume
-//! 2024-04-29T09:15:00+05:30,BANKNIFTY,48550.05,48620.00,48540.10,48593.30,125000
+//! 2024-04-29T09:15:00+05:30,BANKNIFTY,48550.05,48620.00,48540.10,48581.25,125000
 //! ```
 //!
 //! - `timestamp`: the bar's start, RFC 3339 with an explicit offset; it is converted to IST.
@@ -148,7 +148,7 @@ mod tests {
     use rust_decimal_macros::dec;
 
     const GOOD: &str = "timestamp,symbol,open,high,low,close,volume\n\
-        2024-04-29T09:15:00+05:30,BANKNIFTY,48550.05,48620,48540.1,48593.3,125000\n\
+        2024-04-29T09:15:00+05:30,BANKNIFTY,48550.05,48620,48540.1,48581.25,125000\n\
         \n\
         2024-04-29T03:50:00Z,NSE:SBIN,820.5,822,819.95,821.4,3400\n";
 
@@ -157,7 +157,7 @@ mod tests {
         let cs = parse_candles(GOOD).unwrap();
         assert_eq!(cs.len(), 2);
         assert_eq!(cs[0].symbol.as_str(), "BANKNIFTY");
-        assert_eq!(cs[0].close, dec!(48593.3));
+        assert_eq!(cs[0].close, dec!(48581.25));
         assert_eq!(cs[0].volume, 125_000);
         assert_eq!(cs[1].timestamp.to_rfc3339(), "2024-04-29T09:20:00+05:30");
     }
@@ -167,8 +167,9 @@ mod tests {
         let cs = parse_candles(GOOD).unwrap();
         let text = write_candles(&cs);
         assert!(text.starts_with(CANDLE_CSV_HEADER));
-        assert!(text
-            .contains("2024-04-29T09:15:00+05:30,BANKNIFTY,48550.05,48620,48540.1,48593.3,125000"));
+        assert!(text.contains(
+            "2024-04-29T09:15:00+05:30,BANKNIFTY,48550.05,48620,48540.1,48581.25,125000"
+        ));
         assert_eq!(parse_candles(&text).unwrap(), cs);
     }
 
