@@ -211,9 +211,7 @@ pub fn recover(session: &mut Session, live_day: Option<NaiveDate>) -> Result<Rec
                 target: Some(*target),
                 stop: Some(*stop),
             };
-            session
-                .engine
-                .restore_instrument(meta, signal.side, &signal.strategy);
+            session.engine.restore_instrument(meta, signal.side);
         }
     }
     let mut before = Tally {

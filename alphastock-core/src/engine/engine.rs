@@ -65,7 +65,6 @@ pub enum EngineError {
 struct EntryLink {
     underlying: Symbol,
     side: Side,
-    strategy: String,
 }
 
 /// The trading engine. Feed it [`Event`]s in time order; carry out the [`Action`]s it returns.
@@ -231,7 +230,7 @@ impl Engine {
         purpose: OrderPurpose,
         placed_at: IstTime,
     ) {
-        let role = self.role_of(&request, &purpose);
+        let role = role_of(&purpose);
         if let OrderPurpose::Entry {
             signal,
             target,
@@ -244,15 +243,14 @@ impl Engine {
     }
 
     /// After a restart: registers an instrument the journal has fills for, with the direction
-    /// and strategy of the signal that opened it, so replayed [`Event::Fill`]s rebuild the
-    /// position (target and stop included) before live events resume.
-    pub fn restore_instrument(&mut self, meta: PositionMeta, side: Side, strategy: &str) {
+    /// of the signal that opened it, so replayed [`Event::Fill`]s rebuild the position (target
+    /// and stop included) before live events resume.
+    pub fn restore_instrument(&mut self, meta: PositionMeta, side: Side) {
         self.links.insert(
             meta.trading_symbol.clone(),
             EntryLink {
                 underlying: meta.underlying.clone(),
                 side,
-                strategy: strategy.to_string(),
             },
         );
         self.portfolio.register(meta);
@@ -601,7 +599,7 @@ impl Engine {
                 target: intent.target(),
                 stop: intent.stop(),
             };
-            let role = self.role_of(&request, &purpose);
+            let role = role_of(&purpose);
             self.orders.insert(request.clone(), role, now);
             out.push(Action::PlaceOrder { request, purpose });
         }
@@ -641,7 +639,6 @@ impl Engine {
             EntryLink {
                 underlying: signal.symbol.clone(),
                 side: signal.side,
-                strategy: signal.strategy.clone(),
             },
         );
     }
@@ -678,7 +675,7 @@ impl Engine {
                     stop: intent.stop(),
                 };
                 self.register_entry(&request, &signal, intent.target(), intent.stop());
-                let role = self.role_of(&request, &purpose);
+                let role = role_of(&purpose);
                 self.orders.insert(request.clone(), role, now);
                 out.push(Action::Record(Record::Signal {
                     signal,
@@ -724,31 +721,8 @@ impl Engine {
             EntryLink {
                 underlying: signal.symbol.clone(),
                 side: signal.side,
-                strategy: signal.strategy.clone(),
             },
         );
-    }
-
-    fn role_of(&self, request: &OrderRequest, purpose: &OrderPurpose) -> OrderRole {
-        match purpose {
-            OrderPurpose::Entry {
-                signal,
-                target,
-                stop,
-            } => OrderRole::Entry {
-                underlying: signal.symbol.clone(),
-                side: signal.side,
-                target: *target,
-                stop: *stop,
-                strategy: signal.strategy.clone(),
-            },
-            OrderPurpose::Exit { reason } => {
-                let _ = request;
-                OrderRole::Exit {
-                    reason: reason.clone(),
-                }
-            }
-        }
     }
 
     /// The portfolio's risk snapshot plus the entries still in flight, which count as positions
@@ -1036,4 +1010,24 @@ impl Engine {
 
 fn alert(level: AlertLevel, message: String) -> Action {
     Action::Alert { level, message }
+}
+
+/// What a working order is for, from why it was placed.
+fn role_of(purpose: &OrderPurpose) -> OrderRole {
+    match purpose {
+        OrderPurpose::Entry {
+            signal,
+            target,
+            stop,
+        } => OrderRole::Entry {
+            underlying: signal.symbol.clone(),
+            side: signal.side,
+            target: *target,
+            stop: *stop,
+            strategy: signal.strategy.clone(),
+        },
+        OrderPurpose::Exit { reason } => OrderRole::Exit {
+            reason: reason.clone(),
+        },
+    }
 }
