@@ -366,6 +366,8 @@ fn a_position_the_broker_shows_during_the_session_is_adopted_after_two_checks() 
     run_until(&mut live, &wall, start() + chrono::Duration::minutes(1));
     assert!(open_positions(&live).is_empty());
     server.add_position("SBIN", "NSE", 122, 800.0);
+    // A stock no strategy watches: quoted from then on (the fake server quotes it at 100.50).
+    server.add_position("INFY", "NSE", 50, 1500.0);
     run_until(
         &mut live,
         &wall,
@@ -376,12 +378,24 @@ fn a_position_the_broker_shows_during_the_session_is_adopted_after_two_checks() 
         "one check is not enough: a fill may be on its way"
     );
     run_until(&mut live, &wall, start() + chrono::Duration::minutes(2));
-    assert_eq!(open_positions(&live), vec!["SBIN 122".to_string()]);
+    assert_eq!(
+        open_positions(&live),
+        vec!["INFY 50".to_string(), "SBIN 122".to_string()]
+    );
     let p = live.engine.portfolio().position("SBIN").unwrap();
     assert_eq!(
         p.meta().stop.map(|d| d.normalize().to_string()),
         Some("640".to_string()),
         "20 % below 800"
     );
-    assert_eq!(journal_messages(&live, "adopt_position").len(), 1);
+    assert_eq!(journal_messages(&live, "adopt_position").len(), 2);
+    // INFY's stop (1,200) is below its quote: it is sold.
+    let infy: Vec<_> = server
+        .orders()
+        .into_iter()
+        .filter(|o| o.field("tradingsymbol") == "INFY")
+        .collect();
+    assert_eq!(infy.len(), 1, "{infy:?}");
+    assert_eq!(infy[0].field("transaction_type"), "SELL");
+    assert_eq!(infy[0].field("quantity"), "50");
 }
