@@ -363,6 +363,8 @@ impl Session {
                 _ => None,
             };
             if let Some(f) = &fill {
+                // The fill is on disk before it is printed.
+                self.writer.flush()?;
                 self.day_tally.fills += 1;
                 self.say(&report::fill_line(f));
             }
@@ -414,10 +416,10 @@ impl Session {
                         at: now,
                     })?;
                     self.day_tally.orders += 1;
-                    self.carry_out(&action, now);
+                    self.carry_out(&action, now)?;
                 }
                 Action::ModifyOrder { .. } | Action::CancelOrder { .. } => {
-                    self.carry_out(&action, now);
+                    self.carry_out(&action, now)?;
                 }
                 Action::Alert { level, message } => {
                     tracing::info!(level = ?level, "{message}");
@@ -444,13 +446,27 @@ impl Session {
         Ok(())
     }
 
-    fn carry_out(&mut self, action: &Action, now: IstTime) {
+    /// Carries out an order action. What the broker answered (an order id, a refusal) is on
+    /// disk before the line saying so is printed, so after a crash the journal never knows
+    /// less than stdout showed.
+    fn carry_out(&mut self, action: &Action, now: IstTime) -> Result<()> {
         let (events, outcome) = self.executor.execute(self.broker.as_dyn(), action, now);
+        let mut answered = false;
+        for e in &events {
+            if let Event::OrderUpdate(u) = e {
+                self.writer.push(Row::OrderUpdate(u.clone()))?;
+                answered = true;
+            }
+        }
+        if answered {
+            self.writer.flush()?;
+        }
         if let Some(line) = report::order_line(action, outcome.as_ref(), &now) {
             tracing::info!(target: "alphastock::order", "{line}");
             self.say(&line);
         }
         self.queue.extend(events);
+        Ok(())
     }
 
     fn tally_record(&mut self, record: &Record) {
