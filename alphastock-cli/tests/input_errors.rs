@@ -139,3 +139,18 @@ fn a_run_whose_output_reader_goes_away_ends_quietly() {
         out.status
     );
 }
+
+#[test]
+fn a_volatility_too_large_to_mean_anything_is_refused() {
+    let out = bin()
+        .args([
+            "greeks", "--type", "CE", "--spot", "100", "--strike", "100", "--days", "3", "--vol",
+            "1e308",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--vol") && err.contains("1e308"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("inf"));
+}
