@@ -324,3 +324,69 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn while_an_exit_is_in_doubt_the_stop_is_still_watched_and_a_lost_exit_is_placed_again_under_a_new_tag(
+) {
+    let mut e = engine();
+    let meta = PositionMeta {
+        trading_symbol: "SBIN".into(),
+        exchange: Exchange::Nse,
+        underlying: sbin(),
+        lot_size: 1,
+        tick_size: dec!(0.05),
+        expiry: None,
+        target: None,
+        stop: None,
+    };
+    e.adopt_position(meta, -368, dec!(800), at("2026-01-05T10:30:00+05:30"));
+    let quote = |px: Decimal, s: &str| Quote {
+        symbol: sbin(),
+        ltp: px,
+        open: dec!(800),
+        high: px.max(dec!(800)),
+        low: dec!(800),
+        close: dec!(800),
+        volume: 1000,
+        bid: Some(px - dec!(0.05)),
+        ask: Some(px + dec!(0.05)),
+        oi: None,
+        timestamp: at(s),
+    };
+    let first = placed(&e.on_event(Event::Quote(quote(dec!(961), "2026-01-05T10:30:05+05:30"))));
+    let tag = first[0].0.tag.clone();
+    // The placement's answer is lost and the order book cannot be read.
+    let doubt = e.on_event(Event::OrderOutcomeUnknown {
+        tag: tag.clone(),
+        at: at("2026-01-05T10:30:05+05:30"),
+    });
+    assert_eq!(critical(&doubt).len(), 1, "{doubt:?}");
+    let next = e.on_event(Event::Quote(quote(dec!(970), "2026-01-05T10:30:10+05:30")));
+    assert!(placed(&next).is_empty(), "one exit at a time");
+    let alerts = critical(&next);
+    assert_eq!(alerts.len(), 1, "{next:?}");
+    assert!(
+        alerts[0].contains("stop") && alerts[0].contains("in doubt") && alerts[0].contains(&tag),
+        "{}",
+        alerts[0]
+    );
+    let again = e.on_event(Event::Quote(quote(dec!(975), "2026-01-05T10:30:15+05:30")));
+    assert!(critical(&again).is_empty(), "alerted once");
+    // The order book, read at last, does not show it: refused, never placed.
+    e.on_event(Event::OrderUpdate(OrderUpdate {
+        order_id: String::new(),
+        tag: tag.clone(),
+        status: OrderStatus::Rejected,
+        filled_quantity: 0,
+        average_price: None,
+        message: Some("not in the order book: never placed".into()),
+        timestamp: at("2026-01-05T10:30:20+05:30"),
+    }));
+    let resent = placed(&e.on_event(Event::Quote(quote(dec!(976), "2026-01-05T10:30:20+05:30"))));
+    let [(request, OrderPurpose::Exit { .. })] = &resent[..] else {
+        panic!("{resent:?}");
+    };
+    assert_ne!(request.tag, tag, "a new tag");
+    assert_eq!(request.quantity, 368);
+    assert_eq!(request.transaction_type, TransactionType::Buy);
+}

@@ -16,7 +16,10 @@
 //!   twice is ignored), records closed positions, and re-checks the daily loss limit.
 //! - **Funds**: remembers the cash available for sizing.
 //! - **OrderOutcomeUnknown**: blocks new entries in that underlying until an update with that tag
-//!   arrives.
+//!   arrives; an exit in doubt keeps its position's exit rules evaluated (a critical alert when
+//!   one fires), and once refused (never placed) the exit is placed again under a new tag.
+//! - **Fill**: applied at most up to its order's quantity and a finished order's filled
+//!   quantity; beyond that it is a broker inconsistency (alert, no position change).
 //! - **Timer**: closes candles at their end, cancels entries unfilled after
 //!   `entry_timeout_seconds`, and runs the time-based exits.
 //! - **Shutdown**: no new entries from then on; with `flatten`, exits every open position.
@@ -95,6 +98,8 @@ pub struct Engine {
     underlying_instances: BTreeMap<String, bool>,
     /// Symbols traded themselves, with the trading symbol of their position.
     traded_underlyings: BTreeMap<Symbol, Arc<str>>,
+    /// Exit tags in doubt whose position's exit rule has fired since (alerted once each).
+    doubt_alerted: std::collections::BTreeSet<String>,
 }
 
 impl Engine {
@@ -154,6 +159,7 @@ impl Engine {
             now: None,
             underlying_instances,
             traded_underlyings,
+            doubt_alerted: std::collections::BTreeSet::new(),
         })
     }
 
@@ -900,6 +906,7 @@ impl Engine {
         out: &mut Vec<Action>,
     ) {
         if self.orders.has_working_exit(trading_symbol) {
+            self.check_exit_in_doubt(trading_symbol, premium, now, out);
             return;
         }
         let Some(position) = self.portfolio.position(trading_symbol) else {
@@ -964,6 +971,49 @@ impl Engine {
             request,
             purpose: OrderPurpose::Exit { reason },
         });
+    }
+
+    /// While the exit working for `trading_symbol` is in doubt (its placement's outcome is
+    /// unknown), the position's exit rules are still evaluated: the first time one fires, a
+    /// critical alert says the position is unprotected until the doubt is resolved (the exit is
+    /// placed again under a new tag once the broker's order book shows it never arrived).
+    fn check_exit_in_doubt(
+        &mut self,
+        trading_symbol: &str,
+        premium: Decimal,
+        now: IstTime,
+        out: &mut Vec<Action>,
+    ) {
+        let in_doubt = self.orders.iter().find(|o| {
+            matches!(o.role, OrderRole::Exit { .. })
+                && o.request.trading_symbol == trading_symbol
+                && self.blocked.values().any(|t| *t == o.request.tag)
+        });
+        let Some(tag) = in_doubt.map(|o| o.request.tag.clone()) else {
+            return;
+        };
+        if self.doubt_alerted.contains(&tag) {
+            return;
+        }
+        let Some(position) = self.portfolio.position(trading_symbol) else {
+            return;
+        };
+        let flatten = self.flatten_all || self.risk.should_flatten(now);
+        let rules = if position.meta().exchange.is_derivatives() {
+            &self.exits
+        } else {
+            &self.stock_exits
+        };
+        if let Some(decision) = rules.evaluate(position, premium, now, flatten) {
+            out.push(alert(
+                AlertLevel::Critical,
+                format!(
+                    "{trading_symbol}: {} while its exit {tag} is in doubt (outcome unknown): unprotected until the broker's order book is read",
+                    decision.reason
+                ),
+            ));
+            self.doubt_alerted.insert(tag);
+        }
     }
 
     /// Moves a resting exit to the current price (bid side) when the market has left it.
