@@ -144,6 +144,11 @@ fn a_clean_stop_and_a_restart_continue_the_day_without_entering_a_signal_twice()
     let orders_today = store.orders_on(day).unwrap().len() as u64;
     assert_eq!(count(day_line, "orders"), orders_today, "{day_line}");
     assert!(orders_today > first_tags.len() as u64 || text.contains("EXIT"));
+    assert_eq!(
+        count(day_line, "signals"),
+        store.count("signals").unwrap(),
+        "signals of both runs: {day_line}"
+    );
     let stored = store.daily_pnl(day).unwrap().expect("daily_pnl row");
     assert_eq!(u64::from(stored.trades), count(day_line, "trades"));
 }

@@ -251,9 +251,12 @@ pub fn recover_from(
             session.engine.restore_instrument(meta, signal.side);
         }
     }
+    let (signals, accepted) = session.writer.store().signal_counts_on(day)?;
     let mut before = Tally {
         orders: orders.len() as u32,
         fills: fills.len() as u32,
+        signals,
+        accepted,
         ..Tally::default()
     };
     for f in &fills {

@@ -442,6 +442,18 @@ impl Store {
             .transpose()
     }
 
+    /// Signals journaled on `day` (IST): how many, and how many were accepted.
+    pub fn signal_counts_on(&self, day: NaiveDate) -> Result<(u32, u32)> {
+        let prefix = format!("{}%", day.format("%Y-%m-%d"));
+        self.conn
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(accepted), 0) FROM signals WHERE ts LIKE ?1",
+                [prefix],
+                |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
+            )
+            .context("counting the day's signals")
+    }
+
     /// Journal entries of `kind` stamped at or after `since`, oldest first: time and detail.
     pub fn journal_since(
         &self,
