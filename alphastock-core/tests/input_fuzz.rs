@@ -223,3 +223,15 @@ fn a_candle_close_near_the_decimal_limit_is_refused_naming_the_line_and_a_long_f
     assert!(err.len() < 200, "{} bytes", err.len());
     assert!(err.contains("..."), "{err}");
 }
+
+#[test]
+fn a_problem_quoting_a_long_value_is_cut() {
+    let text = format!(
+        "{BASE}system: {{ environment: \"{}\" }}\n",
+        "x".repeat(500_000)
+    );
+    let err = Config::from_yaml_str(&text).unwrap_err().to_string();
+    assert!(err.contains("system.environment"), "{}", &err[..200]);
+    assert!(err.len() < 1_000, "{} bytes", err.len());
+    assert!(err.contains("..."));
+}
