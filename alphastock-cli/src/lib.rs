@@ -6,6 +6,7 @@
 
 pub mod broker;
 pub mod commands;
+pub mod logging;
 pub mod mstock;
 pub mod runner;
 pub mod store;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::TimeZone;
 
 use alphastock_cli::broker::MstockBroker;
-use alphastock_cli::mstock::clock::SystemClock;
+use alphastock_cli::mstock::clock::{FakeClock, IstClock, SystemClock};
 use alphastock_cli::mstock::{Credentials, MstockClient};
 use alphastock_cli::runner::executor::Executor;
 use alphastock_cli::runner::live::LiveFeed;
@@ -76,7 +76,11 @@ fn the_live_loop_polls_through_a_fault_journals_and_reconciles_with_the_broker()
     let store = Store::open(dir.join("journal.db")).unwrap();
     let mut session = Session::new(
         Engine::new(&config).unwrap(),
-        BrokerSlot::Live(Box::new(MstockBroker::new(c))),
+        // The broker stamps what it reports on the session's clock (10:00 IST), not the real
+        // time of day the test happens to run at.
+        BrokerSlot::Live(Box::new(MstockBroker::new(c).with_wall_clock(
+            IstClock::starting_at(now, Arc::new(FakeClock::default())),
+        ))),
         Executor::new(),
         store.writer(100),
         SessionOptions::default(),
@@ -90,6 +94,17 @@ fn the_live_loop_polls_through_a_fault_journals_and_reconciles_with_the_broker()
             .any(|m| m.contains("BANKNIFTY25DEC51200CE") && m.contains("broker has 35")),
         "{:?}",
         rec.mismatches
+    );
+    // ... which is adopted from the broker, with a stop 20 % below its average price 280.15.
+    let adopted = session
+        .engine
+        .portfolio()
+        .position("BANKNIFTY25DEC51200CE")
+        .expect("adopted");
+    assert_eq!(adopted.quantity(), 35);
+    assert_eq!(
+        adopted.meta().stop.map(|d| d.normalize().to_string()),
+        Some("224.15".into())
     );
 
     // First tick: one server error on the quote call is retried; the underlying and its
@@ -129,5 +144,10 @@ fn the_live_loop_polls_through_a_fault_journals_and_reconciles_with_the_broker()
         store.count("option_snapshots").unwrap(),
         chain.quotes.len() as u64
     );
-    assert_eq!(store.count("orders").unwrap(), 0, "no signal, no order");
+    let orders = store.orders_on(now.date_naive()).unwrap();
+    assert_eq!(
+        store.count("orders").unwrap(),
+        0,
+        "no signal, and the adopted position is inside its stop and target: no order: {orders:?}"
+    );
 }

@@ -93,6 +93,23 @@ fn a_killed_run_resumes_without_duplicate_orders_and_with_the_same_positions() {
     for t in first_tags.iter().chain(&second_tags) {
         assert!(stored.contains(t), "{t} not in the journal");
     }
+    // The order whose line was printed before the kill had its broker id on disk: it was found
+    // again, not closed as never placed.
+    let killed = store
+        .order_by_tag(&first_tags[0])
+        .unwrap()
+        .expect("journaled");
+    assert!(
+        killed.order_id.as_deref().is_some_and(|id| !id.is_empty()),
+        "{killed:?}"
+    );
+    assert!(
+        !killed
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("not at the broker after a restart")),
+        "{killed:?}"
+    );
     let since = IST.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
     let mut net: BTreeMap<String, i64> = BTreeMap::new();
     for f in store.fills_since(since).unwrap() {

@@ -137,6 +137,16 @@ pub enum BrokerError {
         /// What happened.
         detail: String,
     },
+    /// A placement whose answer was lost, and whose tag the broker's order book, read
+    /// afterwards, does not show: it never reached the broker. Safe to place again under a new
+    /// tag.
+    #[error("order {tag} did not reach the broker: {detail}")]
+    NotPlaced {
+        /// The tag of the order.
+        tag: String,
+        /// What happened.
+        detail: String,
+    },
     /// The broker's answer could not be understood.
     #[error("unexpected broker response: {0}")]
     Protocol(String),

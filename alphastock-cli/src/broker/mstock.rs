@@ -108,14 +108,12 @@ impl MstockBroker {
                 tracing::info!(tag = %request.tag, order_id = %order.order_id, "adopted the order found by its tag");
                 Ok(order.order_id)
             }
-            Ok(None) => {
-                self.in_doubt
-                    .insert(request.trading_symbol.clone(), request.tag.clone());
-                Err(BrokerError::OutcomeUnknown {
-                    tag: request.tag.clone(),
-                    detail: format!("{cause}; no order with this tag in the order book"),
-                })
-            }
+            // The order book was read after the failure and does not show the tag: the order
+            // never reached the broker, and may be placed again under a new tag.
+            Ok(None) => Err(BrokerError::NotPlaced {
+                tag: request.tag.clone(),
+                detail: format!("{cause}; no order with this tag in the order book"),
+            }),
             Err(e) => {
                 self.in_doubt
                     .insert(request.trading_symbol.clone(), request.tag.clone());
@@ -135,12 +133,13 @@ impl Broker for MstockBroker {
 
     fn place_order(&mut self, request: &OrderRequest) -> Result<String, BrokerError> {
         if let Some(tag) = self.in_doubt.get(&request.trading_symbol).cloned() {
-            // An earlier placement here is in doubt: it may have appeared since.
+            // An earlier placement here is in doubt: it may have appeared since. A book that
+            // reads without it settles the doubt too: it never reached the broker.
             match self.find_by_tag(&tag) {
-                Ok(Some(_)) => {
+                Ok(_) => {
                     self.in_doubt.remove(&request.trading_symbol);
                 }
-                _ => {
+                Err(_) => {
                     return Err(BrokerError::OutcomeUnknown {
                         tag,
                         detail: format!(

@@ -52,8 +52,17 @@ pub struct GreeksArgs {
     pub json: bool,
 }
 
+/// Largest volatility accepted, as a fraction (10 = 1,000 % a year): beyond it every output
+/// is degenerate and its percentage display overflows.
+const MAX_VOL: f64 = 10.0;
+
 /// Runs `alphastock greeks`.
 pub fn run(args: GreeksArgs) -> anyhow::Result<ExitCode> {
+    if let Some(vol) = args.vol.filter(|v| !v.is_finite() || *v > MAX_VOL) {
+        return Ok(invalid(&format!(
+            "--vol is a fraction of at most {MAX_VOL} (1000 %), got {vol:e}"
+        )));
+    }
     let mut input = BsInput {
         option_type: args.option_type,
         spot: args.spot,

@@ -91,14 +91,22 @@ fn invalid(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_INVALID)
 }
 
-fn load_config(path: &Path) -> Result<Config, ExitCode> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot read config file {}: {e}", path.display());
-            return Err(ExitCode::from(EXIT_FAILURE));
+/// Reads a text file: a file that cannot be read is a runtime failure (exit 1), one that is not
+/// UTF-8 text is invalid input (exit 2); `what` names it in the message.
+fn read_text(path: &Path, what: &str) -> Result<String, ExitCode> {
+    std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            eprintln!("error: {what} {} is not UTF-8 text: {e}", path.display());
+            ExitCode::from(EXIT_INVALID)
+        } else {
+            eprintln!("error: cannot read {what} {}: {e}", path.display());
+            ExitCode::from(EXIT_FAILURE)
         }
-    };
+    })
+}
+
+fn load_config(path: &Path) -> Result<Config, ExitCode> {
+    let text = read_text(path, "config file")?;
     Config::from_yaml_str(&text).map_err(|errors| {
         eprintln!(
             "error: {} has {} problem(s):\n{errors}",
@@ -112,19 +120,15 @@ fn load_config(path: &Path) -> Result<Config, ExitCode> {
 /// Structured logs (`tracing`) go to stderr. `RUST_LOG` wins when set; otherwise
 /// `system.log_level` decides: at INFO (the default) stderr keeps to warnings and errors, since
 /// stdout already carries one line per signal, order, fill and exit; DEBUG or TRACE add the
-/// product's detail (`alphastock=debug`); WARN and ERROR keep to those levels.
+/// product's detail (`alphastock=debug`); WARN and ERROR keep to those levels. The HTTP
+/// library's wire dump is never shown (see [`crate::logging`]).
 fn init_logging(level: LogLevel) {
     let default = match level {
         LogLevel::Trace | LogLevel::Debug => format!("warn,alphastock={}", level.as_filter()),
         LogLevel::Info | LogLevel::Warn => "warn".to_string(),
         LogLevel::Error => "error".to_string(),
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    crate::logging::init(&default);
 }
 
 /// Set when Ctrl-C or SIGTERM arrives.
@@ -153,7 +157,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Ok(e) => e,
         Err(e) => return Ok(invalid(format!("{}: {e}", args.config.display()))),
     };
-    let feed = match build_feed(&args, &config) {
+    let (feed, first_day) = match build_feed(&args, &config) {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
@@ -180,7 +184,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // Installed before anything is printed, so a stop asked at any time after the start line
     // is a clean one.
     let stop = stop_flag()?;
-    let rec = recovery::recover(&mut session, None)?;
+    let rec = recovery::recover_from(&mut session, None, first_day)?;
     report_recovery(&mut session, &rec);
     session.writer.push_durable(Row::Journal {
         at: now,
@@ -192,7 +196,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         feed.name(),
         db.display(),
         match rec.resume_after {
-            Some(t) if rec.interrupted =>
+            Some(t) if rec.continued =>
                 format!(", resuming after {}", t.format("%Y-%m-%d %H:%M:%S")),
             _ => String::new(),
         }
@@ -207,7 +211,32 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         rec.resume_after,
     )?;
     finish(&mut session, started)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(stop_exit_code(
+        &session,
+        args.flatten_on_exit && stop.load(Ordering::SeqCst),
+    ))
+}
+
+/// The exit code of a run that has ended: when a stop asked to flatten (`flatten_asked`) and
+/// positions are still open, 1 with an error naming each (`SBIN 122`) on stderr; else 0.
+pub fn stop_exit_code(session: &Session, flatten_asked: bool) -> ExitCode {
+    if !flatten_asked {
+        return ExitCode::SUCCESS;
+    }
+    let open: Vec<String> = session
+        .engine
+        .portfolio()
+        .open_positions()
+        .map(|p| format!("{} {}", p.trading_symbol(), p.quantity()))
+        .collect();
+    if open.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "error: --flatten-on-exit could not close every position; still open: {}",
+        open.join(", ")
+    );
+    ExitCode::from(EXIT_FAILURE)
 }
 
 fn db_path(args: &RunArgs, config: &Config) -> PathBuf {
@@ -222,15 +251,23 @@ fn db_path(args: &RunArgs, config: &Config) -> PathBuf {
 
 /// Prints what recovery found.
 pub(crate) fn report_recovery(session: &mut Session, rec: &recovery::Recovered) {
-    if !rec.interrupted && rec.adopted.is_empty() && rec.fills_replayed == 0 {
+    if !rec.interrupted && rec.adopted.is_empty() && rec.fills_replayed == 0 && !rec.continued {
         return;
     }
     session.say(&format!(
-        "RECOVER previous run was interrupted: {} fill(s) replayed, {} working order(s) adopted, {} order(s) that never reached the broker closed",
+        "RECOVER previous run {}: {} fill(s) replayed, {} working order(s) adopted, {} order(s) that never reached the broker closed",
+        if rec.interrupted {
+            "was interrupted"
+        } else {
+            "stopped cleanly; continuing the day"
+        },
         rec.fills_replayed,
         rec.adopted.len(),
         rec.lost.len()
     ));
+    if let Some(k) = &rec.kill_switch {
+        session.say(&format!("RECOVER {k}: no new entries today"));
+    }
     for (sym, q) in &rec.positions {
         session.say(&format!("RECOVER position {sym} {q}"));
     }
@@ -239,20 +276,15 @@ pub(crate) fn report_recovery(session: &mut Session, rec: &recovery::Recovered) 
     }
 }
 
-fn build_feed(args: &RunArgs, config: &Config) -> Result<Feed, ExitCode> {
+/// The market feed of a paper run and its first trading day.
+fn build_feed(args: &RunArgs, config: &Config) -> Result<(Feed, Option<NaiveDate>), ExitCode> {
     if let Some(path) = &args.replay {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            ExitCode::from(EXIT_FAILURE)
-        })?;
+        let text = read_text(path, "candle file")?;
         let candles =
             parse_candles(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
         let snapshots = match &args.options {
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| {
-                    eprintln!("error: cannot read {}: {e}", p.display());
-                    ExitCode::from(EXIT_FAILURE)
-                })?;
+                let text = read_text(p, "option snapshot file")?;
                 Some(
                     parse_option_snapshots(&text, &config.market)
                         .map_err(|e| invalid(format!("{}: {e}", p.display())))?,
@@ -260,12 +292,16 @@ fn build_feed(args: &RunArgs, config: &Config) -> Result<Feed, ExitCode> {
             }
             None => None,
         };
-        return Ok(Feed::Replay(Box::new(ReplayFeed::new(
-            candles,
-            snapshots,
-            &config.simulation,
-            &config.market,
-        ))));
+        let first = candles.iter().map(|c| c.timestamp.date_naive()).min();
+        return Ok((
+            Feed::Replay(Box::new(ReplayFeed::new(
+                candles,
+                snapshots,
+                &config.simulation,
+                &config.market,
+            ))),
+            first,
+        ));
     }
     let start = args
         .date
@@ -275,7 +311,7 @@ fn build_feed(args: &RunArgs, config: &Config) -> Result<Feed, ExitCode> {
         .copied()
         .unwrap_or(start);
     SimMarket::days(&config.simulation, &config.market, first, args.days)
-        .map(|d| Feed::Sim(Box::new(d)))
+        .map(|d| (Feed::Sim(Box::new(d)), Some(first)))
         .map_err(invalid)
 }
 
@@ -294,7 +330,7 @@ fn drive(
     while let Some(event) = feed.next_after(resume) {
         resume = None;
         if let Event::Timer(t) = &event {
-            pacer.wait_until(*t);
+            pacer.wait_until(*t, stop);
         }
         if stopping.is_none() && stop.load(Ordering::SeqCst) {
             let at = session.last_time().unwrap_or_else(|| event.timestamp());

@@ -10,7 +10,7 @@ use alphastock_core::config::Config;
 use alphastock_core::engine::Engine;
 use alphastock_core::market::IST;
 
-use super::run::{finish, report_recovery, stop_flag, RunArgs};
+use super::run::{finish, report_recovery, stop_exit_code, stop_flag, RunArgs};
 use super::{EXIT_FAILURE, EXIT_INVALID};
 use crate::broker::MstockBroker;
 use crate::mstock::clock::IstClock;
@@ -113,6 +113,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         once: args.once,
         flatten_on_exit: args.flatten_on_exit,
         until: None,
+        flatten_deadline: None,
     };
     run_loop(
         &mut session,
@@ -123,5 +124,8 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         &options,
     )?;
     finish(&mut session, started)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(stop_exit_code(
+        &session,
+        args.flatten_on_exit && stop.load(std::sync::atomic::Ordering::SeqCst),
+    ))
 }

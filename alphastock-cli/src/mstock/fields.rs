@@ -11,16 +11,25 @@ pub fn field<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
     keys.iter().find_map(|k| v.get(*k).filter(|x| !x.is_null()))
 }
 
-/// A decimal from a JSON number or numeric string.
+/// Largest magnitude of a number taken from a broker answer (one lakh crore): prices,
+/// quantities and amounts beyond it are treated as missing, so arithmetic on them stays inside
+/// `Decimal`'s range.
+pub const MAX_BROKER_NUMBER: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// A decimal from a JSON number or numeric string, within ±[`MAX_BROKER_NUMBER`].
 pub fn decimal(v: &Value) -> Option<Decimal> {
     let s = match v {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.trim().to_string(),
         _ => return None,
     };
+    if s.len() > 64 {
+        return None;
+    }
     Decimal::from_str(&s)
         .or_else(|_| Decimal::from_scientific(&s))
         .ok()
+        .filter(|d| d.abs() <= MAX_BROKER_NUMBER)
 }
 
 /// A decimal from the first present key.

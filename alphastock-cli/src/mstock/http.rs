@@ -193,12 +193,19 @@ fn classify(e: ureq::Error) -> MstockError {
             if matches!(
                 io.kind(),
                 std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::AddrNotAvailable
-            ) =>
+            ) || is_name_resolution_failure(io) =>
         {
             MstockError::NotSent(e.to_string())
         }
         _ => MstockError::NoAnswer(e.to_string()),
     }
+}
+
+/// True when an I/O error is a failed host name lookup (the system resolver's error, which
+/// the standard library reports as "failed to lookup address information: ..."): nothing was
+/// sent.
+fn is_name_resolution_failure(io: &std::io::Error) -> bool {
+    io.to_string().contains("failed to lookup address")
 }
 
 /// Reads the JSON envelope: `data` of a success, or the typed error.
@@ -268,6 +275,21 @@ mod tests {
             content_type: "application/json".into(),
             body: body.into(),
         }
+    }
+
+    #[test]
+    fn a_host_name_that_does_not_resolve_is_never_sent() {
+        let cfg = MstockConfig {
+            base_url: "http://alphastock-no-such-host.invalid".into(),
+            connect_timeout_ms: 2000,
+            read_timeout_ms: 2000,
+            ..MstockConfig::default()
+        };
+        let err = Transport::new(&cfg)
+            .send(&Request::get("openapi/typea/orders"), None)
+            .unwrap_err();
+        assert!(matches!(err, MstockError::NotSent(_)), "{err:?}");
+        assert!(!err.outcome_unknown());
     }
 
     #[test]

@@ -6,8 +6,15 @@
 //!   risk it reserved); one whose outcome is unknown becomes `OrderOutcomeUnknown` (the engine
 //!   blocks new entries in that underlying until an update for the tag arrives). Placements are
 //!   never retried here.
-//! - [`Executor::sync`] reads the order book and trade book and reports, for orders carrying one
-//!   of our tags, each new fill once (by trade id) and each change of state once.
+//!   A placement whose answer was lost and whose tag the order book does not show is refused
+//!   (it never reached the broker): the engine frees the order's place, so an exit is placed
+//!   again under a new tag on its next evaluation.
+//! - [`Executor::sync`] reads the trade book, then the order book, and reports, for orders
+//!   carrying one of our tags, each change of state once and then each new fill once (by trade
+//!   id): the order book is the newer of the two, so the engine knows a finished order's filled
+//!   quantity before it applies the order's fills, and caps them at it. An order whose outcome
+//!   was unknown is resolved by that read: shown, it is reported as the book says; absent, it is
+//!   reported refused (it never reached the broker).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -63,6 +70,8 @@ pub enum Outcome {
 pub struct Executor {
     last_state: BTreeMap<String, (OrderStatus, u32)>,
     seen_trades: BTreeSet<String>,
+    /// Tags of placements whose outcome is unknown, to resolve from the next order book read.
+    in_doubt: BTreeSet<String>,
 }
 
 impl Executor {
@@ -142,15 +151,19 @@ impl Executor {
                     Some(Outcome::Placed { tag, order_id }),
                 )
             }
-            Err(BrokerError::OutcomeUnknown { detail, .. }) => (
-                vec![Event::OrderOutcomeUnknown {
-                    tag: tag.clone(),
-                    at: now,
-                }],
-                Some(Outcome::Unknown { tag, detail }),
-            ),
+            Err(BrokerError::OutcomeUnknown { detail, .. }) => {
+                self.in_doubt.insert(tag.clone());
+                (
+                    vec![Event::OrderOutcomeUnknown {
+                        tag: tag.clone(),
+                        at: now,
+                    }],
+                    Some(Outcome::Unknown { tag, detail }),
+                )
+            }
             Err(e) => {
                 let reason = e.to_string();
+                // Refused, or never reached the broker: either way no order exists.
                 let update = OrderUpdate {
                     order_id: String::new(),
                     tag: tag.clone(),
@@ -168,23 +181,35 @@ impl Executor {
         }
     }
 
-    /// Reads the broker's trade book and order book; returns new fills (first) and changed
-    /// order states of our orders as events.
+    /// Reads the broker's trade book, then its order book; returns, as events, placements in
+    /// doubt the book does not show (refused: never placed), changed order states of our
+    /// orders, then new fills. A failed read returns the error and changes nothing.
     pub fn sync(
         &mut self,
         broker: &mut dyn Broker,
         now: IstTime,
     ) -> Result<Vec<Event>, BrokerError> {
+        let trades = broker.trade_book()?;
+        let book = broker.order_book()?;
         let mut events = Vec::new();
-        for fill in broker.trade_book()? {
-            if !fill.tag.starts_with(TAG_PREFIX) {
+        for tag in std::mem::take(&mut self.in_doubt) {
+            if book.iter().any(|o| o.tag == tag) {
                 continue;
             }
-            if self.seen_trades.insert(fill.trade_id.clone()) {
-                events.push(Event::Fill(fill));
-            }
+            events.push(Event::OrderUpdate(OrderUpdate {
+                order_id: String::new(),
+                tag,
+                status: OrderStatus::Rejected,
+                filled_quantity: 0,
+                average_price: None,
+                message: Some(
+                    "outcome was unknown and the broker's order book does not show it: never placed"
+                        .to_string(),
+                ),
+                timestamp: now,
+            }));
         }
-        for order in broker.order_book()? {
+        for order in book {
             if !order.tag.starts_with(TAG_PREFIX) {
                 continue;
             }
@@ -202,6 +227,14 @@ impl Executor {
                 message: order.message,
                 timestamp: now.max(order.updated_at),
             }));
+        }
+        for fill in trades {
+            if !fill.tag.starts_with(TAG_PREFIX) {
+                continue;
+            }
+            if self.seen_trades.insert(fill.trade_id.clone()) {
+                events.push(Event::Fill(fill));
+            }
         }
         Ok(events)
     }
@@ -316,6 +349,41 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_outcome_is_resolved_by_the_next_order_book_read() {
+        let mut b = broker(Some(BrokerError::OutcomeUnknown {
+            tag: "AS26010500001".into(),
+            detail: "order book unreadable".into(),
+        }));
+        let mut ex = Executor::new();
+        ex.execute(&mut b, &place_action(), now());
+        let events = ex.sync(&mut b, now()).unwrap();
+        match &events[..] {
+            [Event::OrderUpdate(u)] => {
+                assert_eq!(u.tag, "AS26010500001");
+                assert_eq!(u.status, OrderStatus::Rejected);
+                assert!(u.message.as_deref().unwrap_or("").contains("never placed"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(ex.sync(&mut b, now()).unwrap().is_empty(), "resolved once");
+    }
+
+    #[test]
+    fn a_placement_that_never_reached_the_broker_is_a_refusal() {
+        let mut b = broker(Some(BrokerError::NotPlaced {
+            tag: "AS26010500001".into(),
+            detail: "503; no order with this tag in the order book".into(),
+        }));
+        let (events, outcome) = Executor::new().execute(&mut b, &place_action(), now());
+        assert!(
+            matches!(&events[..], [Event::OrderUpdate(u)] if u.status == OrderStatus::Rejected)
+        );
+        assert!(
+            matches!(outcome, Some(Outcome::Refused { reason, .. }) if reason.contains("did not reach the broker"))
+        );
+    }
+
+    #[test]
     fn a_refusal_becomes_a_rejected_update_with_the_brokers_message() {
         let mut b = broker(Some(BrokerError::Rejected {
             error_type: "RMSException".into(),
@@ -372,8 +440,9 @@ mod tests {
         b.orders = vec![order, foreign];
         let events = ex.sync(&mut b, now()).unwrap();
         assert_eq!(events.len(), 2, "{events:?}");
-        assert!(matches!(&events[0], Event::Fill(f) if f.trade_id == "T1"));
-        assert!(matches!(&events[1], Event::OrderUpdate(u) if u.status == OrderStatus::Complete));
+        // The order's final state first (its filled quantity caps its fills), then the fill.
+        assert!(matches!(&events[0], Event::OrderUpdate(u) if u.status == OrderStatus::Complete));
+        assert!(matches!(&events[1], Event::Fill(f) if f.trade_id == "T1"));
         assert!(ex.sync(&mut b, now()).unwrap().is_empty(), "nothing new");
         let cancel = Action::CancelOrder {
             order_id: "O1".into(),

@@ -109,14 +109,16 @@ impl LiveFeed {
         let mut events = Vec::new();
         let mut problems = Vec::new();
         if let Due::Now { .. } = self.market.poll(elapsed) {
-            let keys: Vec<InstrumentKey> = self.underlyings.iter().map(underlying_key).collect();
+            // Held stocks no strategy watches (a position adopted from the broker) are quoted
+            // with the underlyings, so their stops see prices.
+            let mut symbols = self.underlyings.clone();
+            symbols.extend(self.held_stocks(held));
+            let keys: Vec<InstrumentKey> = symbols.iter().map(underlying_key).collect();
             for chunk in keys.chunks(self.batch) {
                 match broker.quotes(chunk) {
                     Ok(quotes) => {
                         for q in quotes {
-                            if let Some(s) =
-                                self.underlyings.iter().find(|s| underlying_key(s) == q.key)
-                            {
+                            if let Some(s) = symbols.iter().find(|s| underlying_key(s) == q.key) {
                                 self.spots.insert(s.clone(), q.ltp);
                                 events.push(Event::Quote(to_quote(s.clone(), &q, now)));
                             }
@@ -181,6 +183,27 @@ impl LiveFeed {
             }
         }
         (events, problems)
+    }
+
+    /// The held trading symbols that are neither a known option contract nor an underlying
+    /// already polled, as NSE stocks (`SBIN` → `NSE:SBIN`).
+    pub fn held_stocks(&self, held: &[String]) -> Vec<Symbol> {
+        held.iter()
+            .filter(|h| {
+                !self
+                    .contracts
+                    .values()
+                    .flatten()
+                    .any(|c| &c.trading_symbol == *h)
+            })
+            .filter_map(|h| Symbol::parse(&format!("NSE:{h}")).ok())
+            .filter(|s| {
+                !self
+                    .underlyings
+                    .iter()
+                    .any(|u| underlying_key(u) == underlying_key(s))
+            })
+            .collect()
     }
 
     /// The contracts to quote for `underlying`: its [`LiveFeed::window`] around `spot`, plus
@@ -296,6 +319,19 @@ mod tests {
         let watched = feed.watched(&nifty, spot, today, std::slice::from_ref(&far));
         assert_eq!(watched.len(), 7);
         assert!(watched.iter().any(|c| c.trading_symbol == far));
+    }
+
+    #[test]
+    fn a_held_stock_no_strategy_watches_is_quoted_with_the_underlyings() {
+        let nifty = Symbol::parse("NIFTY").unwrap();
+        let sbin = Symbol::parse("NSE:SBIN").unwrap();
+        let feed = LiveFeed::new(vec![nifty, sbin], Vec::new(), 5, 2, 1, 50);
+        let held = ["INFY".to_string(), "SBIN".to_string()];
+        assert_eq!(
+            feed.held_stocks(&held),
+            vec![Symbol::parse("NSE:INFY").unwrap()],
+            "SBIN is polled already"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The live loop itself: polls the feed when due, feeds the session, ends a tick with a timer,
-//! waits outside market hours, and stops on a stop request (after flattening when asked), at
-//! the close with `once`, or at an end time. Time comes from an [`IstClock`], so a test can run
+//! waits outside market hours, and stops on a stop request (after flattening when asked: exits
+//! refused or lost are placed again every tick until flat or `flatten_deadline`), at the close
+//! with `once`, or at an end time. Time comes from an [`IstClock`], so a test can run
 //! a session on simulated time.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +25,13 @@ pub struct LoopOptions {
     pub flatten_on_exit: bool,
     /// Stop at this IST time (`None`: run until stopped).
     pub until: Option<IstTime>,
+    /// With `flatten_on_exit`: how long after the stop request to keep trying to close every
+    /// position (`None`: 60 s).
+    pub flatten_deadline: Option<Duration>,
 }
+
+/// How long `--flatten-on-exit` keeps trying by default.
+pub const DEFAULT_FLATTEN_DEADLINE: Duration = Duration::from_secs(60);
 
 /// What the loop did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,14 +52,15 @@ pub fn run_loop(
 ) -> anyhow::Result<LoopStats> {
     let origin = clock.monotonic();
     let mut stats = LoopStats::default();
-    let mut shutdown_sent = false;
-    let mut after_stop_ticks = 0u32;
+    let mut shutdown_sent: Option<IstTime> = None;
+    let deadline = options.flatten_deadline.unwrap_or(DEFAULT_FLATTEN_DEADLINE);
+    let deadline = chrono::Duration::from_std(deadline).unwrap_or(chrono::Duration::MAX);
     loop {
         let now = clock.now();
         if options.until.is_some_and(|end| now >= end) {
             break;
         }
-        if stop.load(Ordering::SeqCst) && !shutdown_sent {
+        if stop.load(Ordering::SeqCst) && shutdown_sent.is_none() {
             session.say(&format!(
                 "{} STOP   stop requested: no new entries",
                 now.format("%Y-%m-%d %H:%M:%S")
@@ -61,16 +69,15 @@ pub fn run_loop(
                 flatten: options.flatten_on_exit,
                 at: now,
             })?;
-            shutdown_sent = true;
+            shutdown_sent = Some(now);
             if !options.flatten_on_exit {
                 break;
             }
         }
-        if shutdown_sent {
-            after_stop_ticks += 1;
+        if let Some(asked) = shutdown_sent {
             let flat = session.engine.portfolio().open_positions().next().is_none()
                 && session.engine.working_orders().is_empty();
-            if flat || after_stop_ticks > 60 {
+            if flat || now - asked >= deadline {
                 break;
             }
         }

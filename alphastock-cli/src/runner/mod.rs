@@ -8,6 +8,7 @@ pub mod feed;
 pub mod live;
 pub mod live_loop;
 pub mod pace;
+pub mod positions;
 pub mod recovery;
 pub mod report;
 pub mod session;

@@ -1,7 +1,10 @@
-//! Crash recovery at start: the journal says what this program sent and saw; the broker's
-//! order book and positions are the truth. Open orders the broker still works are adopted (never
-//! placed again); orders that never reached the broker are closed in the journal; fills are
-//! replayed into the engine so positions come back; tags continue after the highest used.
+//! Recovery at start, after a crash or a clean stop alike: the journal says what this program
+//! sent and saw; the broker's order book and positions are the truth. Open orders the broker
+//! still works are adopted (never placed again); orders that never reached the broker are closed
+//! in the journal; the day's orders are remembered and its fills replayed into the engine, so
+//! positions, the day's P&L and a kill switch tripped earlier in the day come back; a position
+//! the broker shows differently is adopted from the broker and protected; tags continue after
+//! the highest used.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +17,7 @@ use alphastock_core::market::{IstTime, IST};
 use alphastock_core::order::{OrderStatus, OrderUpdate};
 use alphastock_core::portfolio::PositionMeta;
 
+use super::positions;
 use super::report::Tally;
 use super::session::Session;
 use crate::store::{Row, StoredOrder};
@@ -28,6 +32,11 @@ pub const RUN_STOP: &str = "run_stop";
 pub struct Recovered {
     /// True when the previous run was interrupted (no clean stop after its start).
     pub interrupted: bool,
+    /// True when the run continues a day the journal already has (after a crash or a clean
+    /// stop).
+    pub continued: bool,
+    /// The kill-switch trip of the day restored, if any.
+    pub kill_switch: Option<String>,
     /// Market time the previous run reached (a simulated or replayed market resumes after it).
     pub resume_after: Option<IstTime>,
     /// Orders still working at the broker, now tracked again.
@@ -49,8 +58,21 @@ fn start_of(day: NaiveDate) -> Option<IstTime> {
 
 /// Recovers `session` from its journal and broker. `live_day` is today for a live run (the
 /// broker's books are today's); `None` for a simulated or replayed market, whose day is the one
-/// the journal's latest quote belongs to.
+/// the journal's latest quote belongs to when the previous run was interrupted. See
+/// [`recover_from`] to continue a simulated day after a clean stop too.
 pub fn recover(session: &mut Session, live_day: Option<NaiveDate>) -> Result<Recovered> {
+    recover_from(session, live_day, None)
+}
+
+/// [`recover`], and for a simulated or replayed market whose first day is `first_day`: when the
+/// journal's latest quote is on or after that day, the run continues from there whether the
+/// previous run crashed or stopped cleanly (positions, the day's P&L and kill switch restored;
+/// the market resumes after that quote, so no signal is entered twice).
+pub fn recover_from(
+    session: &mut Session,
+    live_day: Option<NaiveDate>,
+    first_day: Option<NaiveDate>,
+) -> Result<Recovered> {
     let mut rec = Recovered::default();
     let store = session.writer.store();
     let tags = store.all_tags()?;
@@ -70,8 +92,10 @@ pub fn recover(session: &mut Session, live_day: Option<NaiveDate>) -> Result<Rec
     rec.interrupted = matches!(&last, Some((kind, _)) if kind == RUN_START);
     let day = match live_day {
         Some(d) => d,
-        None => match (rec.interrupted, latest_quote) {
-            (true, Some(t)) => t.date_naive(),
+        None => match latest_quote {
+            Some(t) if rec.interrupted || first_day.is_some_and(|f| t.date_naive() >= f) => {
+                t.date_naive()
+            }
             _ => {
                 close_stale_orders(session, "the previous run ended")?;
                 return Ok(rec);
@@ -166,7 +190,20 @@ pub fn recover(session: &mut Session, live_day: Option<NaiveDate>) -> Result<Rec
         }
     }
 
-    // 3. Positions: register each instrument the day's fills touch, then replay the fills.
+    // 3. Positions: remember every order of the day (so fills are capped at what each order
+    // can fill), register each instrument the day's fills touch, then replay the fills.
+    for o in &orders {
+        if let Some(purpose) = &o.purpose {
+            let final_filled = by_tag
+                .get(o.request.tag.as_str())
+                .filter(|b| b.status.is_terminal())
+                .map(|b| b.filled_quantity)
+                .or_else(|| o.status.is_terminal().then_some(o.filled_quantity));
+            session
+                .engine
+                .record_order(&o.request, purpose, final_filled);
+        }
+    }
     let entry_of: BTreeMap<&str, &StoredOrder> = orders
         .iter()
         .filter(|o| matches!(o.purpose, Some(OrderPurpose::Entry { .. })))
@@ -214,9 +251,12 @@ pub fn recover(session: &mut Session, live_day: Option<NaiveDate>) -> Result<Rec
             session.engine.restore_instrument(meta, signal.side);
         }
     }
+    let (signals, accepted) = session.writer.store().signal_counts_on(day)?;
     let mut before = Tally {
         orders: orders.len() as u32,
         fills: fills.len() as u32,
+        signals,
+        accepted,
         ..Tally::default()
     };
     for f in &fills {
@@ -239,48 +279,43 @@ pub fn recover(session: &mut Session, live_day: Option<NaiveDate>) -> Result<Rec
         }
         rec.fills_replayed += 1;
     }
-    if live_day.is_none() {
-        session.seed_day(day, &before);
+    // The day's summary goes on from what the journal has, live as on paper, so the stored
+    // daily P&L is never overwritten with a fresh count.
+    session.seed_day(day, &before);
+    rec.continued = !orders.is_empty() || !fills.is_empty() || latest_quote.is_some();
+    for (at, detail) in store_alerts(session, day_start)? {
+        if let Some(reason) = detail
+            .get("message")
+            .and_then(|m| m.as_str())
+            .filter(|m| m.starts_with("kill switch tripped"))
+        {
+            session.engine.restore_kill_switch(reason, at);
+            rec.kill_switch = Some(reason.to_string());
+        }
     }
     for u in updates {
         let _ = session.engine.on_event(Event::OrderUpdate(u.clone()));
         session.writer.push(Row::OrderUpdate(u))?;
     }
 
-    // 4. Compare positions with the broker's.
+    // 4. Compare positions with the broker's; adopt the broker's where they differ.
+    match session.broker.as_dyn().positions() {
+        Ok(at_broker) => {
+            let found = positions::mismatches(&session.engine, &at_broker, |_| false);
+            rec.mismatches
+                .extend(found.iter().map(positions::Mismatch::sentence));
+            session.adopt(&found, now)?;
+        }
+        Err(e) => rec
+            .mismatches
+            .push(format!("the broker's positions could not be read: {e}")),
+    }
     rec.positions = session
         .engine
         .portfolio()
         .open_positions()
         .map(|p| (p.trading_symbol().to_string(), p.quantity()))
         .collect();
-    match session.broker.as_dyn().positions() {
-        Ok(at_broker) => {
-            let theirs: BTreeMap<String, i64> = at_broker
-                .into_iter()
-                .filter(|p| p.net_quantity != 0)
-                .map(|p| (p.trading_symbol, p.net_quantity))
-                .collect();
-            let ours: BTreeMap<String, i64> = rec.positions.iter().cloned().collect();
-            for (sym, q) in &theirs {
-                if ours.get(sym) != Some(q) {
-                    rec.mismatches.push(format!(
-                        "position {sym}: broker has {q}, journal has {}",
-                        ours.get(sym).copied().unwrap_or(0)
-                    ));
-                }
-            }
-            for (sym, q) in &ours {
-                if !theirs.contains_key(sym) {
-                    rec.mismatches
-                        .push(format!("position {sym}: journal has {q}, broker has none"));
-                }
-            }
-        }
-        Err(e) => rec
-            .mismatches
-            .push(format!("the broker's positions could not be read: {e}")),
-    }
     session.writer.push(Row::Journal {
         at: now,
         kind: "reconcile".to_string(),
@@ -294,6 +329,15 @@ pub fn recover(session: &mut Session, live_day: Option<NaiveDate>) -> Result<Rec
     })?;
     session.writer.flush()?;
     Ok(rec)
+}
+
+/// The day's journaled critical alerts, from the store under the writer (after a flush).
+fn store_alerts(
+    session: &mut Session,
+    since: IstTime,
+) -> Result<Vec<(IstTime, serde_json::Value)>> {
+    session.writer.flush()?;
+    session.writer.store().journal_since("alert", since)
 }
 
 /// After a clean stop of a simulated run the paper broker's session is over: orders the journal

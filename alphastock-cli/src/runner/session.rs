@@ -9,10 +9,11 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use alphastock_core::engine::{Action, Engine, Event, Record};
+use alphastock_core::engine::{Action, AlertLevel, Engine, Event, Record};
 use alphastock_core::market::{IstTime, Quote};
 
 use super::executor::Executor;
+use super::positions;
 use super::report::{self, StatusLine, Tally};
 use crate::broker::{Broker, BrokerQuote, InstrumentKey, PaperBroker};
 use crate::store::{PositionRow, Row, StoreWriter};
@@ -74,6 +75,9 @@ pub struct Session {
     last_time: Option<IstTime>,
     chains_seen: std::collections::BTreeMap<alphastock_core::market::Symbol, u64>,
     memory: Vec<(NaiveDate, u64)>,
+    /// Live: instruments whose quantity differed from the broker's at the last check, with
+    /// the broker's quantity then (a difference seen twice in a row is adopted).
+    suspect: std::collections::BTreeMap<String, i64>,
 }
 
 impl Session {
@@ -100,6 +104,7 @@ impl Session {
             last_time: None,
             chains_seen: std::collections::BTreeMap::new(),
             memory: Vec::new(),
+            suspect: std::collections::BTreeMap::new(),
         }
     }
 
@@ -178,12 +183,86 @@ impl Session {
             }
         }
         self.drain()?;
+        if matches!(self.broker, BrokerSlot::Live(_)) {
+            self.check_positions(now)?;
+        }
         self.writer.flush()?;
         if self.options.status_line {
             let status = self.status_text(now);
             self.out.show(&status);
         }
         Ok(())
+    }
+
+    /// Live: compares the broker's positions with the engine's. A difference in an instrument
+    /// with no order working, seen at two checks in a row with the same broker quantity, is
+    /// adopted (see [`Session::adopt`]); a failed read is reported and changes nothing.
+    fn check_positions(&mut self, now: IstTime) -> Result<()> {
+        let at_broker = match self.broker.as_dyn().positions() {
+            Ok(p) => p,
+            Err(e) => {
+                let line = format!(
+                    "{} WARN   broker positions not read: {e}",
+                    now.format("%H:%M:%S")
+                );
+                self.say(&line);
+                return Ok(());
+            }
+        };
+        let working: Vec<String> = self
+            .engine
+            .working_orders()
+            .iter()
+            .map(|o| o.request.trading_symbol.clone())
+            .collect();
+        let found =
+            positions::mismatches(&self.engine, &at_broker, |s| working.iter().any(|w| w == s));
+        let mut confirmed = Vec::new();
+        let mut suspect = std::collections::BTreeMap::new();
+        for m in found {
+            if self.suspect.get(&m.trading_symbol) == Some(&m.broker_quantity) {
+                confirmed.push(m);
+            } else {
+                suspect.insert(m.trading_symbol.clone(), m.broker_quantity);
+            }
+        }
+        self.suspect = suspect;
+        self.adopt(&confirmed, now)
+    }
+
+    /// Adopts the broker's side of each difference: the engine takes the broker's quantity and
+    /// protects it ([`Engine::adopt_position`]); the alert is printed and journaled, with an
+    /// `adopt_position` journal entry and the position row.
+    pub fn adopt(&mut self, found: &[positions::Mismatch], now: IstTime) -> Result<()> {
+        for m in found {
+            let Some(meta) = positions::meta_for(&self.engine, m) else {
+                let line = format!(
+                    "{} ALERT  {}; no underlying could be found for it: not managed",
+                    now.format("%H:%M:%S"),
+                    m.sentence()
+                );
+                self.say(&line);
+                continue;
+            };
+            let actions = self
+                .engine
+                .adopt_position(meta, m.broker_quantity, m.price, now);
+            self.writer.push(Row::Journal {
+                at: now,
+                kind: "adopt_position".to_string(),
+                detail: serde_json::json!({
+                    "trading_symbol": m.trading_symbol,
+                    "broker_quantity": m.broker_quantity,
+                    "engine_quantity": m.engine_quantity,
+                    "price": m.price.to_string(),
+                    "stop": self.engine.portfolio().position(&m.trading_symbol)
+                        .and_then(|p| p.meta().stop).map(|d| d.to_string()),
+                }),
+            })?;
+            self.run_actions(actions, now)?;
+            self.store_position(&m.trading_symbol, now)?;
+        }
+        self.drain()
     }
 
     /// Feeds an event that is not market data (shutdown, an order update from recovery).
@@ -284,6 +363,8 @@ impl Session {
                 _ => None,
             };
             if let Some(f) = &fill {
+                // The fill is on disk before it is printed.
+                self.writer.flush()?;
                 self.day_tally.fills += 1;
                 self.say(&report::fill_line(f));
             }
@@ -320,6 +401,10 @@ impl Session {
     fn process(&mut self, event: Event) -> Result<()> {
         let now = event.timestamp();
         let actions = self.engine.on_event(event);
+        self.run_actions(actions, now)
+    }
+
+    fn run_actions(&mut self, actions: Vec<Action>, now: IstTime) -> Result<()> {
         for action in actions {
             match &action {
                 Action::PlaceOrder { request, purpose } => {
@@ -331,13 +416,20 @@ impl Session {
                         at: now,
                     })?;
                     self.day_tally.orders += 1;
-                    self.carry_out(&action, now);
+                    self.carry_out(&action, now)?;
                 }
                 Action::ModifyOrder { .. } | Action::CancelOrder { .. } => {
-                    self.carry_out(&action, now);
+                    self.carry_out(&action, now)?;
                 }
                 Action::Alert { level, message } => {
                     tracing::info!(level = ?level, "{message}");
+                    if *level == AlertLevel::Critical {
+                        self.writer.push(Row::Journal {
+                            at: now,
+                            kind: "alert".to_string(),
+                            detail: serde_json::json!({ "message": message }),
+                        })?;
+                    }
                     if let Some(line) = report::alert_line(*level, message, &now) {
                         self.say(&line);
                     }
@@ -354,13 +446,27 @@ impl Session {
         Ok(())
     }
 
-    fn carry_out(&mut self, action: &Action, now: IstTime) {
+    /// Carries out an order action. What the broker answered (an order id, a refusal) is on
+    /// disk before the line saying so is printed, so after a crash the journal never knows
+    /// less than stdout showed.
+    fn carry_out(&mut self, action: &Action, now: IstTime) -> Result<()> {
         let (events, outcome) = self.executor.execute(self.broker.as_dyn(), action, now);
+        let mut answered = false;
+        for e in &events {
+            if let Event::OrderUpdate(u) = e {
+                self.writer.push(Row::OrderUpdate(u.clone()))?;
+                answered = true;
+            }
+        }
+        if answered {
+            self.writer.flush()?;
+        }
         if let Some(line) = report::order_line(action, outcome.as_ref(), &now) {
             tracing::info!(target: "alphastock::order", "{line}");
             self.say(&line);
         }
         self.queue.extend(events);
+        Ok(())
     }
 
     fn tally_record(&mut self, record: &Record) {

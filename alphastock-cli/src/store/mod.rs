@@ -442,6 +442,47 @@ impl Store {
             .transpose()
     }
 
+    /// Signals journaled on `day` (IST): how many, and how many were accepted.
+    pub fn signal_counts_on(&self, day: NaiveDate) -> Result<(u32, u32)> {
+        let prefix = format!("{}%", day.format("%Y-%m-%d"));
+        self.conn
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(accepted), 0) FROM signals WHERE ts LIKE ?1",
+                [prefix],
+                |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
+            )
+            .context("counting the day's signals")
+    }
+
+    /// Journal entries of `kind` stamped at or after `since`, oldest first: time and detail.
+    pub fn journal_since(
+        &self,
+        kind: &str,
+        since: IstTime,
+    ) -> Result<Vec<(IstTime, serde_json::Value)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT ts, detail FROM journal WHERE kind = ?1 ORDER BY id")
+            .context("reading the journal")?;
+        let rows = stmt
+            .query_map([kind], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .context("reading the journal")?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (ts, detail) = row.context("reading the journal")?;
+            let at = parse_ts(&ts, "journal")?;
+            if at >= since {
+                out.push((
+                    at,
+                    serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     /// The time of the latest stored underlying quote, if any (where an interrupted run of a
     /// simulated or replayed market resumes).
     pub fn latest_quote_time(&self) -> Result<Option<IstTime>> {

@@ -84,6 +84,9 @@ pub struct ServerOrder {
     pub status: String,
     /// Filled in full on acceptance (see [`FakeMstock::fill_next`]).
     pub filled: bool,
+    /// Its fill appears twice in the trade book, under two trade ids (see
+    /// [`FakeMstock::duplicate_next`]).
+    pub duplicated: bool,
 }
 
 #[derive(Debug, Default)]
@@ -98,6 +101,18 @@ struct State {
     paths: BTreeMap<String, Vec<f64>>,
     served: BTreeMap<String, usize>,
     fill_next: usize,
+    duplicate_next: usize,
+    /// Placements seen (POSTs to the order route), faulted ones included.
+    placements: usize,
+    /// Placement number (1-based) → HTTP status answered instead of processing it.
+    fail_placements: BTreeMap<usize, u16>,
+    /// Placements from this number (1-based) on are refused by the RMS.
+    refuse_from: Option<usize>,
+    /// Positions the server holds besides those its filled orders make: (symbol, exchange) →
+    /// (quantity, average price).
+    extra_positions: BTreeMap<(String, String), (i64, f64)>,
+    /// Leave out the recorded fixture's positions (a BANKNIFTY option no test order made).
+    no_fixture_positions: bool,
 }
 
 /// The running fake server.
@@ -191,6 +206,50 @@ impl FakeMstock {
     /// the trade book and positions show the fill); later ones stay OPEN.
     pub fn fill_next(&self, n: usize) {
         self.state.lock().unwrap().fill_next = n;
+    }
+
+    /// The next `n` orders that fill are reported twice in the trade book: once under their
+    /// trade id and once more under a new one (a broker inconsistency: the order book still
+    /// says the order's quantity filled).
+    pub fn duplicate_next(&self, n: usize) {
+        self.state.lock().unwrap().duplicate_next = n;
+    }
+
+    /// The `nth` order placement (1-based, counting every POST to the order route) is answered
+    /// with `status` and the JSON error envelope, without being processed: it never reaches the
+    /// order book.
+    pub fn fail_placement(&self, nth: usize, status: u16) {
+        self.state
+            .lock()
+            .unwrap()
+            .fail_placements
+            .insert(nth, status);
+    }
+
+    /// Every placement from the `nth` (1-based) on is refused by the RMS (400), never
+    /// processed.
+    pub fn refuse_placements_from(&self, nth: usize) {
+        self.state.lock().unwrap().refuse_from = Some(nth);
+    }
+
+    /// Placements seen so far (every POST to the order route).
+    pub fn placements(&self) -> usize {
+        self.state.lock().unwrap().placements
+    }
+
+    /// The server holds a position no order of this program made (units signed, average
+    /// price in rupees), e.g. one placed by hand at the broker's terminal.
+    pub fn add_position(&self, symbol: &str, exchange: &str, quantity: i64, price: f64) {
+        self.state.lock().unwrap().extra_positions.insert(
+            (symbol.to_string(), exchange.to_string()),
+            (quantity, price),
+        );
+    }
+
+    /// The positions route shows only what this server's orders and [`FakeMstock::add_position`]
+    /// make, not the recorded fixture's rows.
+    pub fn without_fixture_positions(&self) {
+        self.state.lock().unwrap().no_fixture_positions = true;
     }
 
     /// Scripted faults not yet met.
@@ -505,7 +564,10 @@ fn authed(
             let mut all: serde_json::Value =
                 serde_json::from_str(&fixture("positions.json")).unwrap();
             let s = state.lock().unwrap();
-            let mut net: BTreeMap<(String, String), (i64, f64)> = BTreeMap::new();
+            if s.no_fixture_positions {
+                all["data"]["net"] = serde_json::json!([]);
+            }
+            let mut net: BTreeMap<(String, String), (i64, f64)> = s.extra_positions.clone();
             for o in s.orders.iter().filter(|o| o.filled) {
                 let qty: i64 = o.field("quantity").parse().unwrap_or(0);
                 let sign = if o.field("transaction_type") == "SELL" {
@@ -517,7 +579,9 @@ fn authed(
                     .entry((o.field("tradingsymbol"), o.field("exchange")))
                     .or_insert((0, 0.0));
                 e.0 += sign * qty;
-                e.1 = o.field("price").parse().unwrap_or(0.0);
+                if e.1 == 0.0 {
+                    e.1 = o.field("price").parse().unwrap_or(0.0);
+                }
             }
             if let Some(rows) = all["data"]["net"].as_array_mut() {
                 for ((symbol, exchange), (qty, px)) in net {
@@ -537,13 +601,20 @@ fn authed(
             let s = state.lock().unwrap();
             if let Some(rows) = all["data"].as_array_mut() {
                 for o in s.orders.iter().filter(|o| o.filled) {
-                    rows.push(serde_json::json!({"trade_id": format!("T{}", o.order_id),
-                        "order_id": o.order_id, "exchange": o.field("exchange"),
-                        "tradingsymbol": o.field("tradingsymbol"),
-                        "transaction_type": o.field("transaction_type"), "product": o.field("product"),
-                        "quantity": o.field("quantity").parse::<i64>().unwrap_or(0),
-                        "average_price": o.field("price").parse::<f64>().unwrap_or(0.0),
-                        "tag": o.tag}));
+                    let ids = if o.duplicated {
+                        vec![format!("T{}", o.order_id), format!("T{}-2", o.order_id)]
+                    } else {
+                        vec![format!("T{}", o.order_id)]
+                    };
+                    for trade_id in ids {
+                        rows.push(serde_json::json!({"trade_id": trade_id,
+                            "order_id": o.order_id, "exchange": o.field("exchange"),
+                            "tradingsymbol": o.field("tradingsymbol"),
+                            "transaction_type": o.field("transaction_type"), "product": o.field("product"),
+                            "quantity": o.field("quantity").parse::<i64>().unwrap_or(0),
+                            "average_price": o.field("price").parse::<f64>().unwrap_or(0.0),
+                            "tag": o.tag}));
+                    }
                 }
             }
             ok(all.to_string())
@@ -589,16 +660,33 @@ fn authed(
         }
         ("POST", "openapi/typea/orders/regular") => {
             let mut s = state.lock().unwrap();
+            s.placements += 1;
+            let nth = s.placements;
+            if let Some(status) = s.fail_placements.remove(&nth) {
+                return err(
+                    status,
+                    "GeneralException",
+                    "Service temporarily unavailable",
+                );
+            }
+            if s.refuse_from.is_some_and(|from| nth >= from) {
+                return err(400, "RMSException", "RMS: order refused");
+            }
             let id = format!("11612512010{:02}", s.orders.len() + 1);
             let tag = r.form_field("tag").unwrap_or("").to_string();
             let filled = s.fill_next > 0;
             s.fill_next = s.fill_next.saturating_sub(1);
+            let duplicated = filled && s.duplicate_next > 0;
+            if duplicated {
+                s.duplicate_next -= 1;
+            }
             s.orders.push(ServerOrder {
                 order_id: id.clone(),
                 tag,
                 form: r.form.clone(),
                 status: if filled { "COMPLETE" } else { "OPEN" }.to_string(),
                 filled,
+                duplicated,
             });
             ok(serde_json::json!({"status":"success","data":{"order_id": id}}).to_string())
         }

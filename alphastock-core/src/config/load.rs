@@ -22,11 +22,39 @@ const SECTIONS: &[&str] = &[
     "simulation",
 ];
 
+/// Longest config text accepted, bytes (a real config is a few kilobytes).
+pub const MAX_CONFIG_BYTES: usize = 1 << 20;
+/// Deepest nesting of YAML flow collections (`[...]`, `{...}`) accepted; checked before the
+/// text is parsed, since parsing very deep nesting takes time quadratic in the depth.
+pub const MAX_YAML_DEPTH: usize = 64;
+/// Largest magnitude of any number in a config (rupees, units, percent alike): one lakh crore.
+/// Every product the engine forms of config values and market prices then stays far inside
+/// `Decimal`'s range (about 7.9 × 10^28). Keys named `seed` are exempt (any `u64`).
+pub const MAX_CONFIG_MAGNITUDE: f64 = 1e12;
+
 impl Config {
     /// Parses and validates a YAML config. Returns every problem found (each with its dotted key
-    /// path), not just the first.
+    /// path), not just the first. Text over [`MAX_CONFIG_BYTES`], flow nesting deeper than
+    /// [`MAX_YAML_DEPTH`] and numbers beyond [`MAX_CONFIG_MAGNITUDE`] are refused.
     pub fn from_yaml_str(text: &str) -> Result<Config, ConfigErrors> {
         let mut problems = Vec::new();
+        if text.len() > MAX_CONFIG_BYTES {
+            return Err(ConfigErrors(vec![ConfigProblem::new(
+                "",
+                format!(
+                    "the config is {} bytes, more than the {MAX_CONFIG_BYTES} accepted",
+                    text.len()
+                ),
+            )]));
+        }
+        if let Some((line, depth)) = too_deep(text, MAX_YAML_DEPTH) {
+            return Err(ConfigErrors(vec![ConfigProblem::new(
+                "",
+                format!(
+                    "malformed YAML at line {line}: nesting deeper than {MAX_YAML_DEPTH} levels ({depth})"
+                ),
+            )]));
+        }
         let doc: Value = match serde_yaml::from_str(text) {
             Ok(v) => v,
             Err(e) => {
@@ -59,6 +87,13 @@ impl Config {
             }
         };
 
+        for (key, value) in &map {
+            let name = key.as_str().unwrap_or("?");
+            out_of_range(name, value, &mut problems);
+        }
+        if !problems.is_empty() {
+            return Err(ConfigErrors(problems));
+        }
         let mut config = Config::default();
         for (key, value) in map {
             let Some(name) = key.as_str().map(str::to_string) else {
@@ -374,6 +409,91 @@ fn unknown_key(parent: &str, key: &str, known: &[&str]) -> ConfigProblem {
         None => String::new(),
     };
     ConfigProblem::new(path, format!("is not a known key{hint}"))
+}
+
+/// The first line (1-based) where flow collections nest deeper than `limit`, with the depth
+/// reached; quoted text and comments are skipped.
+fn too_deep(text: &str, limit: usize) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut line = 1usize;
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut prev = '\n';
+    for c in text.chars() {
+        if c == '\n' {
+            line += 1;
+            comment = false;
+        } else if comment {
+        } else if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+        } else {
+            match c {
+                '#' if prev.is_whitespace() => comment = true,
+                '"' | '\'' => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > limit {
+                        return Some((line, depth));
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        prev = c;
+    }
+    None
+}
+
+/// Adds a problem for every number under `path` (in `value`) beyond [`MAX_CONFIG_MAGNITUDE`],
+/// or not finite; numbers written as text count too.
+fn out_of_range(path: &str, value: &Value, problems: &mut Vec<ConfigProblem>) {
+    match value {
+        Value::Mapping(m) => {
+            for (k, v) in m {
+                let key = match k {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    _ => "?".to_string(),
+                };
+                if key == "seed" {
+                    continue;
+                }
+                out_of_range(&format!("{path}.{key}"), v, problems);
+            }
+        }
+        Value::Sequence(items) => {
+            for (i, v) in items.iter().enumerate() {
+                out_of_range(&format!("{path}[{i}]"), v, problems);
+            }
+        }
+        Value::Tagged(t) => out_of_range(path, &t.value, problems),
+        Value::Number(n) => {
+            let x = n.as_f64().unwrap_or(f64::INFINITY);
+            if !x.is_finite() || x.abs() > MAX_CONFIG_MAGNITUDE {
+                problems.push(ConfigProblem::new(
+                    path,
+                    format!(
+                        "{n} is out of range: numbers must lie within ±{MAX_CONFIG_MAGNITUDE:e}"
+                    ),
+                ));
+            }
+        }
+        Value::String(s) => {
+            if let Ok(x) = s.trim().parse::<f64>() {
+                if x.is_finite() && x.abs() > MAX_CONFIG_MAGNITUDE {
+                    let shown: String = s.chars().take(40).collect();
+                    problems.push(ConfigProblem::new(
+                        path,
+                        format!("{shown} is out of range: numbers must lie within ±{MAX_CONFIG_MAGNITUDE:e}"),
+                    ));
+                }
+            }
+        }
+        Value::Null | Value::Bool(_) => {}
+    }
 }
 
 fn kind_of(v: &Value) -> &'static str {

@@ -11,6 +11,7 @@
 
 mod broker;
 mod load;
+pub use load::{MAX_CONFIG_BYTES, MAX_CONFIG_MAGNITUDE, MAX_YAML_DEPTH};
 mod problem;
 mod sections;
 mod suggest;

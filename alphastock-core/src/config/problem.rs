@@ -10,12 +10,25 @@ pub struct ConfigProblem {
     pub reason: String,
 }
 
+/// Longest key path or reason kept in a problem, characters: a reason quoting a
+/// megabyte-long value is cut (with `...`) so an error stays readable.
+pub const MAX_PROBLEM_CHARS: usize = 300;
+
+fn clipped(text: String) -> String {
+    if text.chars().count() <= MAX_PROBLEM_CHARS {
+        return text;
+    }
+    let mut out: String = text.chars().take(MAX_PROBLEM_CHARS).collect();
+    out.push_str("...");
+    out
+}
+
 impl ConfigProblem {
-    /// A problem at `path` with `reason`.
+    /// A problem at `path` with `reason` (each cut to [`MAX_PROBLEM_CHARS`]).
     pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
-            path: path.into(),
-            reason: reason.into(),
+            path: clipped(path.into()),
+            reason: clipped(reason.into()),
         }
     }
 }

@@ -16,7 +16,10 @@
 //!   twice is ignored), records closed positions, and re-checks the daily loss limit.
 //! - **Funds**: remembers the cash available for sizing.
 //! - **OrderOutcomeUnknown**: blocks new entries in that underlying until an update with that tag
-//!   arrives.
+//!   arrives; an exit in doubt keeps its position's exit rules evaluated (a critical alert when
+//!   one fires), and once refused (never placed) the exit is placed again under a new tag.
+//! - **Fill**: applied at most up to its order's quantity and a finished order's filled
+//!   quantity; beyond that it is a broker inconsistency (alert, no position change).
 //! - **Timer**: closes candles at their end, cancels entries unfilled after
 //!   `entry_timeout_seconds`, and runs the time-based exits.
 //! - **Shutdown**: no new entries from then on; with `flatten`, exits every open position.
@@ -32,7 +35,8 @@ use chrono::Duration;
 use rust_decimal::Decimal;
 
 use super::{
-    Action, AlertLevel, Event, OrderPurpose, OrderRole, OrderTracker, Record, TagGenerator,
+    Action, AlertLevel, Event, FillAdmission, FillLedger, OrderPurpose, OrderRole, OrderTracker,
+    Record, TagGenerator,
 };
 use crate::config::Config;
 use crate::config::TradeInstrument;
@@ -94,6 +98,8 @@ pub struct Engine {
     underlying_instances: BTreeMap<String, bool>,
     /// Symbols traded themselves, with the trading symbol of their position.
     traded_underlyings: BTreeMap<Symbol, Arc<str>>,
+    /// Exit tags in doubt whose position's exit rule has fired since (alerted once each).
+    doubt_alerted: std::collections::BTreeSet<String>,
 }
 
 impl Engine {
@@ -153,6 +159,7 @@ impl Engine {
             now: None,
             underlying_instances,
             traded_underlyings,
+            doubt_alerted: std::collections::BTreeSet::new(),
         })
     }
 
@@ -254,6 +261,108 @@ impl Engine {
             },
         );
         self.portfolio.register(meta);
+    }
+
+    /// After a restart: remembers an order of today that is no longer working (from the
+    /// journal), so its fills, replayed or reported again, are applied at most up to its
+    /// quantity and to `final_filled` (units the broker reported filled when it finished).
+    pub fn record_order(
+        &mut self,
+        request: &OrderRequest,
+        purpose: &OrderPurpose,
+        final_filled: Option<u32>,
+    ) {
+        self.orders.record(request, role_of(purpose));
+        if let Some(filled) = final_filled {
+            self.orders.set_final_filled(&request.tag, filled);
+        }
+    }
+
+    /// After a restart: puts the kill switch back on when it had tripped earlier in the day
+    /// (`at`, IST), so a restart never re-opens trading the day's loss limit closed.
+    pub fn restore_kill_switch(&mut self, reason: &str, at: IstTime) {
+        self.risk.trip_kill_switch(reason, at);
+    }
+
+    /// Takes the broker's position in an instrument as the truth: the engine's position in
+    /// `meta.trading_symbol` becomes `quantity` units (signed: positive long, negative short)
+    /// at `price` rupees per unit (the broker's average price), without charges, and is
+    /// protected like any position: when `meta` carries no stop (or target), they are set
+    /// from `risk_management.stop_loss_pct` (and `profit_target_pct`) of the average price,
+    /// rounded to the tick on the safe side. Returns the alert to raise.
+    pub fn adopt_position(
+        &mut self,
+        mut meta: PositionMeta,
+        quantity: i64,
+        price: Decimal,
+        at: IstTime,
+    ) -> Vec<Action> {
+        let symbol = meta.trading_symbol.clone();
+        let before = self.portfolio.position(&symbol).map_or(0, |p| p.quantity());
+        if price <= Decimal::ZERO && quantity != 0 {
+            return vec![alert(
+                AlertLevel::Critical,
+                format!(
+                    "broker position {symbol} {quantity} (engine has {before}) not adopted: no usable price ({price})"
+                ),
+            )];
+        }
+        let long = quantity > 0;
+        if let Some(p) = self
+            .portfolio
+            .position(&symbol)
+            .filter(|p| p.is_open() && (p.quantity() > 0) == long)
+        {
+            // Same direction: the position keeps its own levels.
+            meta.stop = meta.stop.or(p.meta().stop);
+            meta.target = meta.target.or(p.meta().target);
+        }
+        if quantity != 0 {
+            let (stop, target) = protective_levels(
+                &self.config.options_trading.risk_management,
+                price,
+                meta.tick_size,
+                long,
+            );
+            meta.stop = meta.stop.or(stop);
+            meta.target = meta.target.or(target);
+        }
+        self.portfolio.register(meta.clone());
+        if !meta.exchange.is_derivatives() {
+            self.traded_underlyings
+                .entry(meta.underlying.clone())
+                .or_insert_with(|| Arc::from(symbol.as_str()));
+        }
+        let side = match (
+            long,
+            symbol.ends_with("PE") && meta.exchange.is_derivatives(),
+        ) {
+            (true, false) | (false, true) => Side::Buy,
+            _ => Side::Sell,
+        };
+        self.links.insert(
+            symbol.clone(),
+            EntryLink {
+                underlying: meta.underlying.clone(),
+                side,
+            },
+        );
+        self.portfolio.adopt_quantity(&symbol, quantity, price, at);
+        let levels = match self.portfolio.position(&symbol).map(|p| p.meta().clone()) {
+            Some(m) if quantity != 0 => format!(
+                "; protected: stop {}, target {}",
+                m.stop.map_or_else(|| "none".to_string(), |d| d.to_string()),
+                m.target
+                    .map_or_else(|| "none".to_string(), |d| d.to_string())
+            ),
+            _ => String::new(),
+        };
+        vec![alert(
+            AlertLevel::Critical,
+            format!(
+                "position {symbol}: broker has {quantity}, engine had {before}; adopted the broker's position at {price}{levels}"
+            ),
+        )]
     }
 
     /// Consumes one event and returns what to do about it, in order.
@@ -797,6 +906,7 @@ impl Engine {
         out: &mut Vec<Action>,
     ) {
         if self.orders.has_working_exit(trading_symbol) {
+            self.check_exit_in_doubt(trading_symbol, premium, now, out);
             return;
         }
         let Some(position) = self.portfolio.position(trading_symbol) else {
@@ -861,6 +971,49 @@ impl Engine {
             request,
             purpose: OrderPurpose::Exit { reason },
         });
+    }
+
+    /// While the exit working for `trading_symbol` is in doubt (its placement's outcome is
+    /// unknown), the position's exit rules are still evaluated: the first time one fires, a
+    /// critical alert says the position is unprotected until the doubt is resolved (the exit is
+    /// placed again under a new tag once the broker's order book shows it never arrived).
+    fn check_exit_in_doubt(
+        &mut self,
+        trading_symbol: &str,
+        premium: Decimal,
+        now: IstTime,
+        out: &mut Vec<Action>,
+    ) {
+        let in_doubt = self.orders.iter().find(|o| {
+            matches!(o.role, OrderRole::Exit { .. })
+                && o.request.trading_symbol == trading_symbol
+                && self.blocked.values().any(|t| *t == o.request.tag)
+        });
+        let Some(tag) = in_doubt.map(|o| o.request.tag.clone()) else {
+            return;
+        };
+        if self.doubt_alerted.contains(&tag) {
+            return;
+        }
+        let Some(position) = self.portfolio.position(trading_symbol) else {
+            return;
+        };
+        let flatten = self.flatten_all || self.risk.should_flatten(now);
+        let rules = if position.meta().exchange.is_derivatives() {
+            &self.exits
+        } else {
+            &self.stock_exits
+        };
+        if let Some(decision) = rules.evaluate(position, premium, now, flatten) {
+            out.push(alert(
+                AlertLevel::Critical,
+                format!(
+                    "{trading_symbol}: {} while its exit {tag} is in doubt (outcome unknown): unprotected until the broker's order book is read",
+                    decision.reason
+                ),
+            ));
+            self.doubt_alerted.insert(tag);
+        }
     }
 
     /// Moves a resting exit to the current price (bid side) when the market has left it.
@@ -970,10 +1123,32 @@ impl Engine {
     }
 
     fn on_fill(&mut self, fill: &Fill, now: IstTime, out: &mut Vec<Action>) {
-        let role = self.orders.get(&fill.tag).map(|o| o.role.clone());
-        if !self.orders.on_fill(fill) {
-            return;
-        }
+        let working_role = self.orders.get(&fill.tag).map(|o| o.role.clone());
+        let (capped, role) = match self.orders.admit_fill(fill) {
+            FillAdmission::Duplicate => return,
+            FillAdmission::Unknown => (None, working_role),
+            FillAdmission::Known {
+                apply,
+                excess,
+                ledger,
+            } => {
+                if excess > 0 {
+                    out.push(alert(
+                        AlertLevel::Critical,
+                        inconsistency_message(fill, apply, excess, &ledger),
+                    ));
+                }
+                if apply == 0 {
+                    return;
+                }
+                let capped = (apply < fill.quantity).then(|| Fill {
+                    quantity: apply,
+                    ..fill.clone()
+                });
+                (capped, Some(ledger.role))
+            }
+        };
+        let fill = capped.as_ref().unwrap_or(fill);
         match self.portfolio.apply_fill(fill) {
             Ok(Some(effect)) => {
                 if let Some(OrderRole::Entry { target, stop, .. }) = &role {
@@ -1006,6 +1181,54 @@ impl Engine {
         }
         self.after_mark(now, out);
     }
+}
+
+/// Stop and target for a position taken over from the broker, from the configured fallback
+/// percentages of `price` (rupees), on the tick grid: a long's stop rounded up and target
+/// down, a short's the other way; a long's stop at least one tick.
+fn protective_levels(
+    risk: &crate::risk::RiskConfig,
+    price: Decimal,
+    tick: Decimal,
+    long: bool,
+) -> (Option<Decimal>, Option<Decimal>) {
+    let hundred = Decimal::ONE_HUNDRED;
+    let stop_move = price.checked_mul(risk.stop_loss_pct / hundred);
+    let target_move = price.checked_mul(risk.profit_target_pct / hundred);
+    let up = |x: Decimal| crate::options::round_up_to_tick(x, tick).ok();
+    let down = |x: Decimal| round_down_to_tick(x, tick).ok();
+    if long {
+        let stop = stop_move.and_then(|m| up(price - m)).map(|s| s.max(tick));
+        let target = target_move
+            .and_then(|m| price.checked_add(m))
+            .and_then(down);
+        (stop, target)
+    } else {
+        let stop = stop_move.and_then(|m| price.checked_add(m)).and_then(down);
+        let target = target_move
+            .and_then(|m| up(price - m))
+            .filter(|t| *t > Decimal::ZERO);
+        (stop, target)
+    }
+}
+
+/// The alert for a fill that goes beyond what its order can fill.
+fn inconsistency_message(fill: &Fill, apply: u32, excess: u32, ledger: &FillLedger) -> String {
+    let reported = ledger.broker_filled.map_or_else(
+        || "no final filled quantity yet".to_string(),
+        |f| format!("{f} filled"),
+    );
+    format!(
+        "broker inconsistency: trade {} of order {} ({} {} {} @ {}) goes {excess} unit(s) beyond the order (ordered {}, broker reports {reported}, {} already applied); {apply} applied, {excess} not applied",
+        fill.trade_id,
+        fill.tag,
+        fill.transaction_type.code(),
+        fill.quantity,
+        fill.trading_symbol,
+        fill.price,
+        ledger.ordered,
+        ledger.applied,
+    )
 }
 
 fn alert(level: AlertLevel, message: String) -> Action {

@@ -15,5 +15,5 @@ mod tags;
 pub use action::{Action, AlertLevel, OrderPurpose, Record};
 pub use engine::{Engine, EngineError};
 pub use event::Event;
-pub use orders::{OrderRole, OrderTracker, WorkingOrder};
+pub use orders::{FillAdmission, FillLedger, OrderRole, OrderTracker, WorkingOrder};
 pub use tags::TagGenerator;

@@ -2,6 +2,12 @@
 //! for, its broker id once known, how much filled. It reserves risk for entries in flight (so two
 //! quick signals cannot both pass a limit that only one fits), prevents a second exit order for a
 //! position that already has one working, and ignores a fill reported twice.
+//!
+//! It also keeps, for every order placed or restored today, a [`FillLedger`]: the ordered
+//! quantity, the quantity the broker reports filled and the quantity applied to the portfolio.
+//! A fill is applied at most up to the order's quantity and the broker's reported filled
+//! quantity ([`OrderTracker::admit_fill`]); a trade id never seen before beyond that is a broker
+//! inconsistency, not a position change.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -69,11 +75,58 @@ impl WorkingOrder {
     }
 }
 
+/// What the engine knows of the fills of one of its orders (working or finished).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FillLedger {
+    /// Units ordered.
+    pub ordered: u32,
+    /// Units the broker reported filled once the order finished (complete, cancelled or
+    /// rejected); `None` while it works.
+    pub broker_filled: Option<u32>,
+    /// Units applied to the portfolio from fills.
+    pub applied: u32,
+    /// What the order is for.
+    pub role: OrderRole,
+}
+
+impl FillLedger {
+    /// Units a new fill may still add: up to the ordered quantity and, once the order has
+    /// finished, up to the quantity the broker reported filled.
+    pub fn room(&self) -> u32 {
+        let cap = match self.broker_filled {
+            Some(f) => f.min(self.ordered),
+            None => self.ordered,
+        };
+        cap.saturating_sub(self.applied)
+    }
+}
+
+/// How much of a fill may be applied ([`OrderTracker::admit_fill`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FillAdmission {
+    /// The trade id was seen before: a repeated report, nothing to do.
+    Duplicate,
+    /// A fill of an order the engine has no record of: applied as reported.
+    Unknown,
+    /// A fill of a known order: `apply` units (≤ the fill's quantity) may be applied;
+    /// `excess` units go beyond the order's quantity or the broker's reported filled quantity
+    /// and must not be.
+    Known {
+        /// Units to apply.
+        apply: u32,
+        /// Units refused (a broker inconsistency when non-zero).
+        excess: u32,
+        /// The order's ledger before this fill.
+        ledger: FillLedger,
+    },
+}
+
 /// The orders in flight, by tag.
 #[derive(Debug, Clone, Default)]
 pub struct OrderTracker {
     working: BTreeMap<String, WorkingOrder>,
     seen_trades: BTreeSet<String>,
+    ledgers: BTreeMap<String, FillLedger>,
 }
 
 impl OrderTracker {
@@ -84,6 +137,7 @@ impl OrderTracker {
 
     /// Records an order the engine is about to place.
     pub fn insert(&mut self, request: OrderRequest, role: OrderRole, placed_at: IstTime) {
+        self.record(&request, role.clone());
         self.working.insert(
             request.tag.clone(),
             WorkingOrder {
@@ -98,6 +152,61 @@ impl OrderTracker {
         );
     }
 
+    /// Remembers an order (placed now, or finished before a restart) for fill accounting,
+    /// without making it working. Keeps what an earlier record of the same tag already knows.
+    pub fn record(&mut self, request: &OrderRequest, role: OrderRole) {
+        self.ledgers
+            .entry(request.tag.clone())
+            .or_insert_with(|| FillLedger {
+                ordered: request.quantity,
+                broker_filled: None,
+                applied: 0,
+                role,
+            });
+    }
+
+    /// Sets the quantity the broker reported filled when the order finished (units).
+    pub fn set_final_filled(&mut self, tag: &str, filled: u32) {
+        if let Some(ledger) = self.ledgers.get_mut(tag) {
+            ledger.broker_filled = Some(filled);
+        }
+    }
+
+    /// The fill ledger of an order placed or restored today.
+    pub fn ledger(&self, tag: &str) -> Option<&FillLedger> {
+        self.ledgers.get(tag)
+    }
+
+    /// Decides how much of `fill` may be applied and records it as seen (and the applied part
+    /// in the order's ledger). A fill seen before (same trade id) is a [`FillAdmission::Duplicate`].
+    pub fn admit_fill(&mut self, fill: &Fill) -> FillAdmission {
+        if !self.seen_trades.insert(fill.trade_id.clone()) {
+            return FillAdmission::Duplicate;
+        }
+        let Some(ledger) = self.ledgers.get_mut(&fill.tag) else {
+            return FillAdmission::Unknown;
+        };
+        let before = ledger.clone();
+        let apply = fill.quantity.min(ledger.room());
+        ledger.applied = ledger.applied.saturating_add(apply);
+        let applied = ledger.applied;
+        if let Some(order) = self.working.get_mut(&fill.tag) {
+            order.order_id.get_or_insert_with(|| fill.order_id.clone());
+            order.filled_quantity = order.filled_quantity.max(applied);
+            if order.filled_quantity >= order.request.quantity {
+                order.status = OrderStatus::Complete;
+                self.working.remove(&fill.tag);
+            } else {
+                order.status = OrderStatus::PartiallyFilled;
+            }
+        }
+        FillAdmission::Known {
+            apply,
+            excess: fill.quantity - apply,
+            ledger: before,
+        }
+    }
+
     /// The working order with this tag.
     pub fn get(&self, tag: &str) -> Option<&WorkingOrder> {
         self.working.get(tag)
@@ -107,6 +216,13 @@ impl OrderTracker {
     /// it terminal (so the caller can react to a rejection or cancellation), else `None`. Updates
     /// for tags the engine does not know are ignored (they are not its orders).
     pub fn on_update(&mut self, update: &OrderUpdate) -> Option<WorkingOrder> {
+        if let Some(ledger) = self.ledgers.get_mut(&update.tag) {
+            // Only a finished order's filled quantity is final: a working order's count may lag
+            // the trade book.
+            if update.status.is_terminal() {
+                ledger.broker_filled = Some(update.filled_quantity);
+            }
+        }
         let order = self.working.get_mut(&update.tag)?;
         order.order_id = Some(update.order_id.clone());
         order.status = update.status;
@@ -119,22 +235,9 @@ impl OrderTracker {
     }
 
     /// Registers a fill; returns false when this trade id was already seen (a duplicate report
-    /// that must not be applied twice).
+    /// that must not be applied twice). See [`OrderTracker::admit_fill`] for the quantity cap.
     pub fn on_fill(&mut self, fill: &Fill) -> bool {
-        if !self.seen_trades.insert(fill.trade_id.clone()) {
-            return false;
-        }
-        if let Some(order) = self.working.get_mut(&fill.tag) {
-            order.order_id.get_or_insert_with(|| fill.order_id.clone());
-            order.filled_quantity = order.filled_quantity.saturating_add(fill.quantity);
-            if order.filled_quantity >= order.request.quantity {
-                order.status = OrderStatus::Complete;
-                self.working.remove(&fill.tag);
-            } else {
-                order.status = OrderStatus::PartiallyFilled;
-            }
-        }
-        true
+        !matches!(self.admit_fill(fill), FillAdmission::Duplicate)
     }
 
     /// Removes an order whose placement failed outright (the broker refused it).

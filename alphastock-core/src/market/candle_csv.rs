@@ -64,7 +64,7 @@ pub fn parse_candles(text: &str) -> Result<Vec<Candle>, CandleCsvError> {
         .join(",");
     if normalized != CANDLE_CSV_HEADER {
         return Err(CandleCsvError::BadHeader {
-            found: header.to_string(),
+            found: clip(header),
         });
     }
     let mut out = Vec::new();
@@ -79,6 +79,23 @@ pub fn parse_candles(text: &str) -> Result<Vec<Candle>, CandleCsvError> {
     Ok(out)
 }
 
+/// Largest price accepted in a candle, rupees (100 crore per unit: far above any NSE price),
+/// so arithmetic on prices and quantities stays inside `Decimal`'s range.
+pub const MAX_CANDLE_PRICE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+/// Largest volume accepted in a candle, units.
+pub const MAX_CANDLE_VOLUME: u64 = 1_000_000_000_000;
+/// Longest piece of an input line quoted in an error message, characters.
+const QUOTE_CHARS: usize = 60;
+
+/// `text` as quoted in an error: at most [`QUOTE_CHARS`] characters, with `...` when cut.
+fn clip(text: &str) -> String {
+    let mut out: String = text.chars().take(QUOTE_CHARS).collect();
+    if text.chars().nth(QUOTE_CHARS).is_some() {
+        out.push_str("...");
+    }
+    out
+}
+
 fn parse_row(row: &str) -> Result<Candle, String> {
     let fields: Vec<&str> = row.split(',').map(str::trim).collect();
     if fields.len() != 7 {
@@ -91,13 +108,27 @@ fn parse_row(row: &str) -> Result<Candle, String> {
         .map_err(|e| {
             format!(
                 "timestamp `{}` is not RFC 3339 with an offset (e.g. 2024-04-29T09:15:00+05:30): {e}",
-                fields[0]
+                clip(fields[0])
             )
         })?
         .with_timezone(&IST);
-    let symbol = Symbol::parse(fields[1]).map_err(|e| format!("symbol: {e}"))?;
+    let symbol = Symbol::parse(fields[1]).map_err(|e| {
+        if fields[1].chars().count() > QUOTE_CHARS {
+            format!("symbol `{}` is not a symbol", clip(fields[1]))
+        } else {
+            format!("symbol: {e}")
+        }
+    })?;
     let price = |name: &str, text: &str| {
-        Decimal::from_str(text).map_err(|_| format!("{name} `{text}` is not a decimal number"))
+        let value = Decimal::from_str(text)
+            .map_err(|_| format!("{name} `{}` is not a decimal number", clip(text)))?;
+        if value.abs() > MAX_CANDLE_PRICE {
+            return Err(format!(
+                "{name} `{}` is out of range: prices must be at most {MAX_CANDLE_PRICE} rupees",
+                clip(text)
+            ));
+        }
+        Ok(value)
     };
     let open = price("open", fields[2])?;
     let high = price("high", fields[3])?;
@@ -105,7 +136,14 @@ fn parse_row(row: &str) -> Result<Candle, String> {
     let close = price("close", fields[5])?;
     let volume = fields[6]
         .parse::<u64>()
-        .map_err(|_| format!("volume `{}` is not a whole number of units", fields[6]))?;
+        .ok()
+        .filter(|v| *v <= MAX_CANDLE_VOLUME)
+        .ok_or_else(|| {
+            format!(
+                "volume `{}` is not a whole number of units up to {MAX_CANDLE_VOLUME}",
+                clip(fields[6])
+            )
+        })?;
     let candle = Candle {
         symbol,
         timestamp,

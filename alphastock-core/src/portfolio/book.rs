@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ChargeSchedule, Charges, Position, PositionMeta};
 use crate::market::{Exchange, IstTime, OptionQuote, Symbol, IST};
-use crate::order::Fill;
+use crate::order::{Fill, TransactionType};
 use crate::risk::RiskBook;
 
 /// Why a fill could not be applied.
@@ -214,6 +214,38 @@ impl Portfolio {
             charges,
             closed,
         }))
+    }
+
+    /// Sets the position in a registered `trading_symbol` to `quantity` units (signed) by one
+    /// adjustment at `price` rupees per unit without charges: the broker's position taken as
+    /// the truth. Units it closes realise P&L at `price`. Returns false when the instrument is
+    /// not registered.
+    pub fn adopt_quantity(
+        &mut self,
+        trading_symbol: &str,
+        quantity: i64,
+        price: Decimal,
+        at: IstTime,
+    ) -> bool {
+        self.roll_day(at);
+        let Some(position) = self.positions.get_mut(trading_symbol) else {
+            return false;
+        };
+        let diff = quantity - position.quantity();
+        let Ok(units) = u32::try_from(diff.unsigned_abs()) else {
+            return false;
+        };
+        if units == 0 {
+            return true;
+        }
+        let side = if diff > 0 {
+            TransactionType::Buy
+        } else {
+            TransactionType::Sell
+        };
+        let realised = position.apply(side, units, price, Decimal::ZERO, at);
+        self.day_realised += realised;
+        true
     }
 
     /// Marks `trading_symbol` at `price` rupees per unit. Returns false when there is no such

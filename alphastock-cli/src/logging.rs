@@ -1,0 +1,69 @@
+//! Structured logs (`tracing`) on stderr, with the HTTP and TLS libraries kept quiet.
+//!
+//! `RUST_LOG` wins when set, otherwise the caller's default. Whatever either says, the HTTP
+//! library's wire dump (`ureq_proto` traces every byte sent and received, the session token,
+//! API key, password and TOTP included) is switched off and `ureq` and `rustls` are held at
+//! `info`: no log level ever prints a secret.
+
+use tracing_subscriber::EnvFilter;
+
+/// Targets whose output could carry secrets, with the most they may log.
+const MUTED: [(&str, &str); 3] = [("ureq_proto", "off"), ("ureq", "info"), ("rustls", "info")];
+
+/// The filter directives used for `env` (the `RUST_LOG` value, if any) or `default`: the
+/// given directives without any for the muted targets, then the muted targets' caps.
+pub fn directives(env: Option<&str>, default: &str) -> String {
+    let given = env.filter(|e| !e.trim().is_empty()).unwrap_or(default);
+    let mut kept: Vec<String> = given
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .filter(|d| {
+            let target = d.split(['=', '[']).next().unwrap_or("");
+            !MUTED
+                .iter()
+                .any(|(m, _)| target == *m || target.starts_with(&format!("{m}::")))
+        })
+        .map(str::to_string)
+        .collect();
+    kept.extend(MUTED.iter().map(|(m, level)| format!("{m}={level}")));
+    kept.join(",")
+}
+
+/// Installs the stderr subscriber once (later calls do nothing). `default` is the filter when
+/// `RUST_LOG` is not set, e.g. `warn` or `warn,alphastock=debug`.
+pub fn init(default: &str) {
+    let env = std::env::var("RUST_LOG").ok();
+    let text = directives(env.as_deref(), default);
+    let filter = EnvFilter::try_new(&text)
+        .or_else(|_| EnvFilter::try_new(directives(None, default)))
+        .unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wire_dump_is_off_whatever_rust_log_says() {
+        assert_eq!(
+            directives(Some("trace"), "warn"),
+            "trace,ureq_proto=off,ureq=info,rustls=info"
+        );
+        assert_eq!(
+            directives(
+                Some("ureq_proto=trace,alphastock=debug,ureq::run=trace"),
+                "warn"
+            ),
+            "alphastock=debug,ureq_proto=off,ureq=info,rustls=info"
+        );
+        assert_eq!(
+            directives(None, "warn"),
+            "warn,ureq_proto=off,ureq=info,rustls=info"
+        );
+    }
+}
