@@ -38,13 +38,16 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_FAILURE));
         }
     };
-    let engine = match Engine::new(&config) {
+    let mut engine = match Engine::new(&config) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {}: {e}", args.config.display());
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
+    if let Err(code) = super::run::load_correlations(&mut engine, &config, &args.config) {
+        return Ok(code);
+    }
     let now = chrono::Utc::now().with_timezone(&IST);
     if !market_open(now, &config.market.holidays) && args.once {
         println!(

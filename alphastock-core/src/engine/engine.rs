@@ -40,7 +40,7 @@ use crate::market::{
     Candle, CandleBuilder, IstTime, MarketSession, OptionChain, OptionQuote, Symbol,
 };
 use crate::options::pricing::OptionsPricingEngine;
-use crate::options::{round_down_to_tick, CorrelationTable, StrikeSelector};
+use crate::options::{round_down_to_tick, CorrelationTable, PremiumBounds, StrikeSelector};
 use crate::order::{
     Fill, OrderRequest, OrderStatus, OrderType, OrderUpdate, TransactionType, Validity,
 };
@@ -94,6 +94,9 @@ pub struct Engine {
     underlying_instances: BTreeMap<String, bool>,
     /// Symbols traded themselves, with the trading symbol of their position.
     traded_underlyings: BTreeMap<Symbol, Arc<str>>,
+    /// Option entries placed by this engine: the pricing method's stop before the percent
+    /// bound, by trading symbol, so the bound is re-anchored on the fill price.
+    method_stops: BTreeMap<String, Decimal>,
 }
 
 impl Engine {
@@ -125,6 +128,10 @@ impl Engine {
             pricing: OptionsPricingEngine::new(CorrelationTable::default()),
             method: trading.target_calculation_method,
             rate: trading.risk_free_rate,
+            bounds: PremiumBounds::new(
+                trading.risk_management.stop_loss_pct,
+                trading.risk_management.profit_target_pct,
+            ),
         };
         Ok(Engine {
             config: config.clone(),
@@ -153,6 +160,7 @@ impl Engine {
             now: None,
             underlying_instances,
             traded_underlyings,
+            method_stops: BTreeMap::new(),
         })
     }
 
@@ -523,6 +531,10 @@ impl Engine {
                 if let Some(e) = book.by_underlying.get_mut(&signal.symbol) {
                     e.positions = e.positions.saturating_sub(1);
                     e.exposure -= p.exposure();
+                    let lot = u64::from(p.meta().lot_size.max(1));
+                    e.lots = e
+                        .lots
+                        .saturating_sub(p.quantity().unsigned_abs().div_ceil(lot));
                 }
             }
         }
@@ -675,6 +687,8 @@ impl Engine {
                     stop: intent.stop(),
                 };
                 self.register_entry(&request, &signal, intent.target(), intent.stop());
+                self.method_stops
+                    .insert(request.trading_symbol.clone(), intent.method_stop());
                 let role = role_of(&purpose);
                 self.orders.insert(request.clone(), role, now);
                 out.push(Action::Record(Record::Signal {
@@ -741,6 +755,11 @@ impl Engine {
             } else {
                 book.add_position(underlying.clone(), order.reserved_premium());
             }
+            let lot = self
+                .portfolio
+                .position(&order.request.trading_symbol)
+                .map_or(1, |p| u64::from(p.meta().lot_size.max(1)));
+            book.add_lots(underlying, u64::from(order.open_quantity()).div_ceil(lot));
         }
         book
     }
@@ -983,6 +1002,9 @@ impl Engine {
                         self.portfolio
                             .set_levels(&fill.trading_symbol, Some(*target), Some(*stop));
                     }
+                    if fill.exchange.is_derivatives() && effect.quantity_after > 0 {
+                        self.reanchor_stop(&fill.trading_symbol, *target);
+                    }
                 }
                 if let Some(closed) = effect.closed {
                     let reason = match role {
@@ -1005,6 +1027,32 @@ impl Engine {
             )),
         }
         self.after_mark(now, out);
+    }
+}
+
+impl Engine {
+    /// After an option entry fill: the `stop_loss_pct` bound was taken at the order's limit;
+    /// on the actual average entry price the stop is the higher of the method's stop and the
+    /// percent stop of that price, so an entry that filled below its limit is not stopped out
+    /// by a bound meant for a dearer fill.
+    fn reanchor_stop(&mut self, trading_symbol: &str, target: Decimal) {
+        let Some(method_stop) = self.method_stops.get(trading_symbol).copied() else {
+            return;
+        };
+        let Some(position) = self.portfolio.position(trading_symbol) else {
+            return;
+        };
+        let tick = position.meta().tick_size;
+        let entry = position.average_price();
+        let floor = match self.processor.bounds.stop_floor(entry, tick) {
+            Ok(f) => f,
+            Err(_) => return,
+        };
+        let stop = floor.map_or(method_stop, |f| f.max(method_stop));
+        if position.meta().stop != Some(stop) {
+            self.portfolio
+                .set_levels(trading_symbol, Some(target), Some(stop));
+        }
     }
 }
 
