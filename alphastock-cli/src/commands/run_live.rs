@@ -17,7 +17,7 @@ use crate::mstock::clock::IstClock;
 use crate::mstock::config::effective_config;
 use crate::mstock::{Credentials, MstockClient};
 use crate::runner::executor::Executor;
-use crate::runner::live::{market_open, LiveFeed};
+use crate::runner::live::{market_open, LiveFeed, FUNDS_POLL_SECONDS};
 use crate::runner::live_loop::{run_loop, LoopOptions};
 use crate::runner::recovery::{self, RUN_START};
 use crate::runner::session::{BrokerSlot, Session, SessionOptions};
@@ -86,7 +86,9 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         config.options_data_runner.frequency_seconds,
         config.options_data_runner.strike_selection.strikes_per_side,
         config.market_data_runner.batch_size as usize,
-    );
+    )
+    .with_retry_attempts(config.market_data_runner.retry_attempts)
+    .with_funds_every(FUNDS_POLL_SECONDS);
     let holidays = config.market.holidays.clone();
     let mut session = Session::new(
         engine,
