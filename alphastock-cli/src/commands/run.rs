@@ -177,6 +177,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Err(code) = load_correlations(&mut engine, &config, &args.config) {
         return Ok(code);
     }
+    // Paper runs keep stops in the engine unless the config asks for broker stops, which the
+    // paper broker simulates.
+    engine.set_protective_stop(config.options_trading.protective_stop.unwrap_or_default());
     let feed = match build_feed(&args, &config) {
         Ok(f) => f,
         Err(code) => return Ok(code),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use alphastock_core::config::Config;
-use alphastock_core::engine::Engine;
+use alphastock_core::engine::{Engine, ProtectiveStopMode};
 use alphastock_core::market::IST;
 
 use super::run::{finish, report_recovery, stop_flag, RunArgs};
@@ -48,6 +48,14 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     if let Err(code) = super::run::load_correlations(&mut engine, &config, &args.config) {
         return Ok(code);
     }
+    // Live, every open position has its stop order at the broker unless the config says
+    // `protective_stop: local`.
+    engine.set_protective_stop(
+        config
+            .options_trading
+            .protective_stop
+            .unwrap_or(ProtectiveStopMode::Broker),
+    );
     let now = chrono::Utc::now().with_timezone(&IST);
     if !market_open(now, &config.market.holidays) && args.once {
         println!(

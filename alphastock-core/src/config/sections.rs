@@ -239,6 +239,13 @@ pub struct OptionsTradingConfig {
     /// command line reads the file for `run`, `backtest`, `price-option` and `config check`
     /// and hands the table to the engine (`Engine::set_correlations`).
     pub correlation_table: Option<String>,
+    /// `protective_stop`: `broker` (a stop-loss order rests at the broker for every open
+    /// position, placed, trailed and cancelled by the engine; see
+    /// [`crate::engine::protect`]) or `local` (the engine alone watches the stop). Default
+    /// none: `broker` for `alphastock run --live`, `local` for paper runs (set `broker` to
+    /// rehearse it against the paper broker, which simulates stop orders). Backtests always
+    /// watch stops locally.
+    pub protective_stop: Option<crate::engine::ProtectiveStopMode>,
 }
 
 impl Default for OptionsTradingConfig {
@@ -253,6 +260,7 @@ impl Default for OptionsTradingConfig {
             exits: ExitConfig::default(),
             underlying: crate::signal::UnderlyingTradingConfig::default(),
             correlation_table: None,
+            protective_stop: None,
         }
     }
 }
