@@ -450,3 +450,40 @@ fn never_short(e: &Engine) -> bool {
         .position(SYMBOL)
         .map_or(true, |p| p.quantity() >= 0)
 }
+
+#[test]
+fn a_second_stop_adopted_after_a_crash_is_cancelled_and_the_later_one_kept() {
+    let mut first = engine(ProtectiveStopMode::Broker);
+    open_position(&mut first);
+    let old = placed(&first.on_event(Event::Timer(at(5))))[0].clone();
+    // The cancel of `old` (a trailing replacement) never reached the journal before the crash,
+    // so the restart finds two working stops for the position.
+    let mut new = old.clone();
+    new.tag = "AS26120100009".to_string();
+    new.trigger_price = Some(dec!(90));
+    let mut e = engine(ProtectiveStopMode::Broker);
+    for r in [&new, &old] {
+        e.adopt_order(
+            r.clone(),
+            OrderPurpose::Exit {
+                reason: "protective stop".to_string(),
+            },
+            at(5),
+        );
+    }
+    open_position(&mut e);
+    e.on_event(update(&old.tag, "B1", OrderStatus::Open, 40));
+    e.on_event(update(&new.tag, "B9", OrderStatus::Open, 40));
+    assert_eq!(
+        e.protective_stops().get(SYMBOL).unwrap().request.tag,
+        new.tag
+    );
+    let a = e.on_event(Event::Timer(at(45)));
+    assert!(placed(&a).is_empty(), "{a:?}");
+    assert_eq!(cancels(&a).len(), 1, "{a:?}");
+    assert_eq!(cancels(&a)[0].0, "B1");
+    let a = e.on_event(Event::Timer(at(50)));
+    assert!(cancels(&a).is_empty(), "asked once: {a:?}");
+    e.on_event(update(&old.tag, "B1", OrderStatus::Cancelled, 51));
+    assert!(e.protective_stops().orphans().is_empty());
+}

@@ -259,7 +259,7 @@ impl Engine {
             && matches!(purpose, OrderPurpose::Exit { .. })
         {
             // A protective stop placed before the restart: tracked again, never placed twice.
-            self.protect.insert(request, placed_at);
+            self.protect.adopt(request, placed_at);
             return;
         }
         let role = role_of(&purpose);
@@ -1104,6 +1104,16 @@ impl Engine {
     fn protect_positions(&mut self, now: IstTime, out: &mut Vec<Action>) {
         if !self.protect.at_broker() {
             return;
+        }
+        for (order_id, tag) in self.protect.orphans_to_cancel() {
+            out.push(Action::CancelOrder {
+                order_id,
+                tag,
+                reason: format!(
+                    "{}: a second one for the same position after a restart",
+                    protect::PROTECTIVE_STOP_REASON
+                ),
+            });
         }
         let mut wanted: Vec<(String, Decimal, u32, bool)> = Vec::new();
         for p in self.portfolio.open_positions() {

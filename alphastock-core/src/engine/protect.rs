@@ -131,6 +131,9 @@ pub struct ProtectiveStops {
     mode: ProtectiveStopMode,
     by_symbol: BTreeMap<String, StopOrder>,
     refused: BTreeSet<String>,
+    /// Stop orders adopted after a restart beside another of the same position (a cancel
+    /// that did not reach the journal before a crash): cancelled, never relied on.
+    orphans: Vec<StopOrder>,
 }
 
 impl ProtectiveStops {
@@ -162,9 +165,12 @@ impl ProtectiveStops {
         self.by_symbol.values()
     }
 
-    /// The stop order with this tag.
+    /// The stop order with this tag (orphans included).
     pub fn by_tag(&self, tag: &str) -> Option<&StopOrder> {
-        self.by_symbol.values().find(|s| s.request.tag == tag)
+        self.by_symbol
+            .values()
+            .chain(self.orphans.iter())
+            .find(|s| s.request.tag == tag)
     }
 
     /// True when `request` is a protective stop order (a stop-loss order placed to exit).
@@ -173,6 +179,50 @@ impl ProtectiveStops {
             request.order_type,
             OrderType::StopLoss | OrderType::StopLossMarket
         )
+    }
+
+    /// Adopts a stop order found working after a restart. A second one for the same position
+    /// keeps the later tag (tags grow) and the other becomes an orphan to cancel.
+    pub(super) fn adopt(&mut self, request: OrderRequest, placed_at: IstTime) {
+        let symbol = request.trading_symbol.clone();
+        let adopted = StopOrder {
+            request,
+            order_id: None,
+            placed_at,
+            cancel_requested: false,
+            hit_since: None,
+        };
+        match self.by_symbol.remove(&symbol) {
+            Some(old) if old.request.tag > adopted.request.tag => {
+                self.orphans.push(adopted);
+                self.by_symbol.insert(symbol, old);
+            }
+            Some(old) => {
+                self.orphans.push(old);
+                self.by_symbol.insert(symbol, adopted);
+            }
+            None => {
+                self.by_symbol.insert(symbol, adopted);
+            }
+        }
+    }
+
+    /// Orphaned stop orders whose cancel can be asked now (order id known, not asked yet):
+    /// (order id, tag), each returned once.
+    pub(super) fn orphans_to_cancel(&mut self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for o in &mut self.orphans {
+            if let (false, Some(id)) = (o.cancel_requested, o.order_id.clone()) {
+                o.cancel_requested = true;
+                out.push((id, o.request.tag.clone()));
+            }
+        }
+        out
+    }
+
+    /// Orphaned stop orders still at the broker.
+    pub fn orphans(&self) -> &[StopOrder] {
+        &self.orphans
     }
 
     pub(super) fn is_refused(&self, trading_symbol: &str) -> bool {
@@ -224,6 +274,15 @@ impl ProtectiveStops {
         order_id: &str,
         status: OrderStatus,
     ) -> Option<(Option<StopOrder>, bool)> {
+        if let Some(i) = self.orphans.iter().position(|o| o.request.tag == tag) {
+            if !order_id.is_empty() {
+                self.orphans[i].order_id = Some(order_id.to_string());
+            }
+            if status.is_terminal() {
+                self.orphans.remove(i);
+            }
+            return Some((None, false));
+        }
         let symbol = self
             .by_symbol
             .iter()
