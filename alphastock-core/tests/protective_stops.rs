@@ -487,3 +487,101 @@ fn a_second_stop_adopted_after_a_crash_is_cancelled_and_the_later_one_kept() {
     e.on_event(update(&old.tag, "B1", OrderStatus::Cancelled, 51));
     assert!(e.protective_stops().orphans().is_empty());
 }
+
+/// SBIN traded itself, EMA(2)/EMA(3): BUY on the 5th bar (820), SELL on the 7th (800); stops 5 %.
+const STOCK: &str = r#"
+market_data_runner: { candle_minutes: 5 }
+strategies:
+  sbin_trend:
+    strategy: ema_crossover
+    symbols: ["NSE:SBIN"]
+    instrument: underlying
+    parameters: { fast_ema: 2, slow_ema: 3, min_confidence: 0, target_pct: 10, stop_pct: 5 }
+options_trading:
+  entry: { limit_buffer_ticks: 0 }
+  risk_management:
+    capital: 1000000
+    risk_per_trade_pct: 1
+    max_premium_per_trade: 100000
+    max_exposure_per_underlying: 200000
+    max_total_exposure: 500000
+    correlated_groups: []
+"#;
+
+#[test]
+fn a_reversal_waits_for_the_stop_order_to_be_cancelled() {
+    use alphastock_core::market::Candle;
+    let config = Config::from_yaml_str(STOCK).unwrap();
+    let mut e = Engine::new(&config).unwrap();
+    e.set_protective_stop(ProtectiveStopMode::Broker);
+    let mut broker = Broker::default();
+    let closes = [800i64, 790, 780, 770, 820, 830, 800];
+    let start = DateTime::parse_from_rfc3339("2026-01-05T10:00:00+05:30").unwrap();
+    let mut log: Vec<Action> = Vec::new();
+    let mut prev = closes[0];
+    for (i, c) in closes.iter().enumerate() {
+        let ts = start + Duration::minutes(5 * i as i64);
+        let end = ts + Duration::minutes(5);
+        let candle = Candle {
+            symbol: Symbol::parse("NSE:SBIN").unwrap(),
+            timestamp: ts,
+            open: Decimal::from(prev),
+            high: Decimal::from(prev.max(*c)),
+            low: Decimal::from(prev.min(*c)),
+            close: Decimal::from(*c),
+            volume: 10_000,
+        };
+        prev = *c;
+        let mut queue = vec![Event::Candle(candle), Event::Timer(end)];
+        while !queue.is_empty() {
+            let ev = queue.remove(0);
+            let actions = e.on_event(ev);
+            log.extend(actions.iter().cloned());
+            queue.extend(broker.carry_out(actions, end, Decimal::from(*c)));
+        }
+        if i == 5 {
+            // Long since bar 4, with its SELL stop resting at the broker.
+            assert!(e
+                .portfolio()
+                .position("SBIN")
+                .is_some_and(|p| p.quantity() > 0));
+            assert_eq!(broker.resting.len(), 1);
+            log.clear();
+        }
+    }
+    // The next tick.
+    let next = start + Duration::minutes(5 * closes.len() as i64 + 5);
+    let actions = e.on_event(Event::Timer(next));
+    log.extend(actions.iter().cloned());
+    broker.carry_out(actions, next, dec!(800));
+    // At the SELL crossover: the stop is cancelled first; only then the close and the short.
+    let kinds: Vec<String> = log
+        .iter()
+        .filter_map(|a| match a {
+            Action::CancelOrder { reason, .. } => Some(format!("cancel: {reason}")),
+            Action::PlaceOrder { request, .. } => Some(format!(
+                "{} {:?} {}",
+                request.transaction_type.code(),
+                request.order_type,
+                request.quantity
+            )),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        kinds[0].starts_with("cancel: protective stop: reverse first"),
+        "{kinds:?}"
+    );
+    assert!(kinds[1].starts_with("SELL Limit"), "{kinds:?}");
+    assert!(kinds[2].starts_with("SELL Limit"), "{kinds:?}");
+    // The short gets its BUY stop at the next tick.
+    assert!(kinds[3].starts_with("BUY StopLoss"), "{kinds:?}");
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    let short = e.portfolio().position("SBIN").unwrap().quantity();
+    assert!(short < 0);
+    let stop = &broker.resting[0].1;
+    assert_eq!(stop.transaction_type, TransactionType::Buy);
+    assert_eq!(i64::from(stop.quantity), -short);
+    assert!(stop.trigger_price.unwrap() > dec!(800));
+    assert!(stop.price.unwrap() > stop.trigger_price.unwrap());
+}

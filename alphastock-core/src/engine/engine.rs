@@ -100,6 +100,8 @@ pub struct Engine {
     method_stops: BTreeMap<String, Decimal>,
     /// Stop orders resting at the broker (`protective_stop: broker`).
     protect: ProtectiveStops,
+    /// Reversal signals waiting for the cancel of the position's stop order, by trading symbol.
+    deferred_flips: BTreeMap<String, Signal>,
 }
 
 impl Engine {
@@ -165,6 +167,7 @@ impl Engine {
             traded_underlyings,
             method_stops: BTreeMap::new(),
             protect: ProtectiveStops::new(ProtectiveStopMode::Local),
+            deferred_flips: BTreeMap::new(),
         })
     }
 
@@ -549,6 +552,17 @@ impl Engine {
             Side::Buy => 1,
             Side::Sell => -1,
         };
+        if held != 0 && held.signum() != dir && self.protect.get(&trading_symbol).is_some() {
+            // A reversal closes the position: its stop order at the broker is cancelled first,
+            // and the signal is taken up again once the broker confirms (or the stop filled).
+            self.cancel_stop(
+                &trading_symbol,
+                &format!("reverse first ({} signal)", signal.side),
+                out,
+            );
+            self.deferred_flips.insert(trading_symbol, signal);
+            return;
+        }
         let mut book = self.risk_book();
         if held != 0 && held.signum() != dir {
             // The position a flip closes does not count against the new one.
@@ -1005,6 +1019,13 @@ impl Engine {
             self.protect
                 .on_update(&update.tag, &update.order_id, update.status)
         {
+            if let Some(stop) = &ended {
+                let symbol = stop.request.trading_symbol.clone();
+                if let Some(signal) = self.deferred_flips.remove(&symbol) {
+                    let now = self.now.unwrap_or(update.timestamp);
+                    self.on_underlying_signal(signal, now, out);
+                }
+            }
             if let (Some(stop), true) = (ended, rejected) {
                 out.push(alert(
                     AlertLevel::Critical,
@@ -1064,8 +1085,12 @@ impl Engine {
                     }
                 }
                 if effect.quantity_after == 0 && stop_trigger.is_some() {
-                    // A stop order that filled is done with; nothing is left to protect.
+                    // A stop order that filled is done with; nothing is left to protect. A
+                    // reversal waiting for its cancel now just opens the new position.
                     self.protect.remove(&fill.trading_symbol);
+                    if let Some(signal) = self.deferred_flips.remove(&fill.trading_symbol) {
+                        self.on_underlying_signal(signal, now, out);
+                    }
                 }
                 if let Some(closed) = effect.closed {
                     let reason = match role {
@@ -1118,7 +1143,7 @@ impl Engine {
         let mut wanted: Vec<(String, Decimal, u32, bool)> = Vec::new();
         for p in self.portfolio.open_positions() {
             let symbol = p.trading_symbol();
-            if self.orders.has_working_exit(symbol) {
+            if self.orders.has_working_exit(symbol) || self.deferred_flips.contains_key(symbol) {
                 continue;
             }
             let rules = if p.meta().exchange.is_derivatives() {
