@@ -585,3 +585,94 @@ fn a_reversal_waits_for_the_stop_order_to_be_cancelled() {
     assert!(stop.trigger_price.unwrap() > dec!(800));
     assert!(stop.price.unwrap() > stop.trigger_price.unwrap());
 }
+
+#[test]
+fn a_reversal_before_the_stop_is_acknowledged_cancels_it_once_its_id_is_known() {
+    use alphastock_core::market::Candle;
+    let config = Config::from_yaml_str(STOCK).unwrap();
+    let mut e = Engine::new(&config).unwrap();
+    e.set_protective_stop(ProtectiveStopMode::Broker);
+    let closes = [800i64, 790, 780, 770, 820, 830, 800];
+    let start = DateTime::parse_from_rfc3339("2026-01-05T10:00:00+05:30").unwrap();
+    let mut prev = closes[0];
+    let mut stop_tag = None;
+    let mut log: Vec<Action> = Vec::new();
+    for (i, c) in closes.iter().enumerate() {
+        let ts = start + Duration::minutes(5 * i as i64);
+        let end = ts + Duration::minutes(5);
+        let candle = Candle {
+            symbol: Symbol::parse("NSE:SBIN").unwrap(),
+            timestamp: ts,
+            open: Decimal::from(prev),
+            high: Decimal::from(prev.max(*c)),
+            low: Decimal::from(prev.min(*c)),
+            close: Decimal::from(*c),
+            volume: 10_000,
+        };
+        prev = *c;
+        let mut queue = vec![Event::Candle(candle), Event::Timer(end)];
+        while !queue.is_empty() {
+            let ev = queue.remove(0);
+            for a in e.on_event(ev) {
+                if let Action::PlaceOrder { request, .. } = &a {
+                    if request.order_type == OrderType::Limit {
+                        // Entries and exits fill at once.
+                        queue.push(Event::Fill(Fill {
+                            order_id: format!("X{}", request.tag),
+                            tag: request.tag.clone(),
+                            trade_id: format!("XT{}", request.tag),
+                            exchange: request.exchange,
+                            trading_symbol: request.trading_symbol.clone(),
+                            transaction_type: request.transaction_type,
+                            quantity: request.quantity,
+                            price: request.price.unwrap(),
+                            timestamp: end,
+                        }));
+                    } else {
+                        // The stop's acknowledgement is late.
+                        stop_tag = Some(request.tag.clone());
+                    }
+                }
+                if i == 6 {
+                    log.push(a);
+                }
+            }
+        }
+    }
+    // The SELL crossover: the stop has no id yet, so nothing can be cancelled and nothing is
+    // sold.
+    assert!(
+        placed(&log).is_empty() && cancels(&log).is_empty(),
+        "{log:?}"
+    );
+    let tag = stop_tag.expect("a stop was placed");
+    let t = start + Duration::minutes(35) + Duration::seconds(30);
+    e.on_event(Event::OrderUpdate(OrderUpdate {
+        order_id: "B9".to_string(),
+        tag: tag.clone(),
+        status: OrderStatus::Open,
+        filled_quantity: 0,
+        average_price: None,
+        message: None,
+        timestamp: t,
+    }));
+    let a = e.on_event(Event::Timer(t));
+    assert_eq!(cancels(&a).len(), 1, "{a:?}");
+    assert_eq!(cancels(&a)[0].0, "B9");
+    assert!(placed(&a).is_empty(), "{a:?}");
+    let a = e.on_event(Event::OrderUpdate(OrderUpdate {
+        order_id: "B9".to_string(),
+        tag,
+        status: OrderStatus::Cancelled,
+        filled_quantity: 0,
+        average_price: None,
+        message: None,
+        timestamp: t,
+    }));
+    // Now the close and the short.
+    let p = placed(&a);
+    assert_eq!(p.len(), 2, "{a:?}");
+    assert!(p
+        .iter()
+        .all(|r| r.transaction_type == TransactionType::Sell));
+}

@@ -1130,6 +1130,22 @@ impl Engine {
         if !self.protect.at_broker() {
             return;
         }
+        // Reversals waiting on a stop order: ask for its cancel once its id is known; once it
+        // is gone, take the reversal up again.
+        let deferred: Vec<String> = self.deferred_flips.keys().cloned().collect();
+        for symbol in deferred {
+            match self.protect.get(&symbol) {
+                None => {
+                    if let Some(signal) = self.deferred_flips.remove(&symbol) {
+                        self.on_underlying_signal(signal, now, out);
+                    }
+                }
+                Some(s) if !s.cancel_requested => {
+                    self.cancel_stop(&symbol, "reverse first", out);
+                }
+                Some(_) => {}
+            }
+        }
         for (order_id, tag) in self.protect.orphans_to_cancel() {
             out.push(Action::CancelOrder {
                 order_id,
