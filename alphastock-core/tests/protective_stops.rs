@@ -676,3 +676,25 @@ fn a_reversal_before_the_stop_is_acknowledged_cancels_it_once_its_id_is_known() 
         .iter()
         .all(|r| r.transaction_type == TransactionType::Sell));
 }
+
+#[test]
+fn a_stop_whose_placement_outcome_is_unknown_is_not_placed_twice() {
+    let mut e = engine(ProtectiveStopMode::Broker);
+    open_position(&mut e);
+    let tag = placed(&e.on_event(Event::Timer(at(5))))[0].tag.clone();
+    let a = e.on_event(Event::OrderOutcomeUnknown {
+        tag: tag.clone(),
+        at: at(6),
+    });
+    assert!(
+        a.iter().any(
+            |x| matches!(x, Action::Alert { level: AlertLevel::Critical, message }
+        if message.starts_with(&format!("protective stop {tag} outcome unknown")))
+        ),
+        "{a:?}"
+    );
+    for s in [10, 15, 20] {
+        let a = e.on_event(Event::Timer(at(s)));
+        assert!(placed(&a).is_empty(), "{a:?}");
+    }
+}

@@ -388,6 +388,12 @@ impl Engine {
                         ));
                         self.blocked.insert(u, tag);
                     }
+                    None if self.protect.by_tag(&tag).is_some() => out.push(alert(
+                        AlertLevel::Critical,
+                        format!(
+                            "protective stop {tag} outcome unknown: no other stop order is placed for its position until it is resolved; the engine keeps watching the stop itself"
+                        ),
+                    )),
                     None => out.push(alert(
                         AlertLevel::Critical,
                         format!("order {tag} outcome unknown (not an order of this engine)"),
