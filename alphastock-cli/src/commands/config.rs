@@ -1,20 +1,293 @@
 //! `alphastock config check FILE`.
+//!
+//! Exit 2 with every problem on its own line (key path first) when the config is invalid: a
+//! key or value the core rejects, a symbol AlphaStock cannot know (with a "did you mean" hint),
+//! or an `options_trading.correlation_table` that does not load. Otherwise exit 0 with a
+//! one-line summary on stdout, after a `warning:` line on stderr for each limit that makes the
+//! configured trades impossible (see `alphastock_core::config::Config::warnings`).
+//!
+//! **Known symbols.** An index (a bare name) is known when it is one of [`INDICES`], or is
+//! configured in `market.instruments` or `simulation.underlyings`, or is the underlying of a
+//! derivative in the broker's script master cached in `broker.mstock.token_cache_dir`
+//! (`scriptmaster-DATE.csv`, written by `alphastock run --live`; the newest one is read). A
+//! stock (`NSE:SBIN`) is known when its name is in [`FNO_STOCKS`] (NSE's stocks with options),
+//! in the cached script master (an equity or a derivative's underlying), or configured as
+//! above.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
 
-use alphastock_core::config::Config;
+use alphastock_core::config::{suggest, Config, ConfigProblem};
+use alphastock_core::market::Exchange;
 
 use super::EXIT_INVALID;
+use crate::mstock::script_master::parse_script_master;
+
+/// Index underlyings with options on NSE and BSE.
+pub const INDICES: &[&str] = &[
+    "NIFTY",
+    "BANKNIFTY",
+    "FINNIFTY",
+    "MIDCPNIFTY",
+    "NIFTYNXT50",
+    "SENSEX",
+    "BANKEX",
+    "SENSEX50",
+];
+
+/// NSE stocks with traded options (the F&O list, 2024–2025; the broker's script master, when
+/// cached, extends it).
+pub const FNO_STOCKS: &[&str] = &[
+    "AARTIIND",
+    "ABB",
+    "ABCAPITAL",
+    "ABFRL",
+    "ACC",
+    "ADANIENSOL",
+    "ADANIENT",
+    "ADANIGREEN",
+    "ADANIPORTS",
+    "ALKEM",
+    "AMBUJACEM",
+    "ANGELONE",
+    "APLAPOLLO",
+    "APOLLOHOSP",
+    "APOLLOTYRE",
+    "ASHOKLEY",
+    "ASIANPAINT",
+    "ASTRAL",
+    "ATGL",
+    "ATUL",
+    "AUBANK",
+    "AUROPHARMA",
+    "AXISBANK",
+    "BAJAJ-AUTO",
+    "BAJAJFINSV",
+    "BAJFINANCE",
+    "BALKRISIND",
+    "BANDHANBNK",
+    "BANKBARODA",
+    "BANKINDIA",
+    "BEL",
+    "BERGEPAINT",
+    "BHARATFORG",
+    "BHARTIARTL",
+    "BHEL",
+    "BIOCON",
+    "BLUESTARCO",
+    "BOSCHLTD",
+    "BPCL",
+    "BRITANNIA",
+    "BSE",
+    "BSOFT",
+    "CAMS",
+    "CANBK",
+    "CANFINHOME",
+    "CDSL",
+    "CESC",
+    "CGPOWER",
+    "CHAMBLFERT",
+    "CHOLAFIN",
+    "CIPLA",
+    "COALINDIA",
+    "COFORGE",
+    "COLPAL",
+    "CONCOR",
+    "COROMANDEL",
+    "CROMPTON",
+    "CUB",
+    "CUMMINSIND",
+    "CYIENT",
+    "DABUR",
+    "DALBHARAT",
+    "DEEPAKNTR",
+    "DELHIVERY",
+    "DIVISLAB",
+    "DIXON",
+    "DLF",
+    "DMART",
+    "DRREDDY",
+    "EICHERMOT",
+    "ESCORTS",
+    "ETERNAL",
+    "EXIDEIND",
+    "FEDERALBNK",
+    "GAIL",
+    "GLENMARK",
+    "GMRAIRPORT",
+    "GMRINFRA",
+    "GNFC",
+    "GODREJCP",
+    "GODREJPROP",
+    "GRANULES",
+    "GRASIM",
+    "GUJGASLTD",
+    "HAL",
+    "HAVELLS",
+    "HCLTECH",
+    "HDFCAMC",
+    "HDFCBANK",
+    "HDFCLIFE",
+    "HEROMOTOCO",
+    "HFCL",
+    "HINDALCO",
+    "HINDCOPPER",
+    "HINDPETRO",
+    "HINDUNILVR",
+    "HINDZINC",
+    "HUDCO",
+    "ICICIBANK",
+    "ICICIGI",
+    "ICICIPRULI",
+    "IDEA",
+    "IDFCFIRSTB",
+    "IEX",
+    "IGL",
+    "IIFL",
+    "INDHOTEL",
+    "INDIANB",
+    "INDIAMART",
+    "INDIGO",
+    "INDUSINDBK",
+    "INDUSTOWER",
+    "INFY",
+    "INOXWIND",
+    "IOC",
+    "IPCALAB",
+    "IRB",
+    "IRCTC",
+    "IREDA",
+    "IRFC",
+    "ITC",
+    "JINDALSTEL",
+    "JIOFIN",
+    "JKCEMENT",
+    "JSL",
+    "JSWENERGY",
+    "JSWSTEEL",
+    "JUBLFOOD",
+    "KALYANKJIL",
+    "KAYNES",
+    "KEI",
+    "KFINTECH",
+    "KOTAKBANK",
+    "KPITTECH",
+    "LAURUSLABS",
+    "LICHSGFIN",
+    "LICI",
+    "LODHA",
+    "LT",
+    "LTF",
+    "LTIM",
+    "LTTS",
+    "LUPIN",
+    "M&M",
+    "M&MFIN",
+    "MANAPPURAM",
+    "MANKIND",
+    "MARICO",
+    "MARUTI",
+    "MAXHEALTH",
+    "MAZDOCK",
+    "MCX",
+    "METROPOLIS",
+    "MFSL",
+    "MGL",
+    "MOTHERSON",
+    "MPHASIS",
+    "MRF",
+    "MUTHOOTFIN",
+    "NATIONALUM",
+    "NAUKRI",
+    "NAVINFLUOR",
+    "NBCC",
+    "NCC",
+    "NESTLEIND",
+    "NHPC",
+    "NMDC",
+    "NTPC",
+    "NYKAA",
+    "OBEROIRLTY",
+    "OFSS",
+    "OIL",
+    "ONGC",
+    "PAGEIND",
+    "PATANJALI",
+    "PAYTM",
+    "PEL",
+    "PERSISTENT",
+    "PETRONET",
+    "PFC",
+    "PHOENIXLTD",
+    "PIDILITIND",
+    "PIIND",
+    "PNB",
+    "PNBHOUSING",
+    "POLICYBZR",
+    "POLYCAB",
+    "POONAWALLA",
+    "POWERGRID",
+    "PRESTIGE",
+    "PVRINOX",
+    "RAMCOCEM",
+    "RBLBANK",
+    "RECLTD",
+    "RELIANCE",
+    "SAIL",
+    "SBICARD",
+    "SBILIFE",
+    "SBIN",
+    "SHREECEM",
+    "SHRIRAMFIN",
+    "SIEMENS",
+    "SJVN",
+    "SOLARINDS",
+    "SONACOMS",
+    "SRF",
+    "SUNPHARMA",
+    "SUPREMEIND",
+    "SYNGENE",
+    "TATACHEM",
+    "TATACOMM",
+    "TATACONSUM",
+    "TATAELXSI",
+    "TATAMOTORS",
+    "TATAPOWER",
+    "TATASTEEL",
+    "TATATECH",
+    "TCS",
+    "TECHM",
+    "TIINDIA",
+    "TITAGARH",
+    "TITAN",
+    "TORNTPHARM",
+    "TORNTPOWER",
+    "TRENT",
+    "TVSMOTOR",
+    "UBL",
+    "ULTRACEMCO",
+    "UNIONBANK",
+    "UNITDSPR",
+    "UPL",
+    "VBL",
+    "VEDL",
+    "VOLTAS",
+    "WIPRO",
+    "YESBANK",
+    "ZOMATO",
+    "ZYDUSLIFE",
+];
 
 /// Configuration subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Validate a config file: exit 0 with a one-line summary, or exit 2 listing every problem
-    /// (one per line, key path first).
+    /// Validate a config file: exit 0 with a one-line summary (and a `warning:` line on stderr
+    /// for each limit that forbids the configured trades), or exit 2 listing every problem (one
+    /// per line, key path first).
     Check {
         /// Path to the YAML config file.
         file: PathBuf,
@@ -45,19 +318,162 @@ pub fn load(file: &Path) -> anyhow::Result<Config> {
 fn check(file: &Path) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read config file {}", file.display()))?;
-    match Config::from_yaml_str(&text) {
+    let problems: Vec<ConfigProblem> = match Config::from_yaml_str(&text) {
         Ok(cfg) => {
-            println!("{}: OK — {}", file.display(), summary(&cfg));
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(errors) => {
-            eprintln!("{}: {} problem(s)", file.display(), errors.problems().len());
-            for p in errors.problems() {
-                println!("{p}");
+            let mut problems = unknown_symbols(&cfg, &KnownSymbols::for_config(&cfg));
+            match super::correlations::table_for(&cfg, file) {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => problems.push(ConfigProblem::new(
+                    "options_trading.correlation_table",
+                    format!("does not load: {e}"),
+                )),
+                Err(e) => problems.push(ConfigProblem::new(
+                    "options_trading.correlation_table",
+                    format!("cannot be read: {:#}", e.root_cause()),
+                )),
             }
-            Ok(ExitCode::from(EXIT_INVALID))
+            if problems.is_empty() {
+                for w in cfg.warnings() {
+                    eprintln!("warning: {w}");
+                }
+                println!("{}: OK — {}", file.display(), summary(&cfg));
+                return Ok(ExitCode::SUCCESS);
+            }
+            problems
+        }
+        Err(errors) => errors.problems().to_vec(),
+    };
+    eprintln!("{}: {} problem(s)", file.display(), problems.len());
+    for p in &problems {
+        println!("{p}");
+    }
+    Ok(ExitCode::from(EXIT_INVALID))
+}
+
+/// The symbols a config may name (see the module docs).
+#[derive(Debug, Clone, Default)]
+pub struct KnownSymbols {
+    /// Index names.
+    pub indices: BTreeSet<String>,
+    /// Stock names (without the exchange prefix).
+    pub stocks: BTreeSet<String>,
+    /// The script master file read, if any.
+    pub script_master: Option<PathBuf>,
+}
+
+impl KnownSymbols {
+    /// The built-in lists, the config's own instruments and simulated underlyings, and the
+    /// newest script master cached in the config's `broker.mstock.token_cache_dir`.
+    pub fn for_config(cfg: &Config) -> Self {
+        let mut k = KnownSymbols {
+            indices: INDICES.iter().map(|s| s.to_string()).collect(),
+            stocks: FNO_STOCKS.iter().map(|s| s.to_string()).collect(),
+            script_master: None,
+        };
+        let configured = cfg
+            .market
+            .instruments
+            .keys()
+            .chain(cfg.simulation.underlyings.keys());
+        for s in configured {
+            if s.is_index() {
+                k.indices.insert(s.name().to_string());
+            } else {
+                k.stocks.insert(s.name().to_string());
+            }
+        }
+        if let Some(path) = newest_script_master(Path::new(&cfg.broker.mstock.token_cache_dir)) {
+            if let Ok(records) = std::fs::read_to_string(&path)
+                .map_err(anyhow::Error::from)
+                .and_then(|t| parse_script_master(&t).map_err(anyhow::Error::from))
+            {
+                for r in records {
+                    if r.exchange.is_derivatives() {
+                        if !r.name.is_empty() {
+                            k.indices.insert(r.name.clone());
+                            k.stocks.insert(r.name.clone());
+                        }
+                    } else if matches!(r.exchange, Exchange::Nse | Exchange::Bse) {
+                        let name = r.trading_symbol.trim_end_matches("-EQ").to_string();
+                        k.stocks.insert(name);
+                    }
+                }
+                k.script_master = Some(path);
+            }
+        }
+        k
+    }
+}
+
+/// The newest `scriptmaster-*.csv` in `dir`, by name (the date sorts).
+fn newest_script_master(dir: &Path) -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("scriptmaster-") && n.ends_with(".csv"))
+        })
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+/// Every symbol of the strategies and the correlated groups that is not known, with a "did you
+/// mean" hint when one is close.
+pub fn unknown_symbols(cfg: &Config, known: &KnownSymbols) -> Vec<ConfigProblem> {
+    let mut out = Vec::new();
+    let source = match &known.script_master {
+        Some(p) => format!("the script master {}", p.display()),
+        None => format!(
+            "a script master (none cached in {}; a live run caches it)",
+            cfg.broker.mstock.token_cache_dir
+        ),
+    };
+    let mut check = |path: String, sym: &alphastock_core::market::Symbol| {
+        let (set, what) = if sym.is_index() {
+            (&known.indices, "index")
+        } else {
+            (&known.stocks, "stock")
+        };
+        if set.contains(sym.name()) {
+            return;
+        }
+        let names: Vec<&str> = set.iter().map(String::as_str).collect();
+        let hint = match suggest(sym.name(), &names) {
+            Some(s) => {
+                let full = match sym.explicit_exchange() {
+                    Some(e) => format!("{}:{s}", e.code()),
+                    None => s.to_string(),
+                };
+                format!(" (did you mean `{full}`?)")
+            }
+            None => String::new(),
+        };
+        out.push(ConfigProblem::new(
+            path,
+            format!(
+                "{sym} is not a known {what}: not in the built-in list, the config's \
+                 instruments or {source}{hint}"
+            ),
+        ));
+    };
+    for (name, s) in &cfg.strategies {
+        for (i, sym) in s.symbols.iter().enumerate() {
+            check(format!("strategies.{name}.symbols.{i}"), sym);
         }
     }
+    let groups = &cfg.options_trading.risk_management.correlated_groups;
+    for (g, group) in groups.iter().enumerate() {
+        for (i, sym) in group.iter().enumerate() {
+            check(
+                format!("options_trading.risk_management.correlated_groups.{g}.{i}"),
+                sym,
+            );
+        }
+    }
+    out
 }
 
 /// One line describing what the config will do.

@@ -31,10 +31,10 @@
 //! - `multiplier`: percent premium move per percent underlying move in the option's favour;
 //!   `samples`: pairs it was learned from; `mean_iv`: mean implied vol (fraction) or `null`.
 //!
-//! The run and backtest commands load it when the config names it:
-//! `options_trading.correlation_table: PATH` (relative to the config file's directory). That key
-//! is read by the command line only; the engine gets the table through
-//! `Engine::set_correlations`.
+//! `run` (paper and live), `backtest` and `price-option` load it when the config names it:
+//! `options_trading.correlation_table: PATH` (relative to the config file's directory), and
+//! `config check` checks that it loads. The core holds only the path; the engine gets the table
+//! through `Engine::set_correlations`.
 //!
 //! Exit codes: 0 done; 2 bad arguments or no usable pairs; 1 the database or file cannot be
 //! read or written.
@@ -46,7 +46,6 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{json, Value as Json};
-use serde_yaml::Value as Yaml;
 
 use alphastock_core::config::Config;
 use alphastock_core::market::{OptionType, IST};
@@ -285,40 +284,15 @@ pub fn load_table(path: &Path) -> anyhow::Result<Result<CorrelationTable, String
     Ok(Ok(table))
 }
 
-/// Reads a config file that may name `options_trading.correlation_table: PATH` (a key of the
-/// command line, not of the core config), and loads that table when it does. The outer error
-/// is an I/O failure; the inner one lists the config's problems.
+/// Reads a config file and, when it names `options_trading.correlation_table: PATH`, loads
+/// that table (the path relative to the config file's directory). The outer error is an I/O
+/// failure; the inner one lists the config's problems or the table's.
 pub fn load_config_with_table(
     file: &Path,
 ) -> anyhow::Result<Result<(Config, Option<CorrelationTable>), String>> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read config file {}", file.display()))?;
-    let mut table_path: Option<PathBuf> = None;
-    let mut text_for_core = text.clone();
-    if let Ok(Yaml::Mapping(mut doc)) = serde_yaml::from_str::<Yaml>(&text) {
-        let key = Yaml::String("options_trading".into());
-        if let Some(Yaml::Mapping(trading)) = doc.get_mut(&key) {
-            if let Some(v) = trading.remove(Yaml::String("correlation_table".into())) {
-                match v {
-                    Yaml::String(p) => {
-                        let p = PathBuf::from(p);
-                        let base = file.parent().unwrap_or_else(|| Path::new("."));
-                        table_path = Some(if p.is_absolute() { p } else { base.join(p) });
-                    }
-                    Yaml::Null => {}
-                    _ => {
-                        return Ok(Err(format!(
-                            "{}: options_trading.correlation_table must be a file path",
-                            file.display()
-                        )))
-                    }
-                }
-                text_for_core =
-                    serde_yaml::to_string(&Yaml::Mapping(doc)).context("re-encoding the config")?;
-            }
-        }
-    }
-    let config = match Config::from_yaml_str(&text_for_core) {
+    let config = match Config::from_yaml_str(&text) {
         Ok(c) => c,
         Err(errors) => {
             return Ok(Err(format!(
@@ -329,12 +303,37 @@ pub fn load_config_with_table(
             )))
         }
     };
-    let table = match table_path {
-        None => None,
-        Some(p) => match load_table(&p)? {
-            Ok(t) => Some(t),
-            Err(e) => return Ok(Err(e)),
-        },
+    let table = match table_for(&config, file)? {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(e)),
     };
     Ok(Ok((config, table)))
+}
+
+/// Where `options_trading.correlation_table` points: relative paths from the directory of
+/// `config_file`.
+pub fn table_path(config: &Config, config_file: &Path) -> Option<PathBuf> {
+    let p = PathBuf::from(config.options_trading.correlation_table.as_deref()?);
+    let base = config_file.parent().unwrap_or_else(|| Path::new("."));
+    Some(if p.is_absolute() { p } else { base.join(p) })
+}
+
+/// The table `options_trading.correlation_table` names, loaded; `None` when the key is not
+/// set. The outer error is an I/O failure (the file cannot be read); the inner one a malformed
+/// table, naming the file and field.
+pub fn table_for(
+    config: &Config,
+    config_file: &Path,
+) -> anyhow::Result<Result<Option<CorrelationTable>, String>> {
+    match table_path(config, config_file) {
+        None => Ok(Ok(None)),
+        Some(p) => Ok(load_table(&p)
+            .with_context(|| {
+                format!(
+                    "options_trading.correlation_table in {}",
+                    config_file.display()
+                )
+            })?
+            .map(Some)),
+    }
 }

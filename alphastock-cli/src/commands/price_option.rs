@@ -10,6 +10,15 @@
 //! needs, or impossible ones, exit 2 naming them. `--rate` defaults to the config's
 //! `options_trading.risk_free_rate` with `--config`, else 0; `--method` likewise defaults to the
 //! config's `target_calculation_method`, else `delta_based`.
+//!
+//! With `--config` the command prices as the engine does: the learned multipliers of
+//! `options_trading.correlation_table` (when named) feed `historical_correlation`, and the
+//! levels are bounded by `risk_management.stop_loss_pct` and `profit_target_pct` (the stop no
+//! further below the premium than that percent, rounded up to the tick; the percent target
+//! where the method gives none above the premium; see
+//! `alphastock_core::options::bounds`). `--stop-loss-pct` / `--profit-target-pct` set or
+//! override those bounds; without a config or those flags the method's levels are shown
+//! unbounded.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +30,7 @@ use serde_json::json;
 
 use alphastock_core::market::OptionType;
 use alphastock_core::options::pricing::{OptionsPricingEngine, PricingInput, TargetMethod};
+use alphastock_core::options::{CorrelationTable, PremiumBounds};
 
 use super::greeks::invalid;
 
@@ -75,7 +85,15 @@ pub struct PriceOptionArgs {
     /// Expected holding time until the level is reached, minutes.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub holding_minutes: f64,
-    /// Config file for the default method and rate.
+    /// Most the stop may be below the premium, percent of it (default: the config's
+    /// `stop_loss_pct` with `--config`, else no bound).
+    #[arg(long, allow_negative_numbers = true)]
+    pub stop_loss_pct: Option<Decimal>,
+    /// Target above the premium, percent of it, where the method gives none (default: the
+    /// config's `profit_target_pct` with `--config`, else none).
+    #[arg(long, allow_negative_numbers = true)]
+    pub profit_target_pct: Option<Decimal>,
+    /// Config file for the default method, rate, percent bounds and correlation table.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Print one JSON object.
@@ -85,16 +103,49 @@ pub struct PriceOptionArgs {
 
 /// Runs `alphastock price-option`.
 pub fn run(args: PriceOptionArgs) -> anyhow::Result<ExitCode> {
+    let mut bounds = PremiumBounds::default();
+    let mut table = CorrelationTable::default();
     let (config_method, config_rate) = match &args.config {
-        Some(path) => match super::config::load(path) {
-            Ok(cfg) => (
-                Some(cfg.options_trading.target_calculation_method),
-                Some(cfg.options_trading.risk_free_rate),
-            ),
+        Some(path) => match super::correlations::load_config_with_table(path) {
+            Ok(Ok((cfg, learned))) => {
+                let risk = &cfg.options_trading.risk_management;
+                bounds = PremiumBounds::new(risk.stop_loss_pct, risk.profit_target_pct);
+                if let Some(t) = learned {
+                    table = t;
+                }
+                (
+                    Some(cfg.options_trading.target_calculation_method),
+                    Some(cfg.options_trading.risk_free_rate),
+                )
+            }
+            Ok(Err(e)) => return Ok(invalid(&e)),
             Err(e) => return Ok(invalid(&format!("{e:#}"))),
         },
         None => (None, None),
     };
+    for (flag, v) in [
+        ("--stop-loss-pct", args.stop_loss_pct),
+        ("--profit-target-pct", args.profit_target_pct),
+    ] {
+        if let Some(v) = v {
+            if v <= Decimal::ZERO || (flag == "--stop-loss-pct" && v > Decimal::ONE_HUNDRED) {
+                return Ok(invalid(&format!(
+                    "{flag} must be above 0{} (percent), got {v}",
+                    if flag == "--stop-loss-pct" {
+                        " and at most 100"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+        }
+    }
+    if args.stop_loss_pct.is_some() {
+        bounds.stop_loss_pct = args.stop_loss_pct;
+    }
+    if args.profit_target_pct.is_some() {
+        bounds.profit_target_pct = args.profit_target_pct;
+    }
     let method = args
         .method
         .or(config_method)
@@ -118,8 +169,11 @@ pub fn run(args: PriceOptionArgs) -> anyhow::Result<ExitCode> {
             args.premium,
         )
     };
-    let levels = match OptionsPricingEngine::default().levels(method, &input) {
-        Ok(l) => l,
+    let levels = match OptionsPricingEngine::new(table)
+        .levels(method, &input)
+        .and_then(|l| bounds.apply(l, input.premium, input.tick_size))
+    {
+        Ok(b) => b.levels,
         Err(e) => return Ok(invalid(&e.to_string())),
     };
     if args.json {

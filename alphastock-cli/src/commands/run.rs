@@ -117,6 +117,27 @@ fn load_config(path: &Path) -> Result<Config, ExitCode> {
     })
 }
 
+/// Hands the engine the table `options_trading.correlation_table` names, if any; a table that
+/// cannot be read (exit 1) or understood (exit 2) stops the run before it starts.
+pub(crate) fn load_correlations(
+    engine: &mut Engine,
+    config: &Config,
+    config_file: &Path,
+) -> Result<(), ExitCode> {
+    match super::correlations::table_for(config, config_file) {
+        Ok(Ok(Some(table))) => {
+            engine.set_correlations(table);
+            Ok(())
+        }
+        Ok(Ok(None)) => Ok(()),
+        Ok(Err(e)) => Err(invalid(e)),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Err(ExitCode::from(EXIT_FAILURE))
+        }
+    }
+}
+
 /// Structured logs (`tracing`) go to stderr. `RUST_LOG` wins when set; otherwise
 /// `system.log_level` decides: at INFO (the default) stderr keeps to warnings and errors, since
 /// stdout already carries one line per signal, order, fill and exit; DEBUG or TRACE add the
@@ -153,10 +174,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if args.live {
         return super::run_live::run(&args, config);
     }
-    let engine = match Engine::new(&config) {
+    let mut engine = match Engine::new(&config) {
         Ok(e) => e,
         Err(e) => return Ok(invalid(format!("{}: {e}", args.config.display()))),
     };
+    if let Err(code) = load_correlations(&mut engine, &config, &args.config) {
+        return Ok(code);
+    }
+    // Paper runs keep stops in the engine unless the config asks for broker stops, which the
+    // paper broker simulates.
+    engine.set_protective_stop(config.options_trading.protective_stop.unwrap_or_default());
     let (feed, first_day) = match build_feed(&args, &config) {
         Ok(f) => f,
         Err(code) => return Ok(code),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use alphastock_core::config::Config;
-use alphastock_core::engine::Engine;
+use alphastock_core::engine::{Engine, ProtectiveStopMode};
 use alphastock_core::market::IST;
 
 use super::run::{finish, report_recovery, stop_exit_code, stop_flag, RunArgs};
@@ -17,7 +17,7 @@ use crate::mstock::clock::IstClock;
 use crate::mstock::config::effective_config;
 use crate::mstock::{Credentials, MstockClient};
 use crate::runner::executor::Executor;
-use crate::runner::live::{market_open, LiveFeed};
+use crate::runner::live::{market_open, LiveFeed, FUNDS_POLL_SECONDS};
 use crate::runner::live_loop::{run_loop, LoopOptions};
 use crate::runner::recovery::{self, RUN_START};
 use crate::runner::session::{BrokerSlot, Session, SessionOptions};
@@ -38,13 +38,24 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_FAILURE));
         }
     };
-    let engine = match Engine::new(&config) {
+    let mut engine = match Engine::new(&config) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {}: {e}", args.config.display());
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
+    if let Err(code) = super::run::load_correlations(&mut engine, &config, &args.config) {
+        return Ok(code);
+    }
+    // Live, every open position has its stop order at the broker unless the config says
+    // `protective_stop: local`.
+    engine.set_protective_stop(
+        config
+            .options_trading
+            .protective_stop
+            .unwrap_or(ProtectiveStopMode::Broker),
+    );
     let now = chrono::Utc::now().with_timezone(&IST);
     if !market_open(now, &config.market.holidays) && args.once {
         println!(
@@ -83,7 +94,9 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         config.options_data_runner.frequency_seconds,
         config.options_data_runner.strike_selection.strikes_per_side,
         config.market_data_runner.batch_size as usize,
-    );
+    )
+    .with_retry_attempts(config.market_data_runner.retry_attempts)
+    .with_funds_every(FUNDS_POLL_SECONDS);
     let holidays = config.market.holidays.clone();
     let mut session = Session::new(
         engine,

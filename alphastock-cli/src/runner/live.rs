@@ -3,6 +3,12 @@
 //! `options_data_runner.frequency_seconds`, quotes of the option contracts around each
 //! underlying's spot (the strike selector's window) turned into option chains. Both cadences run
 //! on a fixed grid: a slow call never makes the loop drift, missed ticks are skipped.
+//!
+//! A quote call the broker could not answer (`BrokerError::Unavailable`, after the client's
+//! own retries) is tried again up to `market_data_runner.retry_attempts` attempts in all within
+//! the same poll, then that poll is skipped with a warning. The account's funds are read at the
+//! first poll and every [`FUNDS_POLL_SECONDS`] after ([`LiveFeed::with_funds_every`]) and fed to
+//! the engine as `Event::Funds`, so entries are sized against the real account.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -16,7 +22,10 @@ use alphastock_core::market::{
 };
 
 use super::cadence::{Cadence, Due};
-use crate::broker::{Broker, BrokerQuote, InstrumentKey};
+use crate::broker::{Broker, BrokerError, BrokerQuote, InstrumentKey};
+
+/// Seconds between reads of the account's funds in a live run (every 5 minutes).
+pub const FUNDS_POLL_SECONDS: u64 = 300;
 
 /// The broker's instrument for an underlying: indices by their NSE index name, stocks by
 /// their name without the exchange prefix (`SBIN` for `NSE:SBIN`).
@@ -56,9 +65,43 @@ pub struct LiveFeed {
     market: Cadence,
     options: Cadence,
     spots: BTreeMap<Symbol, Decimal>,
+    retry_attempts: u32,
+    funds: Option<Cadence>,
 }
 
 impl LiveFeed {
+    /// Tries a quote call the broker could not answer up to `attempts` times in all within one
+    /// poll (`market_data_runner.retry_attempts`; 0 counts as 1).
+    pub fn with_retry_attempts(mut self, attempts: u32) -> Self {
+        self.retry_attempts = attempts.max(1);
+        self
+    }
+
+    /// Reads the account's funds at the first poll and every `seconds` after, as
+    /// `Event::Funds` (a failed read is a warning; the engine keeps the last figure).
+    pub fn with_funds_every(mut self, seconds: u64) -> Self {
+        self.funds = Some(Cadence::new(
+            Duration::from_secs(seconds.max(1)),
+            Duration::ZERO,
+        ));
+        self
+    }
+
+    /// One quote call, tried again while the broker is unavailable, up to the retry attempts.
+    fn quotes_with_retry(
+        &self,
+        broker: &mut dyn Broker,
+        keys: &[InstrumentKey],
+    ) -> Result<Vec<BrokerQuote>, BrokerError> {
+        let mut attempt = 1;
+        loop {
+            match broker.quotes(keys) {
+                Err(BrokerError::Unavailable(_)) if attempt < self.retry_attempts => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
     /// A feed for `underlyings`, with the option contracts the broker lists for them; periods
     /// in seconds; `batch` instruments per quote call.
     pub fn new(
@@ -86,12 +129,18 @@ impl LiveFeed {
             market: Cadence::new(Duration::from_secs(market_seconds), Duration::ZERO),
             options: Cadence::new(Duration::from_secs(options_seconds), Duration::ZERO),
             spots: BTreeMap::new(),
+            retry_attempts: 1,
+            funds: None,
         }
     }
 
     /// When (time since the loop began) the next poll is due.
     pub fn next_due(&self) -> Duration {
-        self.market.next_due().min(self.options.next_due())
+        let due = self.market.next_due().min(self.options.next_due());
+        match &self.funds {
+            Some(f) => due.min(f.next_due()),
+            None => due,
+        }
     }
 
     /// Runs whatever is due at `elapsed` (time since the loop began; `now` is the IST time):
@@ -108,6 +157,15 @@ impl LiveFeed {
     ) -> (Vec<Event>, Vec<String>) {
         let mut events = Vec::new();
         let mut problems = Vec::new();
+        if let Some(Due::Now { .. }) = self.funds.as_mut().map(|f| f.poll(elapsed)) {
+            match broker.funds() {
+                Ok(f) => events.push(Event::Funds {
+                    available: f.available,
+                    at: now,
+                }),
+                Err(e) => problems.push(format!("funds: {e}")),
+            }
+        }
         if let Due::Now { .. } = self.market.poll(elapsed) {
             // Held stocks no strategy watches (a position adopted from the broker) are quoted
             // with the underlyings, so their stops see prices.
@@ -115,7 +173,7 @@ impl LiveFeed {
             symbols.extend(self.held_stocks(held));
             let keys: Vec<InstrumentKey> = symbols.iter().map(underlying_key).collect();
             for chunk in keys.chunks(self.batch) {
-                match broker.quotes(chunk) {
+                match self.quotes_with_retry(broker, chunk) {
                     Ok(quotes) => {
                         for q in quotes {
                             if let Some(s) = symbols.iter().find(|s| underlying_key(s) == q.key) {
@@ -146,7 +204,7 @@ impl LiveFeed {
                     .collect();
                 let mut quotes = Vec::new();
                 for chunk in keys.chunks(self.batch) {
-                    match broker.quotes(chunk) {
+                    match self.quotes_with_retry(broker, chunk) {
                         Ok(qs) => quotes.extend(qs),
                         Err(e) => problems.push(format!("{u} option quotes: {e}")),
                     }
@@ -319,6 +377,138 @@ mod tests {
         let watched = feed.watched(&nifty, spot, today, std::slice::from_ref(&far));
         assert_eq!(watched.len(), 7);
         assert!(watched.iter().any(|c| c.trading_symbol == far));
+    }
+
+    /// A broker whose quote calls fail as unavailable `failures` times, then answer; its funds
+    /// are 1,23,456.50.
+    struct Flaky {
+        failures: u32,
+        calls: u32,
+        funds_calls: u32,
+    }
+
+    impl Broker for Flaky {
+        fn name(&self) -> &str {
+            "flaky"
+        }
+        fn place_order(
+            &mut self,
+            _: &alphastock_core::order::OrderRequest,
+        ) -> Result<String, BrokerError> {
+            Err(BrokerError::Invalid("not in this test".into()))
+        }
+        fn modify_order(&mut self, _: &str, _: Decimal, _: Option<u32>) -> Result<(), BrokerError> {
+            Ok(())
+        }
+        fn cancel_order(&mut self, _: &str) -> Result<(), BrokerError> {
+            Ok(())
+        }
+        fn order_book(&mut self) -> Result<Vec<crate::broker::BrokerOrder>, BrokerError> {
+            Ok(Vec::new())
+        }
+        fn trade_book(&mut self) -> Result<Vec<alphastock_core::order::Fill>, BrokerError> {
+            Ok(Vec::new())
+        }
+        fn positions(&mut self) -> Result<Vec<crate::broker::BrokerPosition>, BrokerError> {
+            Ok(Vec::new())
+        }
+        fn funds(&mut self) -> Result<crate::broker::BrokerFunds, BrokerError> {
+            self.funds_calls += 1;
+            Ok(crate::broker::BrokerFunds {
+                available: Decimal::new(12_345_650, 2),
+                used: Decimal::ZERO,
+            })
+        }
+        fn quotes(&mut self, keys: &[InstrumentKey]) -> Result<Vec<BrokerQuote>, BrokerError> {
+            self.calls += 1;
+            if self.calls <= self.failures {
+                return Err(BrokerError::Unavailable("timed out".into()));
+            }
+            Ok(keys
+                .iter()
+                .map(|k| BrokerQuote {
+                    key: k.clone(),
+                    ltp: Decimal::from(24_000),
+                    open: Decimal::from(24_000),
+                    high: Decimal::from(24_000),
+                    low: Decimal::from(24_000),
+                    close: Decimal::from(24_000),
+                    bid: None,
+                    ask: None,
+                    volume: 0,
+                    oi: None,
+                    timestamp: IST.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
+                })
+                .collect())
+        }
+    }
+
+    fn nifty_feed() -> LiveFeed {
+        LiveFeed::new(
+            vec![Symbol::parse("NIFTY").unwrap()],
+            Vec::new(),
+            5,
+            2,
+            1,
+            50,
+        )
+    }
+
+    #[test]
+    fn a_failed_quote_call_is_tried_retry_attempts_times_in_all() {
+        let now = IST.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        // Two failures, three attempts: the third answers.
+        let mut broker = Flaky {
+            failures: 2,
+            calls: 0,
+            funds_calls: 0,
+        };
+        let mut feed = nifty_feed().with_retry_attempts(3);
+        let (events, problems) = feed.poll(&mut broker, Duration::ZERO, now, &[]);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(broker.calls, 3);
+        assert!(matches!(events.as_slice(), [Event::Quote(q)] if q.ltp == Decimal::from(24_000)));
+        // Three failures, three attempts: the poll is skipped with one warning.
+        let mut broker = Flaky {
+            failures: 3,
+            calls: 0,
+            funds_calls: 0,
+        };
+        let mut feed = nifty_feed().with_retry_attempts(3);
+        let (events, problems) = feed.poll(&mut broker, Duration::ZERO, now, &[]);
+        assert_eq!(broker.calls, 3);
+        assert!(events.is_empty());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("underlying quotes: broker unavailable"));
+    }
+
+    #[test]
+    fn funds_are_read_at_the_start_and_every_funds_period() {
+        let at = |s: u64| {
+            IST.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap()
+                + chrono::Duration::seconds(s as i64)
+        };
+        let mut broker = Flaky {
+            failures: 0,
+            calls: 0,
+            funds_calls: 0,
+        };
+        let mut feed = nifty_feed().with_funds_every(300);
+        let funds = |events: &[Event]| {
+            events.iter().find_map(|e| match e {
+                Event::Funds { available, .. } => Some(*available),
+                _ => None,
+            })
+        };
+        let (events, _) = feed.poll(&mut broker, Duration::ZERO, at(0), &[]);
+        assert_eq!(funds(&events), Some(Decimal::new(12_345_650, 2)));
+        for s in [5, 150, 295] {
+            let (events, _) = feed.poll(&mut broker, Duration::from_secs(s), at(s), &[]);
+            assert_eq!(funds(&events), None, "at {s} s");
+        }
+        let (events, _) = feed.poll(&mut broker, Duration::from_secs(300), at(300), &[]);
+        assert!(funds(&events).is_some());
+        assert_eq!(broker.funds_calls, 2);
     }
 
     #[test]

@@ -267,6 +267,14 @@ impl Config {
             "options_trading.underlying",
             self.options_trading.underlying.validate(),
         ));
+        if let Some(path) = &self.options_trading.correlation_table {
+            if path.trim().is_empty() {
+                out.push(ConfigProblem::new(
+                    "options_trading.correlation_table",
+                    "must be a file path (leave the key out for no table)",
+                ));
+            }
+        }
         out
     }
 

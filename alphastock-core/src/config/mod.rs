@@ -10,6 +10,7 @@
 //! checked (e.g. `strategies.ema_crossover.parameters.fast_ema must be < slow_ema (5)`).
 
 mod broker;
+mod feasibility;
 mod load;
 pub use load::{MAX_CONFIG_BYTES, MAX_CONFIG_MAGNITUDE, MAX_YAML_DEPTH};
 mod problem;
@@ -17,6 +18,13 @@ mod sections;
 mod suggest;
 
 pub use broker::*;
+pub use feasibility::{TypicalPremium, TYPICAL_DAYS_TO_EXPIRY};
 pub use problem::{ConfigErrors, ConfigProblem};
 pub use sections::*;
 pub(crate) use suggest::closest as closest_key;
+
+/// The closest of `known` to `typed` by edit distance when it is close enough to be a typo
+/// (at most a third of its length): the source of "did you mean" hints.
+pub fn suggest<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    suggest::closest(typed, known)
+}

@@ -233,6 +233,19 @@ pub struct OptionsTradingConfig {
     pub exits: ExitConfig,
     /// `underlying`: product, tick and charges for strategies that trade the stock itself.
     pub underlying: crate::signal::UnderlyingTradingConfig,
+    /// `correlation_table`: a file written by `alphastock correlations build` (JSON), relative
+    /// to the config file's directory, whose learned multipliers the `historical_correlation`
+    /// method uses (default none: the table's default multiplier 4). The core does no I/O: the
+    /// command line reads the file for `run`, `backtest`, `price-option` and `config check`
+    /// and hands the table to the engine (`Engine::set_correlations`).
+    pub correlation_table: Option<String>,
+    /// `protective_stop`: `broker` (a stop-loss order rests at the broker for every open
+    /// position, placed, trailed and cancelled by the engine; see
+    /// [`crate::engine::protect`]) or `local` (the engine alone watches the stop). Default
+    /// none: `broker` for `alphastock run --live`, `local` for paper runs (set `broker` to
+    /// rehearse it against the paper broker, which simulates stop orders). Backtests always
+    /// watch stops locally.
+    pub protective_stop: Option<crate::engine::ProtectiveStopMode>,
 }
 
 impl Default for OptionsTradingConfig {
@@ -246,6 +259,8 @@ impl Default for OptionsTradingConfig {
             charges: ChargeSchedule::default(),
             exits: ExitConfig::default(),
             underlying: crate::signal::UnderlyingTradingConfig::default(),
+            correlation_table: None,
+            protective_stop: None,
         }
     }
 }

@@ -34,6 +34,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use rust_decimal::Decimal;
 
+use super::protect::{self, ProtectiveStopMode, ProtectiveStops};
 use super::{
     Action, AlertLevel, Event, FillAdmission, FillLedger, OrderPurpose, OrderRole, OrderTracker,
     Record, TagGenerator,
@@ -44,7 +45,7 @@ use crate::market::{
     Candle, CandleBuilder, IstTime, MarketSession, OptionChain, OptionQuote, Symbol,
 };
 use crate::options::pricing::OptionsPricingEngine;
-use crate::options::{round_down_to_tick, CorrelationTable, StrikeSelector};
+use crate::options::{round_down_to_tick, CorrelationTable, PremiumBounds, StrikeSelector};
 use crate::order::{
     Fill, OrderRequest, OrderStatus, OrderType, OrderUpdate, TransactionType, Validity,
 };
@@ -100,6 +101,13 @@ pub struct Engine {
     traded_underlyings: BTreeMap<Symbol, Arc<str>>,
     /// Exit tags in doubt whose position's exit rule has fired since (alerted once each).
     doubt_alerted: std::collections::BTreeSet<String>,
+    /// Option entries placed by this engine: the pricing method's stop before the percent
+    /// bound, by trading symbol, so the bound is re-anchored on the fill price.
+    method_stops: BTreeMap<String, Decimal>,
+    /// Stop orders resting at the broker (`protective_stop: broker`).
+    protect: ProtectiveStops,
+    /// Reversal signals waiting for the cancel of the position's stop order, by trading symbol.
+    deferred_flips: BTreeMap<String, Signal>,
 }
 
 impl Engine {
@@ -131,6 +139,10 @@ impl Engine {
             pricing: OptionsPricingEngine::new(CorrelationTable::default()),
             method: trading.target_calculation_method,
             rate: trading.risk_free_rate,
+            bounds: PremiumBounds::new(
+                trading.risk_management.stop_loss_pct,
+                trading.risk_management.profit_target_pct,
+            ),
         };
         Ok(Engine {
             config: config.clone(),
@@ -160,6 +172,9 @@ impl Engine {
             underlying_instances,
             traded_underlyings,
             doubt_alerted: std::collections::BTreeSet::new(),
+            method_stops: BTreeMap::new(),
+            protect: ProtectiveStops::new(ProtectiveStopMode::Local),
+            deferred_flips: BTreeMap::new(),
         })
     }
 
@@ -167,6 +182,18 @@ impl Engine {
     /// uses.
     pub fn set_correlations(&mut self, table: CorrelationTable) {
         self.processor.pricing = OptionsPricingEngine::new(table);
+    }
+
+    /// Where stops are enforced: at the broker (a resting stop order per open position) or by
+    /// the engine alone. [`Engine::new`] starts with [`ProtectiveStopMode::Local`]; the run
+    /// command sets `options_trading.protective_stop` (live default `broker`).
+    pub fn set_protective_stop(&mut self, mode: ProtectiveStopMode) {
+        self.protect = ProtectiveStops::new(mode);
+    }
+
+    /// The protective stop orders resting at the broker.
+    pub fn protective_stops(&self) -> &ProtectiveStops {
+        &self.protect
     }
 
     /// The engine's market clock: the latest timestamp of a market event (quote, candle, chain,
@@ -237,6 +264,14 @@ impl Engine {
         purpose: OrderPurpose,
         placed_at: IstTime,
     ) {
+        if self.protect.at_broker()
+            && ProtectiveStops::is_stop_request(&request)
+            && matches!(purpose, OrderPurpose::Exit { .. })
+        {
+            // A protective stop placed before the restart: tracked again, never placed twice.
+            self.protect.adopt(request, placed_at);
+            return;
+        }
         let role = role_of(&purpose);
         if let OrderPurpose::Entry {
             signal,
@@ -462,6 +497,12 @@ impl Engine {
                         ));
                         self.blocked.insert(u, tag);
                     }
+                    None if self.protect.by_tag(&tag).is_some() => out.push(alert(
+                        AlertLevel::Critical,
+                        format!(
+                            "protective stop {tag} outcome unknown: no other stop order is placed for its position until it is resolved; the engine keeps watching the stop itself"
+                        ),
+                    )),
                     None => out.push(alert(
                         AlertLevel::Critical,
                         format!("order {tag} outcome unknown (not an order of this engine)"),
@@ -532,6 +573,7 @@ impl Engine {
         for (symbol, premium) in marks {
             self.check_exit(&symbol, premium, None, now, out);
         }
+        self.protect_positions(now, out);
     }
 
     /// Marks the position in a symbol traded itself at `price` and evaluates its exits.
@@ -625,6 +667,17 @@ impl Engine {
             Side::Buy => 1,
             Side::Sell => -1,
         };
+        if held != 0 && held.signum() != dir && self.protect.get(&trading_symbol).is_some() {
+            // A reversal closes the position: its stop order at the broker is cancelled first,
+            // and the signal is taken up again once the broker confirms (or the stop filled).
+            self.cancel_stop(
+                &trading_symbol,
+                &format!("reverse first ({} signal)", signal.side),
+                out,
+            );
+            self.deferred_flips.insert(trading_symbol, signal);
+            return;
+        }
         let mut book = self.risk_book();
         if held != 0 && held.signum() != dir {
             // The position a flip closes does not count against the new one.
@@ -632,6 +685,10 @@ impl Engine {
                 if let Some(e) = book.by_underlying.get_mut(&signal.symbol) {
                     e.positions = e.positions.saturating_sub(1);
                     e.exposure -= p.exposure();
+                    let lot = u64::from(p.meta().lot_size.max(1));
+                    e.lots = e
+                        .lots
+                        .saturating_sub(p.quantity().unsigned_abs().div_ceil(lot));
                 }
             }
         }
@@ -784,6 +841,8 @@ impl Engine {
                     stop: intent.stop(),
                 };
                 self.register_entry(&request, &signal, intent.target(), intent.stop());
+                self.method_stops
+                    .insert(request.trading_symbol.clone(), intent.method_stop());
                 let role = role_of(&purpose);
                 self.orders.insert(request.clone(), role, now);
                 out.push(Action::Record(Record::Signal {
@@ -850,6 +909,11 @@ impl Engine {
             } else {
                 book.add_position(underlying.clone(), order.reserved_premium());
             }
+            let lot = self
+                .portfolio
+                .position(&order.request.trading_symbol)
+                .map_or(1, |p| u64::from(p.meta().lot_size.max(1)));
+            book.add_lots(underlying, u64::from(order.open_quantity()).div_ceil(lot));
         }
         book
     }
@@ -924,6 +988,20 @@ impl Engine {
         let Some(decision) = rules.evaluate(position, premium, now, flatten) else {
             return;
         };
+        if let Some(stop) = self.protect.get(trading_symbol) {
+            if stop.triggered_at(premium) && !stop.cancel_requested && stop.order_id.is_some() {
+                // The broker's own stop is working: give it time to fill.
+                let timeout =
+                    i64::try_from(self.processor.entry.entry_timeout_seconds).unwrap_or(i64::MAX);
+                let since = self.protect.note_hit(trading_symbol, now).unwrap_or(now);
+                if (now - since).num_seconds() < timeout {
+                    return;
+                }
+            }
+            // The broker's stop is cancelled first; the exit goes once that is confirmed.
+            self.cancel_stop_for_exit(trading_symbol, &decision.reason.to_string(), now, out);
+            return;
+        }
         let held = position.quantity().unsigned_abs();
         let lot = u64::from(position.meta().lot_size.max(1));
         let mut quantity = u64::from(decision.quantity).min(held);
@@ -1096,6 +1174,30 @@ impl Engine {
                 ),
             ));
         }
+        if let Some((ended, rejected)) =
+            self.protect
+                .on_update(&update.tag, &update.order_id, update.status)
+        {
+            if let Some(stop) = &ended {
+                let symbol = stop.request.trading_symbol.clone();
+                if let Some(signal) = self.deferred_flips.remove(&symbol) {
+                    let now = self.now.unwrap_or(update.timestamp);
+                    self.on_underlying_signal(signal, now, out);
+                }
+            }
+            if let (Some(stop), true) = (ended, rejected) {
+                out.push(alert(
+                    AlertLevel::Critical,
+                    format!(
+                        "protective stop {} for {} rejected: {}; the engine keeps watching the stop itself",
+                        update.tag,
+                        stop.request.trading_symbol,
+                        update.message.as_deref().unwrap_or("no reason given")
+                    ),
+                ));
+            }
+            return;
+        }
         let Some(finished) = self.orders.on_update(update) else {
             return;
         };
@@ -1124,6 +1226,7 @@ impl Engine {
 
     fn on_fill(&mut self, fill: &Fill, now: IstTime, out: &mut Vec<Action>) {
         let working_role = self.orders.get(&fill.tag).map(|o| o.role.clone());
+        let stop_trigger = self.protect.by_tag(&fill.tag).map(|s| s.trigger());
         let (capped, role) = match self.orders.admit_fill(fill) {
             FillAdmission::Duplicate => return,
             FillAdmission::Unknown => (None, working_role),
@@ -1158,11 +1261,28 @@ impl Engine {
                         self.portfolio
                             .set_levels(&fill.trading_symbol, Some(*target), Some(*stop));
                     }
+                    if fill.exchange.is_derivatives() && effect.quantity_after > 0 {
+                        self.reanchor_stop(&fill.trading_symbol, *target);
+                    }
+                }
+                if effect.quantity_after == 0 && stop_trigger.is_some() {
+                    // A stop order that filled is done with; nothing is left to protect. A
+                    // reversal waiting for its cancel now just opens the new position.
+                    self.protect.remove(&fill.trading_symbol);
+                    if let Some(signal) = self.deferred_flips.remove(&fill.trading_symbol) {
+                        self.on_underlying_signal(signal, now, out);
+                    }
                 }
                 if let Some(closed) = effect.closed {
                     let reason = match role {
                         Some(OrderRole::Exit { reason }) => reason,
-                        _ => "position closed".to_string(),
+                        _ => match stop_trigger {
+                            Some(trigger) => format!(
+                                "{} {trigger} hit at the broker",
+                                protect::PROTECTIVE_STOP_REASON
+                            ),
+                            None => "position closed".to_string(),
+                        },
                     };
                     out.push(Action::Record(Record::PositionClosed {
                         trading_symbol: closed.trading_symbol,
@@ -1182,6 +1302,196 @@ impl Engine {
         self.after_mark(now, out);
     }
 }
+
+impl Engine {
+    /// `protective_stop: broker`: gives every open position its stop order at the broker,
+    /// replaces one whose trigger (trailing) or quantity is out of date, and cancels those of
+    /// closed positions (see [`protect`]).
+    fn protect_positions(&mut self, now: IstTime, out: &mut Vec<Action>) {
+        if !self.protect.at_broker() {
+            return;
+        }
+        // Reversals waiting on a stop order: ask for its cancel once its id is known; once it
+        // is gone, take the reversal up again.
+        let deferred: Vec<String> = self.deferred_flips.keys().cloned().collect();
+        for symbol in deferred {
+            match self.protect.get(&symbol) {
+                None => {
+                    if let Some(signal) = self.deferred_flips.remove(&symbol) {
+                        self.on_underlying_signal(signal, now, out);
+                    }
+                }
+                Some(s) if !s.cancel_requested => {
+                    self.cancel_stop(&symbol, "reverse first", out);
+                }
+                Some(_) => {}
+            }
+        }
+        for (order_id, tag) in self.protect.orphans_to_cancel() {
+            out.push(Action::CancelOrder {
+                order_id,
+                tag,
+                reason: format!(
+                    "{}: a second one for the same position after a restart",
+                    protect::PROTECTIVE_STOP_REASON
+                ),
+            });
+        }
+        let mut wanted: Vec<(String, Decimal, u32, bool)> = Vec::new();
+        for p in self.portfolio.open_positions() {
+            let symbol = p.trading_symbol();
+            if self.orders.has_working_exit(symbol) || self.deferred_flips.contains_key(symbol) {
+                continue;
+            }
+            let rules = if p.meta().exchange.is_derivatives() {
+                &self.exits
+            } else {
+                &self.stock_exits
+            };
+            let premium = p.last_price().unwrap_or_else(|| p.average_price());
+            let Some(stop) = rules.current_stop(p, premium) else {
+                continue;
+            };
+            if stop <= Decimal::ZERO {
+                continue;
+            }
+            let Ok(quantity) = u32::try_from(p.quantity().unsigned_abs()) else {
+                continue;
+            };
+            wanted.push((symbol.to_string(), stop, quantity, p.quantity() > 0));
+        }
+        let open: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
+        let stale: Vec<String> = self
+            .protect
+            .iter()
+            .map(|s| s.request.trading_symbol.clone())
+            .filter(|sym| {
+                !open.contains(sym) && self.portfolio.position(sym).map_or(true, |p| !p.is_open())
+            })
+            .collect();
+        for sym in stale {
+            self.cancel_stop(&sym, "position closed", out);
+        }
+        for (symbol, trigger, quantity, selling) in wanted {
+            let Some(position) = self.portfolio.position(&symbol) else {
+                continue;
+            };
+            let tick = position.meta().tick_size;
+            let exchange = position.meta().exchange;
+            match self.protect.get(&symbol) {
+                Some(s) if s.cancel_requested => {}
+                Some(s) => {
+                    let moved = s.outdated_by(trigger, tick);
+                    if s.request.quantity != quantity || moved || s.selling() != selling {
+                        let why = format!("replace at trigger {trigger} for {quantity}");
+                        self.cancel_stop(&symbol, &why, out);
+                    }
+                }
+                None if self.protect.is_refused(&symbol) => {}
+                None => {
+                    let request = OrderRequest {
+                        tag: self.tags.next_tag(now),
+                        exchange,
+                        trading_symbol: symbol.clone(),
+                        transaction_type: if selling {
+                            TransactionType::Sell
+                        } else {
+                            TransactionType::Buy
+                        },
+                        order_type: OrderType::StopLoss,
+                        quantity,
+                        price: Some(protect::stop_limit_price(trigger, tick, selling)),
+                        trigger_price: Some(trigger),
+                        product: if exchange.is_derivatives() {
+                            self.processor.entry.product
+                        } else {
+                            self.config.options_trading.underlying.product
+                        },
+                        validity: Validity::Day,
+                    };
+                    self.protect.insert(request.clone(), now);
+                    self.risk.record_order(now);
+                    out.push(Action::PlaceOrder {
+                        request,
+                        purpose: OrderPurpose::Exit {
+                            reason: format!(
+                                "{}, trigger {trigger}",
+                                protect::PROTECTIVE_STOP_REASON
+                            ),
+                        },
+                    });
+                }
+            }
+        }
+    }
+
+    /// Asks the broker to cancel `trading_symbol`'s stop order (once).
+    fn cancel_stop(&mut self, trading_symbol: &str, why: &str, out: &mut Vec<Action>) {
+        if let Some((order_id, tag)) = self.protect.request_cancel(trading_symbol) {
+            out.push(Action::CancelOrder {
+                order_id,
+                tag,
+                reason: format!("{}: {why}", protect::PROTECTIVE_STOP_REASON),
+            });
+        }
+    }
+
+    /// An exit is due while a stop order rests at the broker: cancel the stop first. A stop
+    /// whose placement was never acknowledged within the entry timeout is taken as not at the
+    /// broker, so the exit is not held up for ever.
+    fn cancel_stop_for_exit(
+        &mut self,
+        trading_symbol: &str,
+        reason: &str,
+        now: IstTime,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(stop) = self.protect.get(trading_symbol) else {
+            return;
+        };
+        if stop.order_id.is_none() {
+            let timeout =
+                i64::try_from(self.processor.entry.entry_timeout_seconds).unwrap_or(i64::MAX);
+            if (now - stop.placed_at).num_seconds() > timeout {
+                let tag = stop.request.tag.clone();
+                self.protect.remove(trading_symbol);
+                out.push(alert(
+                    AlertLevel::Critical,
+                    format!(
+                        "protective stop {tag} for {trading_symbol} was never acknowledged; exiting without it"
+                    ),
+                ));
+            }
+            return;
+        }
+        self.cancel_stop(trading_symbol, &format!("exit first ({reason})"), out);
+    }
+
+    /// After an option entry fill: the `stop_loss_pct` bound was taken at the order's limit;
+    /// on the actual average entry price the stop is the higher of the method's stop and the
+    /// percent stop of that price, so an entry that filled below its limit is not stopped out
+    /// by a bound meant for a dearer fill.
+    fn reanchor_stop(&mut self, trading_symbol: &str, target: Decimal) {
+        let Some(method_stop) = self.method_stops.get(trading_symbol).copied() else {
+            return;
+        };
+        let Some(position) = self.portfolio.position(trading_symbol) else {
+            return;
+        };
+        let tick = position.meta().tick_size;
+        let entry = position.average_price();
+        let floor = match self.processor.bounds.stop_floor(entry, tick) {
+            Ok(f) => f,
+            Err(_) => return,
+        };
+        let stop = floor.map_or(method_stop, |f| f.max(method_stop));
+        if position.meta().stop != Some(stop) {
+            self.portfolio
+                .set_levels(trading_symbol, Some(target), Some(stop));
+        }
+    }
+}
+
 
 /// Stop and target for a position taken over from the broker, from the configured fallback
 /// percentages of `price` (rupees), on the tick grid: a long's stop rounded up and target

@@ -10,10 +10,12 @@ mod action;
 mod engine;
 mod event;
 mod orders;
+pub mod protect;
 mod tags;
 
 pub use action::{Action, AlertLevel, OrderPurpose, Record};
 pub use engine::{Engine, EngineError};
 pub use event::Event;
 pub use orders::{FillAdmission, FillLedger, OrderRole, OrderTracker, WorkingOrder};
+pub use protect::{ProtectiveStopMode, ProtectiveStops, StopOrder};
 pub use tags::TagGenerator;

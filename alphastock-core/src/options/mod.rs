@@ -3,6 +3,7 @@
 //! option/underlying move multipliers.
 
 pub mod black_scholes;
+pub mod bounds;
 pub mod correlation;
 pub mod implied_vol;
 pub mod pricing;
@@ -11,6 +12,7 @@ pub mod tick;
 pub mod time;
 
 pub use black_scholes::{price, price_and_greeks, BsError, BsInput, Valuation};
+pub use bounds::{BoundedLevels, PremiumBounds};
 pub use correlation::{CorrelationKey, CorrelationTable, MovePair};
 pub use implied_vol::{implied_vol, IvError};
 pub use pricing::{OptionsPricingEngine, PremiumLevels, PricingError, PricingInput, TargetMethod};

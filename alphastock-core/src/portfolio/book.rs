@@ -303,6 +303,8 @@ impl Portfolio {
         let mut book = RiskBook::new();
         for p in self.open_positions() {
             book.add_position(p.underlying().clone(), p.exposure());
+            let lot = u64::from(p.meta().lot_size.max(1));
+            book.add_lots(p.underlying(), p.quantity().unsigned_abs().div_ceil(lot));
         }
         let day = self.day_pnl();
         book.day_realised_pnl = day.realised - day.charges;

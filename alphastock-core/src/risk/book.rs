@@ -12,6 +12,9 @@ pub struct UnderlyingExposure {
     pub positions: usize,
     /// Premium outlay of those positions at their average entry prices, rupees.
     pub exposure: Decimal,
+    /// Lots held in those positions (and entries in flight), whole lots.
+    #[serde(default)]
+    pub lots: u64,
 }
 
 /// A snapshot of what the risk manager needs to know about open positions and the day's P&L.
@@ -37,6 +40,19 @@ impl RiskBook {
         let e = self.by_underlying.entry(underlying).or_default();
         e.positions += 1;
         e.exposure += exposure;
+    }
+
+    /// Adds `lots` whole lots to `underlying`'s count (of a position added with
+    /// [`RiskBook::add_position`], or an entry in flight).
+    pub fn add_lots(&mut self, underlying: &Symbol, lots: u64) {
+        if let Some(e) = self.by_underlying.get_mut(underlying) {
+            e.lots += lots;
+        }
+    }
+
+    /// Lots held in `underlying`'s positions, whole lots.
+    pub fn lots_in(&self, underlying: &Symbol) -> u64 {
+        self.by_underlying.get(underlying).map_or(0, |e| e.lots)
     }
 
     /// Open positions over all underlyings.

@@ -50,6 +50,13 @@ pub struct RiskConfig {
     /// `correlated_groups`: groups of underlyings that move together (default
     /// `[[BANKNIFTY, NIFTY, FINNIFTY]]`). An underlying in no group has no concentration limit.
     pub correlated_groups: Vec<Vec<Symbol>>,
+    /// `max_lots_per_order`: most lots one entry order may carry (default none: the other
+    /// limits alone size it). A larger size is cut down to this many lots, not refused.
+    pub max_lots_per_order: Option<u32>,
+    /// `max_lots_per_underlying`: most lots held (open and entries in flight) in one
+    /// underlying's positions (default none). An entry is cut down to the lots left, and
+    /// refused when none are left.
+    pub max_lots_per_underlying: Option<u32>,
 }
 
 impl Default for RiskConfig {
@@ -73,6 +80,8 @@ impl Default for RiskConfig {
             max_orders_per_minute: 60,
             max_correlated_positions: 1,
             correlated_groups: vec![group],
+            max_lots_per_order: None,
+            max_lots_per_underlying: None,
         }
     }
 }
@@ -145,6 +154,17 @@ impl RiskConfig {
                     self.max_orders_per_second, self.max_orders_per_minute
                 ),
             );
+        }
+        for (key, v) in [
+            ("max_lots_per_order", self.max_lots_per_order),
+            ("max_lots_per_underlying", self.max_lots_per_underlying),
+        ] {
+            if v == Some(0) {
+                push(
+                    key,
+                    "must be at least 1 lot (leave it out for no limit)".to_string(),
+                );
+            }
         }
         if self.max_correlated_positions == 0 {
             push("max_correlated_positions", "must be at least 1".to_string());

@@ -183,6 +183,16 @@ pub enum RiskRejection {
         /// `max_exposure_per_underlying`, rupees.
         max: Decimal,
     },
+    /// The underlying already holds its maximum lots.
+    #[error("lots held in {underlying} {held} >= max lots per underlying {max}")]
+    LotsPerUnderlying {
+        /// The underlying.
+        underlying: String,
+        /// Lots held now (open and in flight).
+        held: u64,
+        /// `max_lots_per_underlying`.
+        max: u32,
+    },
     /// One more lot would take the total exposure over its limit.
     #[error("total exposure would be {would_be:.2} > max total exposure {max:.2}")]
     TotalExposure {

@@ -17,8 +17,9 @@ pub(super) struct Size {
 }
 
 /// Sizes `proposal` in whole lots: the smallest of what `max_premium_per_trade`, the risk budget,
-/// the available funds and the remaining exposure (per underlying and total) allow. Zero lots is
-/// refused with the first limit that allows none.
+/// the available funds, the remaining exposure (per underlying and total), the lots left under
+/// `max_lots_per_underlying` and `max_lots_per_order` allow. Zero lots is refused with the first
+/// limit that allows none.
 pub(super) fn size(
     config: &RiskConfig,
     proposal: &TradeProposal,
@@ -84,6 +85,26 @@ pub(super) fn size(
             max: config.max_total_exposure,
         },
     ));
+
+    if let Some(max) = config.max_lots_per_underlying {
+        let held = book.lots_in(&proposal.underlying);
+        let room = u64::from(max).saturating_sub(held);
+        caps.push((
+            u32::try_from(room).unwrap_or(u32::MAX),
+            RiskRejection::LotsPerUnderlying {
+                underlying: proposal.underlying.to_string(),
+                held,
+                max,
+            },
+        ));
+    }
+    if let Some(max) = config.max_lots_per_order {
+        // Validated to be at least 1, so it cuts the size down and never refuses on its own.
+        caps.push((
+            max.max(1),
+            RiskRejection::Invalid("max_lots_per_order is 0".to_string()),
+        ));
+    }
 
     let mut lots = u32::MAX / proposal.lot_size;
     for (cap, reason) in caps {

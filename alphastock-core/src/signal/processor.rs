@@ -13,11 +13,14 @@
 //!    slippage;
 //! 5. **target and stop premium** by the configured method ([`OptionsPricingEngine`]), from the
 //!    contract's last price, greeks (the chain's, else Black-Scholes from its IV, else from the
-//!    IV implied by its price) and the signal's underlying target and stop; the trade needs
-//!    stop < entry < target;
+//!    IV implied by its price) and the signal's underlying target and stop, then bounded by
+//!    `stop_loss_pct` / `profit_target_pct` ([`PremiumBounds`]) with the limit price as the
+//!    entry: the stop is never further below the limit than `stop_loss_pct` % of it (rounded
+//!    up to the tick), and a method that gives no target above the limit gets the
+//!    `profit_target_pct` target; the trade needs stop < entry < target;
 //! 6. **risk** ([`RiskManager::check`]): sized in whole lots, with the entry at the limit price
-//!    (the worst fill the order allows), so the risk budget holds even if the order fills at
-//!    its limit;
+//!    (the worst fill the order allows) and the bounded stop (the stop actually placed), so the
+//!    risk budget holds even if the order fills at its limit;
 //! 7. **intent**: a limit BUY of the approved whole lots with a fresh tag.
 
 use rust_decimal::prelude::ToPrimitive;
@@ -28,7 +31,7 @@ use crate::market::{OptionChain, OptionQuote, OptionType};
 use crate::options::pricing::{OptionsPricingEngine, PricingInput, TargetMethod};
 use crate::options::{
     black_scholes, days_to_expiry, implied_vol, round_up_to_tick, years_from_days, BsInput,
-    StrikeChoice, StrikeSelector,
+    PremiumBounds, StrikeChoice, StrikeSelector,
 };
 use crate::order::{OrderRequest, OrderType, TransactionType, Validity};
 use crate::risk::{RiskApproved, RiskBook, RiskManager, TradeProposal};
@@ -44,6 +47,7 @@ pub struct OrderIntent {
     option: OptionQuote,
     target: Decimal,
     stop: Decimal,
+    method_stop: Decimal,
     method: TargetMethod,
 }
 
@@ -78,6 +82,12 @@ impl OrderIntent {
         self.stop
     }
 
+    /// The method's own stop premium before the `stop_loss_pct` bound, rupees (on the tick
+    /// grid). The engine re-anchors the percent bound on the actual fill price with it.
+    pub fn method_stop(&self) -> Decimal {
+        self.method_stop
+    }
+
     /// The method that priced target and stop.
     pub fn method(&self) -> TargetMethod {
         self.method
@@ -110,6 +120,9 @@ pub struct SignalProcessor {
     pub method: TargetMethod,
     /// Risk-free rate, annual fraction, for greeks computed here.
     pub rate: f64,
+    /// Percent bounds on the stop and target premium (`risk_management.stop_loss_pct`,
+    /// `profit_target_pct`).
+    pub bounds: PremiumBounds,
 }
 
 impl SignalProcessor {
@@ -151,6 +164,14 @@ impl SignalProcessor {
             .map_err(|e| Rejection::Pricing {
                 detail: e.to_string(),
             })?;
+        let method_stop = levels.stop;
+        let levels = self
+            .bounds
+            .apply(levels, limit, contract.tick_size)
+            .map_err(|e| Rejection::Pricing {
+                detail: e.to_string(),
+            })?
+            .levels;
         if !(levels.stop < quote.premium && quote.premium < levels.target) {
             return Err(Rejection::NoReward {
                 entry: quote.premium,
@@ -192,6 +213,7 @@ impl SignalProcessor {
             option: quote.clone(),
             target: levels.target,
             stop: levels.stop,
+            method_stop,
             method: self.method,
         })
     }

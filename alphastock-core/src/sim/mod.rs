@@ -16,6 +16,7 @@ pub mod replay;
 mod rng;
 
 pub use config::{SimConfig, SimUnderlyingConfig, VolSurfaceConfig};
+pub(crate) use market::instrument_for as market_instrument_for;
 pub use market::{trading_days, SimDays, SimMarket};
 
 /// Why a simulated market could not be built.

@@ -1,0 +1,700 @@
+//! `protective_stop: broker`: the engine gives every open position one SL order at the broker,
+//! replaces it as the trailing stop moves, cancels it before any other exit (and only then
+//! exits), adopts it after a restart instead of placing a second, and falls back to its own
+//! stop when the broker refuses it. Plus the law, over random price paths, that a position
+//! never stays a tick without its stop order and never has two.
+
+use alphastock_core::config::Config;
+use alphastock_core::engine::{
+    Action, AlertLevel, Engine, Event, OrderPurpose, ProtectiveStopMode, Record,
+};
+use alphastock_core::market::{Exchange, IstTime, OptionContract, OptionQuote, OptionType, Symbol};
+use alphastock_core::order::{
+    Fill, OrderRequest, OrderStatus, OrderType, OrderUpdate, Product, TransactionType, Validity,
+};
+use alphastock_core::portfolio::PositionMeta;
+use alphastock_core::strategy::Side;
+use chrono::{DateTime, Duration, NaiveDate};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+const SYMBOL: &str = "NIFTY26D0824000CE";
+
+fn t0() -> IstTime {
+    DateTime::parse_from_rfc3339("2026-12-01T10:00:00+05:30").unwrap()
+}
+
+fn at(seconds: i64) -> IstTime {
+    t0() + Duration::seconds(seconds)
+}
+
+fn engine(mode: ProtectiveStopMode) -> Engine {
+    let config = Config::from_yaml_str(
+        "strategies: { ema_crossover: { enabled: false, symbols: [NIFTY] } }\n",
+    )
+    .unwrap();
+    let mut e = Engine::new(&config).unwrap();
+    e.set_protective_stop(mode);
+    e
+}
+
+/// A long position of 150 bought at 100 with target 130 and stop 80, as a restart restores it.
+fn open_position(e: &mut Engine) -> Vec<Action> {
+    e.restore_instrument(
+        PositionMeta {
+            trading_symbol: SYMBOL.to_string(),
+            exchange: Exchange::Nfo,
+            underlying: Symbol::parse("NIFTY").unwrap(),
+            lot_size: 75,
+            tick_size: dec!(0.05),
+            expiry: NaiveDate::from_ymd_opt(2026, 12, 8),
+            target: Some(dec!(130)),
+            stop: Some(dec!(80)),
+        },
+        Side::Buy,
+    );
+    let _ = e.on_event(Event::Timer(t0()));
+    e.on_event(Event::Fill(fill(
+        "AS1",
+        "T1",
+        TransactionType::Buy,
+        150,
+        dec!(100),
+        0,
+    )))
+}
+
+fn fill(tag: &str, trade: &str, side: TransactionType, qty: u32, price: Decimal, s: i64) -> Fill {
+    Fill {
+        order_id: format!("B-{tag}"),
+        tag: tag.to_string(),
+        trade_id: trade.to_string(),
+        exchange: Exchange::Nfo,
+        trading_symbol: SYMBOL.to_string(),
+        transaction_type: side,
+        quantity: qty,
+        price,
+        timestamp: at(s),
+    }
+}
+
+fn quote(premium: Decimal, s: i64) -> Event {
+    Event::OptionQuote(OptionQuote {
+        contract: OptionContract {
+            underlying: Symbol::parse("NIFTY").unwrap(),
+            expiry: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
+            strike: dec!(24000),
+            option_type: OptionType::CE,
+            lot_size: 75,
+            tick_size: dec!(0.05),
+            trading_symbol: SYMBOL.to_string(),
+            exchange: Exchange::Nfo,
+        },
+        premium,
+        bid: Some(premium - dec!(0.05)),
+        ask: Some(premium + dec!(0.05)),
+        volume: 1000,
+        oi: 1000,
+        iv: None,
+        greeks: None,
+        timestamp: at(s),
+    })
+}
+
+fn update(tag: &str, id: &str, status: OrderStatus, s: i64) -> Event {
+    Event::OrderUpdate(OrderUpdate {
+        order_id: id.to_string(),
+        tag: tag.to_string(),
+        status,
+        filled_quantity: 0,
+        average_price: None,
+        message: Some("test".to_string()),
+        timestamp: at(s),
+    })
+}
+
+fn placed(actions: &[Action]) -> Vec<OrderRequest> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::PlaceOrder { request, .. } => Some(request.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn cancels(actions: &[Action]) -> Vec<(String, String)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::CancelOrder {
+                order_id, reason, ..
+            } => Some((order_id.clone(), reason.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn local_mode_places_no_stop_order() {
+    let mut e = engine(ProtectiveStopMode::Local);
+    open_position(&mut e);
+    let a = e.on_event(Event::Timer(at(5)));
+    assert!(placed(&a).is_empty(), "{a:?}");
+}
+
+#[test]
+fn a_filled_entry_gets_one_sl_order_at_the_next_tick() {
+    let mut e = engine(ProtectiveStopMode::Broker);
+    let on_fill = open_position(&mut e);
+    assert!(placed(&on_fill).is_empty());
+    let a = e.on_event(Event::Timer(at(5)));
+    let p = placed(&a);
+    assert_eq!(p.len(), 1, "{a:?}");
+    let stop = &p[0];
+    assert_eq!(stop.order_type, OrderType::StopLoss);
+    assert_eq!(stop.transaction_type, TransactionType::Sell);
+    assert_eq!(stop.quantity, 150);
+    assert_eq!(stop.trigger_price, Some(dec!(80)));
+    // 80 × 0.97 = 77.60.
+    assert_eq!(stop.price, Some(dec!(77.60)));
+    assert_eq!(stop.product, Product::Mis);
+    assert_eq!(stop.validity, Validity::Day);
+    assert!(a.iter().any(|x| matches!(x,
+        Action::PlaceOrder { purpose: OrderPurpose::Exit { reason }, .. }
+            if reason == "protective stop, trigger 80")));
+    // No second one.
+    let a = e.on_event(Event::Timer(at(10)));
+    assert!(placed(&a).is_empty(), "{a:?}");
+    assert_eq!(e.protective_stops().iter().count(), 1);
+}
+
+#[test]
+fn the_stop_order_follows_the_trailing_stop_by_cancel_and_replace() {
+    let mut e = engine(ProtectiveStopMode::Broker);
+    open_position(&mut e);
+    let tag = placed(&e.on_event(Event::Timer(at(5))))[0].tag.clone();
+    e.on_event(update(&tag, "B7", OrderStatus::Open, 5));
+    // 120: gained 20 ≥ half the 30 to the target; stop = 100 + (20 − 15) = 105.
+    assert!(placed(&e.on_event(quote(dec!(120), 10))).is_empty());
+    assert_eq!(e.current_stop(SYMBOL), Some(dec!(105.00)));
+    let a = e.on_event(Event::Timer(at(15)));
+    assert_eq!(
+        cancels(&a),
+        vec![(
+            "B7".to_string(),
+            "protective stop: replace at trigger 105.00 for 150".to_string()
+        )]
+    );
+    assert!(placed(&a).is_empty());
+    // Asked once; nothing new until the broker confirms.
+    let a = e.on_event(Event::Timer(at(20)));
+    assert!(cancels(&a).is_empty() && placed(&a).is_empty(), "{a:?}");
+    e.on_event(update(&tag, "B7", OrderStatus::Cancelled, 21));
+    let a = e.on_event(Event::Timer(at(25)));
+    let p = placed(&a);
+    assert_eq!(p.len(), 1, "{a:?}");
+    assert_eq!(p[0].trigger_price, Some(dec!(105.00)));
+    // 105 × 0.97 = 101.85.
+    assert_eq!(p[0].price, Some(dec!(101.85)));
+    assert_ne!(p[0].tag, tag);
+}
+
+#[test]
+fn the_target_exit_waits_for_the_stop_to_be_cancelled() {
+    let mut e = engine(ProtectiveStopMode::Broker);
+    open_position(&mut e);
+    let tag = placed(&e.on_event(Event::Timer(at(5))))[0].tag.clone();
+    e.on_event(update(&tag, "B7", OrderStatus::Open, 5));
+    let a = e.on_event(quote(dec!(131), 10));
+    assert!(placed(&a).is_empty(), "no exit while the stop rests: {a:?}");
+    assert_eq!(cancels(&a).len(), 1);
+    assert!(cancels(&a)[0]
+        .1
+        .starts_with("protective stop: exit first (target"));
+    // Still resting: no second cancel, no exit.
+    let a = e.on_event(quote(dec!(131), 12));
+    assert!(placed(&a).is_empty() && cancels(&a).is_empty(), "{a:?}");
+    e.on_event(update(&tag, "B7", OrderStatus::Cancelled, 13));
+    let a = e.on_event(quote(dec!(131), 14));
+    let p = placed(&a);
+    assert_eq!(p.len(), 1, "{a:?}");
+    assert_eq!(p[0].order_type, OrderType::Limit);
+    assert_eq!(p[0].transaction_type, TransactionType::Sell);
+    assert_eq!(p[0].quantity, 150);
+    // While the exit works no new stop is placed.
+    let a = e.on_event(Event::Timer(at(15)));
+    assert!(placed(&a).is_empty(), "{a:?}");
+}
+
+#[test]
+fn a_stop_that_fills_at_the_broker_closes_the_position() {
+    let mut e = engine(ProtectiveStopMode::Broker);
+    open_position(&mut e);
+    let tag = placed(&e.on_event(Event::Timer(at(5))))[0].tag.clone();
+    e.on_event(update(&tag, "B7", OrderStatus::Open, 5));
+    let a = e.on_event(Event::Fill(fill(
+        &tag,
+        "T2",
+        TransactionType::Sell,
+        150,
+        dec!(79.50),
+        30,
+    )));
+    assert!(
+        a.iter().any(|x| matches!(x,
+        Action::Record(Record::PositionClosed { reason, .. })
+            if reason == "protective stop 80 hit at the broker")),
+        "{a:?}"
+    );
+    let a = e.on_event(Event::Timer(at(35)));
+    assert!(placed(&a).is_empty() && cancels(&a).is_empty(), "{a:?}");
+    assert_eq!(e.protective_stops().iter().count(), 0);
+}
+
+#[test]
+fn a_restart_adopts_the_stop_at_the_broker_instead_of_placing_a_second() {
+    let mut first = engine(ProtectiveStopMode::Broker);
+    open_position(&mut first);
+    let stop = placed(&first.on_event(Event::Timer(at(5))))[0].clone();
+    // The restart: the journal's working stop is adopted, then the day's fills are replayed.
+    let mut e = engine(ProtectiveStopMode::Broker);
+    e.adopt_order(
+        stop.clone(),
+        OrderPurpose::Exit {
+            reason: "protective stop, trigger 80".to_string(),
+        },
+        at(5),
+    );
+    open_position(&mut e);
+    e.on_event(update(&stop.tag, "B7", OrderStatus::Open, 40));
+    let a = e.on_event(Event::Timer(at(45)));
+    assert!(placed(&a).is_empty(), "{a:?}");
+    assert_eq!(
+        e.protective_stops().get(SYMBOL).unwrap().request.tag,
+        stop.tag
+    );
+    assert!(
+        e.working_orders().is_empty(),
+        "not tracked as an exit to re-price"
+    );
+}
+
+#[test]
+fn a_rejected_stop_falls_back_to_the_engines_own_stop() {
+    let mut e = engine(ProtectiveStopMode::Broker);
+    open_position(&mut e);
+    let tag = placed(&e.on_event(Event::Timer(at(5))))[0].tag.clone();
+    let a = e.on_event(update(&tag, "B7", OrderStatus::Rejected, 6));
+    assert!(a.iter().any(
+        |x| matches!(x, Action::Alert { level: AlertLevel::Critical, message }
+        if message.contains("protective stop") && message.contains("rejected"))
+    ));
+    let a = e.on_event(Event::Timer(at(10)));
+    assert!(placed(&a).is_empty(), "not retried: {a:?}");
+    // The engine's stop acts: 79 is below 80.
+    let a = e.on_event(quote(dec!(79), 12));
+    let p = placed(&a);
+    assert_eq!(p.len(), 1, "{a:?}");
+    assert_eq!(p[0].order_type, OrderType::Limit);
+    assert_eq!(p[0].quantity, 150);
+}
+
+/// A broker that answers every placement and cancel at once and triggers SL orders when a
+/// quote trades at or through the trigger, filling at the trigger's limit or better.
+#[derive(Default)]
+struct Broker {
+    resting: Vec<(String, OrderRequest)>,
+    next: u32,
+    trades: u32,
+}
+
+impl Broker {
+    fn carry_out(&mut self, actions: Vec<Action>, now: IstTime, premium: Decimal) -> Vec<Event> {
+        let mut out = Vec::new();
+        for a in actions {
+            match a {
+                Action::PlaceOrder { request, .. } => {
+                    self.next += 1;
+                    let id = format!("B{}", self.next);
+                    if request.order_type == OrderType::Limit {
+                        // A marketable exit fills at once.
+                        self.trades += 1;
+                        out.push(Event::Fill(Fill {
+                            order_id: id,
+                            tag: request.tag.clone(),
+                            trade_id: format!("BT{}", self.trades),
+                            exchange: request.exchange,
+                            trading_symbol: request.trading_symbol.clone(),
+                            transaction_type: request.transaction_type,
+                            quantity: request.quantity,
+                            price: premium.max(dec!(0.05)),
+                            timestamp: now,
+                        }));
+                    } else {
+                        out.push(Event::OrderUpdate(OrderUpdate {
+                            order_id: id.clone(),
+                            tag: request.tag.clone(),
+                            status: OrderStatus::Open,
+                            filled_quantity: 0,
+                            average_price: None,
+                            message: None,
+                            timestamp: now,
+                        }));
+                        self.resting.push((id, request));
+                    }
+                }
+                Action::CancelOrder { order_id, tag, .. } => {
+                    if let Some(i) = self.resting.iter().position(|(id, _)| *id == order_id) {
+                        self.resting.remove(i);
+                        out.push(Event::OrderUpdate(OrderUpdate {
+                            order_id,
+                            tag,
+                            status: OrderStatus::Cancelled,
+                            filled_quantity: 0,
+                            average_price: None,
+                            message: None,
+                            timestamp: now,
+                        }));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn on_price(&mut self, premium: Decimal, now: IstTime) -> Vec<Event> {
+        let mut out = Vec::new();
+        let hit: Vec<usize> = self
+            .resting
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, r))| r.trigger_price.is_some_and(|t| premium <= t))
+            .map(|(i, _)| i)
+            .collect();
+        for i in hit.into_iter().rev() {
+            let (id, r) = self.resting.remove(i);
+            self.trades += 1;
+            out.push(Event::Fill(Fill {
+                order_id: id,
+                tag: r.tag.clone(),
+                trade_id: format!("BT{}", self.trades),
+                exchange: r.exchange,
+                trading_symbol: r.trading_symbol.clone(),
+                transaction_type: r.transaction_type,
+                quantity: r.quantity,
+                price: premium.max(dec!(0.05)),
+                timestamp: now,
+            }));
+        }
+        out
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// On any premium path with a tick every 5 s: after every tick an open position has exactly
+    /// one stop order at the broker (or its exit working, or a replacement under way), never
+    /// two, and the stop order covers the whole position.
+    #[test]
+    fn an_open_position_always_has_exactly_one_stop_at_the_broker(
+        steps in proptest::collection::vec(-6i64..7, 10..120),
+    ) {
+        let mut e = engine(ProtectiveStopMode::Broker);
+        let mut broker = Broker::default();
+        open_position(&mut e);
+        let mut premium = dec!(100);
+        let mut replacing = 0u32;
+        for (i, step) in steps.iter().enumerate() {
+            let now = at(5 * (i as i64 + 1));
+            premium = (premium + Decimal::from(*step)).max(dec!(1));
+            let mut queue = broker.on_price(premium, now);
+            queue.push(quote(premium, 5 * (i as i64 + 1)));
+            queue.push(Event::Timer(now));
+            while let Some(ev) = (!queue.is_empty()).then(|| queue.remove(0)) {
+                let actions = e.on_event(ev);
+                queue.extend(broker.carry_out(actions, now, premium));
+            }
+            let open = e.portfolio().position(SYMBOL).is_some_and(|p| p.is_open());
+            let at_broker: Vec<&OrderRequest> = broker.resting.iter().map(|(_, r)| r).collect();
+            prop_assert!(at_broker.len() <= 1, "two stops at the broker: {at_broker:?}");
+            if open {
+                let held = e.portfolio().position(SYMBOL).map_or(0, |p| p.quantity());
+                let exiting = !e.working_orders().is_empty();
+                if at_broker.is_empty() && !exiting {
+                    // Only between a confirmed cancel and the next tick's replacement.
+                    replacing += 1;
+                    prop_assert!(replacing <= 1, "a tick without a stop and no exit");
+                } else {
+                    replacing = 0;
+                }
+                if let Some(r) = at_broker.first() {
+                    prop_assert_eq!(i64::from(r.quantity), held);
+                    prop_assert_eq!(r.transaction_type, TransactionType::Sell);
+                }
+            } else {
+                prop_assert!(at_broker.is_empty(), "a stop left after the position closed");
+                prop_assert!(never_short(&e));
+                break;
+            }
+        }
+    }
+}
+
+/// The position was never sold below zero.
+fn never_short(e: &Engine) -> bool {
+    e.portfolio()
+        .position(SYMBOL)
+        .map_or(true, |p| p.quantity() >= 0)
+}
+
+#[test]
+fn a_second_stop_adopted_after_a_crash_is_cancelled_and_the_later_one_kept() {
+    let mut first = engine(ProtectiveStopMode::Broker);
+    open_position(&mut first);
+    let old = placed(&first.on_event(Event::Timer(at(5))))[0].clone();
+    // The cancel of `old` (a trailing replacement) never reached the journal before the crash,
+    // so the restart finds two working stops for the position.
+    let mut new = old.clone();
+    new.tag = "AS26120100009".to_string();
+    new.trigger_price = Some(dec!(90));
+    let mut e = engine(ProtectiveStopMode::Broker);
+    for r in [&new, &old] {
+        e.adopt_order(
+            r.clone(),
+            OrderPurpose::Exit {
+                reason: "protective stop".to_string(),
+            },
+            at(5),
+        );
+    }
+    open_position(&mut e);
+    e.on_event(update(&old.tag, "B1", OrderStatus::Open, 40));
+    e.on_event(update(&new.tag, "B9", OrderStatus::Open, 40));
+    assert_eq!(
+        e.protective_stops().get(SYMBOL).unwrap().request.tag,
+        new.tag
+    );
+    let a = e.on_event(Event::Timer(at(45)));
+    assert!(placed(&a).is_empty(), "{a:?}");
+    assert_eq!(cancels(&a).len(), 1, "{a:?}");
+    assert_eq!(cancels(&a)[0].0, "B1");
+    let a = e.on_event(Event::Timer(at(50)));
+    assert!(cancels(&a).is_empty(), "asked once: {a:?}");
+    e.on_event(update(&old.tag, "B1", OrderStatus::Cancelled, 51));
+    assert!(e.protective_stops().orphans().is_empty());
+}
+
+/// SBIN traded itself, EMA(2)/EMA(3): BUY on the 5th bar (820), SELL on the 7th (800); stops 5 %.
+const STOCK: &str = r#"
+market_data_runner: { candle_minutes: 5 }
+strategies:
+  sbin_trend:
+    strategy: ema_crossover
+    symbols: ["NSE:SBIN"]
+    instrument: underlying
+    parameters: { fast_ema: 2, slow_ema: 3, min_confidence: 0, target_pct: 10, stop_pct: 5 }
+options_trading:
+  entry: { limit_buffer_ticks: 0 }
+  risk_management:
+    capital: 1000000
+    risk_per_trade_pct: 1
+    max_premium_per_trade: 100000
+    max_exposure_per_underlying: 200000
+    max_total_exposure: 500000
+    correlated_groups: []
+"#;
+
+#[test]
+fn a_reversal_waits_for_the_stop_order_to_be_cancelled() {
+    use alphastock_core::market::Candle;
+    let config = Config::from_yaml_str(STOCK).unwrap();
+    let mut e = Engine::new(&config).unwrap();
+    e.set_protective_stop(ProtectiveStopMode::Broker);
+    let mut broker = Broker::default();
+    let closes = [800i64, 790, 780, 770, 820, 830, 800];
+    let start = DateTime::parse_from_rfc3339("2026-01-05T10:00:00+05:30").unwrap();
+    let mut log: Vec<Action> = Vec::new();
+    let mut prev = closes[0];
+    for (i, c) in closes.iter().enumerate() {
+        let ts = start + Duration::minutes(5 * i as i64);
+        let end = ts + Duration::minutes(5);
+        let candle = Candle {
+            symbol: Symbol::parse("NSE:SBIN").unwrap(),
+            timestamp: ts,
+            open: Decimal::from(prev),
+            high: Decimal::from(prev.max(*c)),
+            low: Decimal::from(prev.min(*c)),
+            close: Decimal::from(*c),
+            volume: 10_000,
+        };
+        prev = *c;
+        let mut queue = vec![Event::Candle(candle), Event::Timer(end)];
+        while !queue.is_empty() {
+            let ev = queue.remove(0);
+            let actions = e.on_event(ev);
+            log.extend(actions.iter().cloned());
+            queue.extend(broker.carry_out(actions, end, Decimal::from(*c)));
+        }
+        if i == 5 {
+            // Long since bar 4, with its SELL stop resting at the broker.
+            assert!(e
+                .portfolio()
+                .position("SBIN")
+                .is_some_and(|p| p.quantity() > 0));
+            assert_eq!(broker.resting.len(), 1);
+            log.clear();
+        }
+    }
+    // The next tick.
+    let next = start + Duration::minutes(5 * closes.len() as i64 + 5);
+    let actions = e.on_event(Event::Timer(next));
+    log.extend(actions.iter().cloned());
+    broker.carry_out(actions, next, dec!(800));
+    // At the SELL crossover: the stop is cancelled first; only then the close and the short.
+    let kinds: Vec<String> = log
+        .iter()
+        .filter_map(|a| match a {
+            Action::CancelOrder { reason, .. } => Some(format!("cancel: {reason}")),
+            Action::PlaceOrder { request, .. } => Some(format!(
+                "{} {:?} {}",
+                request.transaction_type.code(),
+                request.order_type,
+                request.quantity
+            )),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        kinds[0].starts_with("cancel: protective stop: reverse first"),
+        "{kinds:?}"
+    );
+    assert!(kinds[1].starts_with("SELL Limit"), "{kinds:?}");
+    assert!(kinds[2].starts_with("SELL Limit"), "{kinds:?}");
+    // The short gets its BUY stop at the next tick.
+    assert!(kinds[3].starts_with("BUY StopLoss"), "{kinds:?}");
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    let short = e.portfolio().position("SBIN").unwrap().quantity();
+    assert!(short < 0);
+    let stop = &broker.resting[0].1;
+    assert_eq!(stop.transaction_type, TransactionType::Buy);
+    assert_eq!(i64::from(stop.quantity), -short);
+    assert!(stop.trigger_price.unwrap() > dec!(800));
+    assert!(stop.price.unwrap() > stop.trigger_price.unwrap());
+}
+
+#[test]
+fn a_reversal_before_the_stop_is_acknowledged_cancels_it_once_its_id_is_known() {
+    use alphastock_core::market::Candle;
+    let config = Config::from_yaml_str(STOCK).unwrap();
+    let mut e = Engine::new(&config).unwrap();
+    e.set_protective_stop(ProtectiveStopMode::Broker);
+    let closes = [800i64, 790, 780, 770, 820, 830, 800];
+    let start = DateTime::parse_from_rfc3339("2026-01-05T10:00:00+05:30").unwrap();
+    let mut prev = closes[0];
+    let mut stop_tag = None;
+    let mut log: Vec<Action> = Vec::new();
+    for (i, c) in closes.iter().enumerate() {
+        let ts = start + Duration::minutes(5 * i as i64);
+        let end = ts + Duration::minutes(5);
+        let candle = Candle {
+            symbol: Symbol::parse("NSE:SBIN").unwrap(),
+            timestamp: ts,
+            open: Decimal::from(prev),
+            high: Decimal::from(prev.max(*c)),
+            low: Decimal::from(prev.min(*c)),
+            close: Decimal::from(*c),
+            volume: 10_000,
+        };
+        prev = *c;
+        let mut queue = vec![Event::Candle(candle), Event::Timer(end)];
+        while !queue.is_empty() {
+            let ev = queue.remove(0);
+            for a in e.on_event(ev) {
+                if let Action::PlaceOrder { request, .. } = &a {
+                    if request.order_type == OrderType::Limit {
+                        // Entries and exits fill at once.
+                        queue.push(Event::Fill(Fill {
+                            order_id: format!("X{}", request.tag),
+                            tag: request.tag.clone(),
+                            trade_id: format!("XT{}", request.tag),
+                            exchange: request.exchange,
+                            trading_symbol: request.trading_symbol.clone(),
+                            transaction_type: request.transaction_type,
+                            quantity: request.quantity,
+                            price: request.price.unwrap(),
+                            timestamp: end,
+                        }));
+                    } else {
+                        // The stop's acknowledgement is late.
+                        stop_tag = Some(request.tag.clone());
+                    }
+                }
+                if i == 6 {
+                    log.push(a);
+                }
+            }
+        }
+    }
+    // The SELL crossover: the stop has no id yet, so nothing can be cancelled and nothing is
+    // sold.
+    assert!(
+        placed(&log).is_empty() && cancels(&log).is_empty(),
+        "{log:?}"
+    );
+    let tag = stop_tag.expect("a stop was placed");
+    let t = start + Duration::minutes(35) + Duration::seconds(30);
+    e.on_event(Event::OrderUpdate(OrderUpdate {
+        order_id: "B9".to_string(),
+        tag: tag.clone(),
+        status: OrderStatus::Open,
+        filled_quantity: 0,
+        average_price: None,
+        message: None,
+        timestamp: t,
+    }));
+    let a = e.on_event(Event::Timer(t));
+    assert_eq!(cancels(&a).len(), 1, "{a:?}");
+    assert_eq!(cancels(&a)[0].0, "B9");
+    assert!(placed(&a).is_empty(), "{a:?}");
+    let a = e.on_event(Event::OrderUpdate(OrderUpdate {
+        order_id: "B9".to_string(),
+        tag,
+        status: OrderStatus::Cancelled,
+        filled_quantity: 0,
+        average_price: None,
+        message: None,
+        timestamp: t,
+    }));
+    // Now the close and the short.
+    let p = placed(&a);
+    assert_eq!(p.len(), 2, "{a:?}");
+    assert!(p
+        .iter()
+        .all(|r| r.transaction_type == TransactionType::Sell));
+}
+
+#[test]
+fn a_stop_whose_placement_outcome_is_unknown_is_not_placed_twice() {
+    let mut e = engine(ProtectiveStopMode::Broker);
+    open_position(&mut e);
+    let tag = placed(&e.on_event(Event::Timer(at(5))))[0].tag.clone();
+    let a = e.on_event(Event::OrderOutcomeUnknown {
+        tag: tag.clone(),
+        at: at(6),
+    });
+    assert!(
+        a.iter().any(
+            |x| matches!(x, Action::Alert { level: AlertLevel::Critical, message }
+        if message.starts_with(&format!("protective stop {tag} outcome unknown")))
+        ),
+        "{a:?}"
+    );
+    for s in [10, 15, 20] {
+        let a = e.on_event(Event::Timer(at(s)));
+        assert!(placed(&a).is_empty(), "{a:?}");
+    }
+}
