@@ -176,7 +176,14 @@ fn round_trip_charges_by_hand() {
             sell.charges.ipft,
             sell.charges.gst
         ),
-        (dec!(35.44), dec!(8.28), dec!(0.02), dec!(0), dec!(0.12), dec!(5.12))
+        (
+            dec!(35.44),
+            dec!(8.28),
+            dec!(0.02),
+            dec!(0),
+            dec!(0.12),
+            dec!(5.12)
+        )
     );
     assert_eq!(sell.charges.total(), dec!(68.98));
     assert_eq!(sell.realised_pnl, dec!(2625));

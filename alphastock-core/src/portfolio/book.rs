@@ -5,10 +5,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{ChargeSchedule, Charges, Position, PositionMeta};
-use crate::rules::Segment;
 use crate::market::{Exchange, IstTime, OptionQuote, Symbol, IST};
 use crate::order::Fill;
 use crate::risk::RiskBook;
+use crate::rules::Segment;
 
 /// Why a fill could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

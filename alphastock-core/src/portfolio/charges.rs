@@ -80,7 +80,13 @@ pub struct Charges {
 impl Charges {
     /// Sum of all components, rupees.
     pub fn total(&self) -> Decimal {
-        self.brokerage + self.stt + self.exchange + self.sebi + self.stamp_duty + self.ipft + self.gst
+        self.brokerage
+            + self.stt
+            + self.exchange
+            + self.sebi
+            + self.stamp_duty
+            + self.ipft
+            + self.gst
     }
 }
 
