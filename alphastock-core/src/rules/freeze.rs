@@ -1,4 +1,14 @@
 //! Splitting an order above the exchange's freeze quantity into legal slices.
+//!
+//! NSE rejects an order whose quantity is above the freeze quantity of its contract
+//! ([`crate::rules::InstrumentRules::freeze_quantity`]); a larger intent goes out as several
+//! orders ("slices"), each a whole number of lots within the limit. Risk limits apply to the
+//! intent's total before slicing. Each slice has its own client tag derived from the intent's:
+//! the first keeps the intent's tag, the n-th (n ≥ 2) appends `S` and n (`AS2601050007` →
+//! `AS2601050007S2`), so a broker's order book maps every slice back to one intent
+//! ([`intent_tag`]), and the fills of all slices, being of one contract, add up to one position.
+
+use crate::order::OrderRequest;
 
 /// The quantities (units) of the slices of an order of `quantity` units in lots of `lot_size`,
 /// each at most `freeze_quantity` units and a whole number of lots; slices are as large as
@@ -34,10 +44,90 @@ pub fn slice_quantity(
     Some(out)
 }
 
+/// The slices of `request` (quantity in units, lots of `lot_size`) under `freeze_quantity`, each
+/// with its derived tag (see the module docs); `None` when it cannot be sliced legally (see
+/// [`slice_quantity`]).
+pub fn slice_order(
+    request: &OrderRequest,
+    lot_size: u32,
+    freeze_quantity: Option<u32>,
+) -> Option<Vec<OrderRequest>> {
+    let quantities = slice_quantity(request.quantity, lot_size, freeze_quantity)?;
+    Some(
+        quantities
+            .into_iter()
+            .enumerate()
+            .map(|(i, quantity)| OrderRequest {
+                tag: slice_tag(&request.tag, i + 1),
+                quantity,
+                ..request.clone()
+            })
+            .collect(),
+    )
+}
+
+/// The tag of slice `n` (1-based) of the intent tagged `intent`.
+pub fn slice_tag(intent: &str, n: usize) -> String {
+    if n <= 1 {
+        intent.to_string()
+    } else {
+        format!("{intent}S{n}")
+    }
+}
+
+/// The intent tag a slice's tag belongs to: a tag ending in `S` and digits after at least three
+/// other characters is read as a later slice; any other tag is its own intent.
+pub fn intent_tag(tag: &str) -> &str {
+    match tag.rfind('S') {
+        Some(i)
+            if i >= 3 && i + 1 < tag.len() && tag[i + 1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            &tag[..i]
+        }
+        _ => tag,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::market::Exchange;
+    use crate::order::{OrderType, Product, TransactionType, Validity};
     use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn a_3375_unit_nifty_order_becomes_two_tagged_slices_of_one_intent() {
+        let request = OrderRequest {
+            tag: "AS26010600002".into(),
+            exchange: Exchange::Nfo,
+            trading_symbol: "NIFTY2610622100PE".into(),
+            transaction_type: TransactionType::Buy,
+            order_type: OrderType::Limit,
+            quantity: 3375,
+            price: Some(dec!(6.55)),
+            trigger_price: None,
+            product: Product::Mis,
+            validity: Validity::Day,
+        };
+        let slices = slice_order(&request, 75, Some(1800)).unwrap();
+        let got: Vec<(&str, u32)> = slices
+            .iter()
+            .map(|s| (s.tag.as_str(), s.quantity))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("AS26010600002", 1800), ("AS26010600002S2", 1575)]
+        );
+        assert!(slices.iter().all(|s| intent_tag(&s.tag) == "AS26010600002"));
+        assert!(slices
+            .iter()
+            .all(|s| s.tag.len() <= 20 && s.tag.bytes().all(|b| b.is_ascii_alphanumeric())));
+        assert!(slices
+            .iter()
+            .all(|s| s.price == request.price && s.trading_symbol == request.trading_symbol));
+        assert_eq!(intent_tag("AS"), "AS");
+    }
 
     #[test]
     fn a_3375_unit_nifty_order_in_lots_of_75_splits_under_1800() {

@@ -21,7 +21,7 @@ mod table;
 pub use calendar::{regular_session, Calendar, Session};
 pub use charges::{ChargeTable, Segment, StatutoryRates};
 pub use contracts::{ContractTables, InstrumentRules, ListedExpiry, Series};
-pub use freeze::slice_quantity;
+pub use freeze::{intent_tag, slice_order, slice_quantity, slice_tag};
 
 /// A rule table that does not parse, or a question the tables cannot answer.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
