@@ -43,7 +43,18 @@ fn production_fixture_reads_the_seed_shape() {
 fn paper_fixture_is_valid() {
     let cfg = Config::from_yaml_str(&fixture("paper.yaml")).expect("valid");
     assert_eq!(cfg.system.environment, Environment::Paper);
-    assert!(!cfg.market.instruments.is_empty());
+    // No lot sizes in the fixture: every simulated underlying's contracts come from the market
+    // rules of the day (NIFTY lot 65, BANKNIFTY 30, FINNIFTY 60 on 2026-12-01).
+    assert!(cfg.market.instruments.is_empty());
+    let rules = alphastock_core::rules::MarketRules::embedded().unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let lots: Vec<u32> = cfg
+        .simulation
+        .underlyings
+        .keys()
+        .map(|s| rules.nearest_expiry(s.name(), day).unwrap().lot_size)
+        .collect();
+    assert_eq!(lots, vec![30, 60, 65]);
 }
 
 #[test]

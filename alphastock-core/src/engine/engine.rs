@@ -31,6 +31,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use rust_decimal::Decimal;
 
+use super::slicing::freeze_slices;
 use super::{
     Action, AlertLevel, Event, OrderPurpose, OrderRole, OrderTracker, Record, TagGenerator,
 };
@@ -676,12 +677,22 @@ impl Engine {
                 };
                 self.register_entry(&request, &signal, intent.target(), intent.stop());
                 let role = role_of(&purpose);
-                self.orders.insert(request.clone(), role, now);
+                let lot = self
+                    .portfolio
+                    .position(&request.trading_symbol)
+                    .map_or(1, |p| p.meta().lot_size);
+                let slices = freeze_slices(request, &signal.symbol, lot, now);
                 out.push(Action::Record(Record::Signal {
                     signal,
                     rejected: None,
                 }));
-                out.push(Action::PlaceOrder { request, purpose });
+                for request in slices {
+                    self.orders.insert(request.clone(), role.clone(), now);
+                    out.push(Action::PlaceOrder {
+                        request,
+                        purpose: purpose.clone(),
+                    });
+                }
             }
             Err(rejection) => out.push(Action::Record(Record::Signal {
                 signal,
@@ -849,18 +860,24 @@ impl Engine {
             },
             validity: Validity::Day,
         };
-        self.orders.insert(
-            request.clone(),
-            OrderRole::Exit {
-                reason: reason.clone(),
-            },
-            now,
-        );
-        self.risk.record_order(now);
-        out.push(Action::PlaceOrder {
-            request,
-            purpose: OrderPurpose::Exit { reason },
-        });
+        let underlying = position.meta().underlying.clone();
+        let lot = position.meta().lot_size;
+        for request in freeze_slices(request, &underlying, lot, now) {
+            self.orders.insert(
+                request.clone(),
+                OrderRole::Exit {
+                    reason: reason.clone(),
+                },
+                now,
+            );
+            self.risk.record_order(now);
+            out.push(Action::PlaceOrder {
+                request,
+                purpose: OrderPurpose::Exit {
+                    reason: reason.clone(),
+                },
+            });
+        }
     }
 
     /// Moves a resting exit to the current price (bid side) when the market has left it.

@@ -10,6 +10,7 @@ mod action;
 mod engine;
 mod event;
 mod orders;
+mod slicing;
 mod tags;
 
 pub use action::{Action, AlertLevel, OrderPurpose, Record};
