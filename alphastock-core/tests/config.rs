@@ -185,3 +185,17 @@ fn strategy_kinds_and_parameters_are_checked_even_when_disabled() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn nse_holidays_from_the_rules_join_the_configured_ones() {
+    let cfg = Config::from_yaml_str(
+        "strategies:\n  ema_crossover:\n    symbols: [NIFTY]\nmarket:\n  holidays: [2026-12-31]\n",
+    )
+    .unwrap();
+    let d = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    let all = cfg.with_market_holidays().market.holidays;
+    // 17 + 14 + 16 listed NSE holidays of 2024-2026 and the configured one.
+    assert_eq!(all.len(), 48);
+    assert!(all.contains(&d(2026, 11, 10)) && all.contains(&d(2026, 12, 31)));
+    assert!(all.windows(2).all(|w| w[0] < w[1]));
+}

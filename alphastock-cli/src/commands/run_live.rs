@@ -46,7 +46,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         }
     };
     let now = chrono::Utc::now().with_timezone(&IST);
-    if !market_open(now, &config.market.holidays) && args.once {
+    if !market_open(now, &config.market.holidays_with_rules()) && args.once {
         println!(
             "alphastock run: the market is closed at {} IST; nothing to do (--once)",
             now.format("%Y-%m-%d %H:%M")
@@ -84,7 +84,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         config.options_data_runner.strike_selection.strikes_per_side,
         config.market_data_runner.batch_size as usize,
     );
-    let holidays = config.market.holidays.clone();
+    let holidays = config.market.holidays_with_rules();
     let mut session = Session::new(
         engine,
         BrokerSlot::Live(Box::new(MstockBroker::new(client))),

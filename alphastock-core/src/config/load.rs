@@ -23,6 +23,15 @@ const SECTIONS: &[&str] = &[
 ];
 
 impl Config {
+    /// This config with `market.holidays` extended by NSE's holidays from the market rules
+    /// ([`crate::config::MarketConfig::holidays_with_rules`]): what the engine's market-hours
+    /// checks use.
+    pub fn with_market_holidays(&self) -> Config {
+        let mut c = self.clone();
+        c.market.holidays = self.market.holidays_with_rules();
+        c
+    }
+
     /// Parses and validates a YAML config. Returns every problem found (each with its dotted key
     /// path), not just the first.
     pub fn from_yaml_str(text: &str) -> Result<Config, ConfigErrors> {

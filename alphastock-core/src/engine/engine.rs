@@ -128,7 +128,7 @@ impl Engine {
             rate: trading.risk_free_rate,
         };
         Ok(Engine {
-            config: config.clone(),
+            config: config.with_market_holidays(),
             session,
             candle_minutes: config.market_data_runner.candle_minutes,
             builders: BTreeMap::new(),

@@ -220,6 +220,11 @@ impl Calendar {
         out
     }
 
+    /// Every listed weekday holiday, in date order.
+    pub fn listed_holidays(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.holidays.keys().copied()
+    }
+
     /// The listed weekday holidays of `year`, in date order.
     pub fn holidays_of(&self, year: i32) -> Vec<(NaiveDate, &str)> {
         self.holidays
