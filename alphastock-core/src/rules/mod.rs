@@ -7,7 +7,8 @@
 //! Everything that needs a lot, a holiday, an expiry or a tax rate asks [`MarketRules`] with
 //! a date, so backtests of past data use the rules of the data's dates.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use chrono::NaiveDate;
 use thiserror::Error;
@@ -74,6 +75,27 @@ pub struct MarketRules {
     calendar: Calendar,
     contracts: ContractTables,
     charges: ChargeTable,
+    cache: ExpiryCache,
+}
+
+/// Listed expiries already worked out, by (underlying, trade date): the simulator and the replay
+/// ask for the same day's contracts on every tick. A pure memo: it never changes an answer.
+#[derive(Debug, Default)]
+struct ExpiryCache(Mutex<HashMap<(String, NaiveDate), Vec<ListedExpiry>>>);
+
+/// Entries kept before the memo starts afresh (a backtest walks forward day by day).
+const CACHE_LIMIT: usize = 4096;
+
+impl Clone for ExpiryCache {
+    fn clone(&self) -> Self {
+        ExpiryCache::default()
+    }
+}
+
+impl PartialEq for ExpiryCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 static EMBEDDED: OnceLock<Result<MarketRules, RulesError>> = OnceLock::new();
@@ -95,6 +117,7 @@ impl MarketRules {
                         include_str!("../../data/expiry_rules.csv"),
                     )?,
                     charges: ChargeTable::parse(include_str!("../../data/charges.csv"))?,
+                    cache: ExpiryCache::default(),
                 })
             })
             .as_ref()
@@ -105,7 +128,9 @@ impl MarketRules {
     pub fn with_extra_holidays(&self, holidays: &[NaiveDate]) -> MarketRules {
         MarketRules {
             calendar: self.calendar.with_extra_holidays(holidays),
-            ..self.clone()
+            contracts: self.contracts.clone(),
+            charges: self.charges.clone(),
+            cache: ExpiryCache::default(),
         }
     }
 
@@ -139,7 +164,20 @@ impl MarketRules {
         underlying: &str,
         day: NaiveDate,
     ) -> Result<Vec<ListedExpiry>, RulesError> {
-        self.contracts.expiries(underlying, day, &self.calendar)
+        let key = (underlying.to_string(), day);
+        if let Ok(cache) = self.cache.0.lock() {
+            if let Some(hit) = cache.get(&key) {
+                return Ok(hit.clone());
+            }
+        }
+        let listed = self.contracts.expiries(underlying, day, &self.calendar)?;
+        if let Ok(mut cache) = self.cache.0.lock() {
+            if cache.len() >= CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(key, listed.clone());
+        }
+        Ok(listed)
     }
 
     /// The nearest option expiry of `underlying` on or after `day`, with its lot size.
@@ -148,8 +186,14 @@ impl MarketRules {
         underlying: &str,
         day: NaiveDate,
     ) -> Result<ListedExpiry, RulesError> {
-        self.contracts
-            .nearest_expiry(underlying, day, &self.calendar)
+        self.expiries(underlying, day)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| RulesError::NotCovered {
+                what: "expiry cycle",
+                underlying: underlying.to_string(),
+                date: day,
+            })
     }
 
     /// The lot size (units) of `underlying`'s contract expiring on `expiry`, traded on `day`.
