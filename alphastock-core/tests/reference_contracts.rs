@@ -132,3 +132,33 @@ fn the_four_expiries_of_the_2026_08_18_nifty_chain_are_the_nearest_listed() {
     assert_eq!(want.len(), 4);
     assert_eq!(got, want);
 }
+
+#[test]
+#[ignore = "needs ALPHASTOCK_REFERENCE real data"]
+fn every_real_2024_index_bar_falls_in_a_session_of_the_calendar() {
+    let rules = MarketRules::embedded().unwrap();
+    let cal = rules.calendar();
+    for file in [
+        "candles/NSE_NIFTY_1min_2024-01_2024-04.csv",
+        "candles/NSE_BANKNIFTY_1min_2024-01_2024-04.csv",
+    ] {
+        let text = read(file);
+        let mut days = BTreeSet::new();
+        for line in text.lines().skip(1) {
+            let ts = line.split(',').next().unwrap();
+            let day = date(&ts[..10]);
+            let time = chrono::NaiveTime::parse_from_str(&ts[11..16], "%H:%M").unwrap();
+            let sessions = cal.sessions(day);
+            assert!(
+                sessions.iter().any(|s| s.open <= time && time < s.close),
+                "{file}: bar {ts} outside the sessions {sessions:?} of {day}"
+            );
+            days.insert(day);
+        }
+        // The Saturday sessions of 2024-01-20 (full) and 2024-03-02 (two short sessions) are in
+        // the data; no listed holiday is.
+        assert!(days.contains(&date("2024-01-20")) && days.contains(&date("2024-03-02")));
+        assert!(days.iter().all(|d| cal.holiday(*d).is_none()));
+        println!("{file}: {} days", days.len());
+    }
+}
