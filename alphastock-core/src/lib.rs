@@ -26,6 +26,7 @@ pub mod options;
 pub mod order;
 pub mod portfolio;
 pub mod risk;
+pub mod rules;
 pub mod signal;
 pub mod sim;
 pub mod strategy;

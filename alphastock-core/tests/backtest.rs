@@ -36,6 +36,7 @@ options_trading:
     sebi_fee_per_crore: 0
     stamp_duty_buy_pct: 0
     gst_pct: 0
+    ipft_per_crore: 0
 "#;
 
 fn at(s: &str) -> IstTime {

@@ -43,7 +43,18 @@ fn production_fixture_reads_the_seed_shape() {
 fn paper_fixture_is_valid() {
     let cfg = Config::from_yaml_str(&fixture("paper.yaml")).expect("valid");
     assert_eq!(cfg.system.environment, Environment::Paper);
-    assert!(!cfg.market.instruments.is_empty());
+    // No lot sizes in the fixture: every simulated underlying's contracts come from the market
+    // rules of the day (NIFTY lot 65, BANKNIFTY 30, FINNIFTY 60 on 2026-12-01).
+    assert!(cfg.market.instruments.is_empty());
+    let rules = alphastock_core::rules::MarketRules::embedded().unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let lots: Vec<u32> = cfg
+        .simulation
+        .underlyings
+        .keys()
+        .map(|s| rules.nearest_expiry(s.name(), day).unwrap().lot_size)
+        .collect();
+    assert_eq!(lots, vec![30, 60, 65]);
 }
 
 #[test]
@@ -173,4 +184,18 @@ fn strategy_kinds_and_parameters_are_checked_even_when_disabled() {
         )),
         "{found:#?}"
     );
+}
+
+#[test]
+fn nse_holidays_from_the_rules_join_the_configured_ones() {
+    let cfg = Config::from_yaml_str(
+        "strategies:\n  ema_crossover:\n    symbols: [NIFTY]\nmarket:\n  holidays: [2026-12-31]\n",
+    )
+    .unwrap();
+    let d = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    let all = cfg.with_market_holidays().market.holidays;
+    // 17 + 14 + 16 listed NSE holidays of 2024-2026 and the configured one.
+    assert_eq!(all.len(), 48);
+    assert!(all.contains(&d(2026, 11, 10)) && all.contains(&d(2026, 12, 31)));
+    assert!(all.windows(2).all(|w| w[0] < w[1]));
 }

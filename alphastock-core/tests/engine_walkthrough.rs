@@ -326,11 +326,13 @@ fn the_worked_example_from_signal_to_target_exit() {
     // Gross (493.20 − 280) × 75 = 15,990 less the round trip's charges.
     let p = e.portfolio().position(&ce_51200()).expect("position");
     assert_eq!(p.realised_pnl(), dec!(15990));
-    // Charges: buy 21,000 → brokerage 20 + exchange 7.36 + SEBI 0.02 + stamp 0.63 + GST 4.93
-    // = 32.94; sell 36,990 → brokerage 20 + STT 36.99 + exchange 12.96 + SEBI 0.04 + GST 5.94
-    // = 75.93; in all 108.87.
-    assert_eq!(p.charges(), dec!(108.87));
-    assert_eq!(net, dec!(15881.13));
+    // Charges at the rules of 2026-01-05 (STT 0.1 %, NSE 0.03503 %, IPFT ₹50 per crore):
+    // buy 21,000 → brokerage 20 + exchange 7.36 + SEBI 0.02 + stamp 0.63 + IPFT 0.11 (0.105
+    // rounded half up) + GST 18 % of 27.49 = 4.95 → 33.07; sell 36,990 → brokerage 20 + STT
+    // 36.99 + exchange 12.96 + SEBI 0.04 + IPFT 0.18 + GST 18 % of 33.18 = 5.97 → 76.14; in
+    // all 109.21 (108.87 before IPFT was charged).
+    assert_eq!(p.charges(), dec!(109.21));
+    assert_eq!(net, dec!(15880.79));
 }
 
 #[test]

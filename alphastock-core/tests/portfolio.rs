@@ -56,14 +56,7 @@ fn fill(
 }
 
 fn no_charges() -> ChargeSchedule {
-    ChargeSchedule {
-        brokerage_per_order: Decimal::ZERO,
-        stt_sell_pct: Decimal::ZERO,
-        exchange_txn_pct: Decimal::ZERO,
-        sebi_fee_per_crore: Decimal::ZERO,
-        stamp_duty_buy_pct: Decimal::ZERO,
-        gst_pct: Decimal::ZERO,
-    }
+    ChargeSchedule::zero()
 }
 
 fn rules() -> ExitRules {
@@ -135,6 +128,11 @@ fn round_trip_charges_by_hand() {
         ))
         .unwrap()
         .unwrap();
+    // Fills of 2026-04-06, so the rules of that day: STT 0.15 % of the sell premium (from
+    // 2026-04-01), NSE 0.03503 %, SEBI ₹10 per crore, stamp 0.003 % of the buy, IPFT ₹50 per
+    // crore, GST 18 % of brokerage + exchange + SEBI + IPFT; each rounded to the paisa.
+    // Buy 75 × 280 = 21,000: exchange 7.3563 → 7.36, SEBI 0.021 → 0.02, stamp 0.63, IPFT
+    // 0.105 → 0.11, GST 18 % × 27.49 = 4.9482 → 4.95; total 33.07.
     assert_eq!(
         (
             buy.charges.brokerage,
@@ -142,6 +140,7 @@ fn round_trip_charges_by_hand() {
             buy.charges.exchange,
             buy.charges.sebi,
             buy.charges.stamp_duty,
+            buy.charges.ipft,
             buy.charges.gst
         ),
         (
@@ -150,10 +149,11 @@ fn round_trip_charges_by_hand() {
             dec!(7.36),
             dec!(0.02),
             dec!(0.63),
-            dec!(4.93)
+            dec!(0.11),
+            dec!(4.95)
         )
     );
-    assert_eq!(buy.charges.total(), dec!(32.94));
+    assert_eq!(buy.charges.total(), dec!(33.07));
     let sell = pf
         .apply_fill(&fill(
             "2",
@@ -165,26 +165,57 @@ fn round_trip_charges_by_hand() {
         ))
         .unwrap()
         .unwrap();
+    // Sell 75 × 315 = 23,625: STT 35.4375 → 35.44, exchange 8.2758 → 8.28, SEBI 0.02, IPFT
+    // 0.118 → 0.12, GST 18 % × 28.42 = 5.1156 → 5.12; total 68.98.
     assert_eq!(
         (
             sell.charges.stt,
             sell.charges.exchange,
             sell.charges.sebi,
             sell.charges.stamp_duty,
+            sell.charges.ipft,
             sell.charges.gst
         ),
-        (dec!(23.63), dec!(8.28), dec!(0.02), dec!(0), dec!(5.09))
+        (
+            dec!(35.44),
+            dec!(8.28),
+            dec!(0.02),
+            dec!(0),
+            dec!(0.12),
+            dec!(5.12)
+        )
     );
-    assert_eq!(sell.charges.total(), dec!(57.02));
+    assert_eq!(sell.charges.total(), dec!(68.98));
     assert_eq!(sell.realised_pnl, dec!(2625));
     let closed = sell.closed.expect("flat");
     assert_eq!(closed.gross_pnl, dec!(2625));
-    assert_eq!(closed.charges, dec!(89.96));
-    assert_eq!(closed.net_pnl, dec!(2535.04));
+    assert_eq!(closed.charges, dec!(102.05));
+    assert_eq!(closed.net_pnl, dec!(2522.95));
     let day = pf.day_pnl();
-    assert_eq!(day.net(), dec!(2535.04));
-    assert_eq!(pf.risk_book().day_realised_pnl, dec!(2535.04));
+    assert_eq!(day.net(), dec!(2522.95));
+    assert_eq!(pf.risk_book().day_realised_pnl, dec!(2522.95));
     assert_eq!(pf.risk_book().open_positions(), 0);
+}
+
+#[test]
+fn the_same_sell_pays_0_1_pct_stt_on_2026_03_31_and_0_15_pct_on_2026_04_01() {
+    // 75 × 315 = 23,625 of premium sold: STT 23.625 → 23.63 at 0.1 %, 35.4375 → 35.44 at 0.15 %.
+    for (day, stt) in [("2026-03-31", dec!(23.63)), ("2026-04-01", dec!(35.44))] {
+        let mut pf = Portfolio::new(ChargeSchedule::default());
+        pf.register(meta());
+        let sell = pf
+            .apply_fill(&fill(
+                "1",
+                "t1",
+                TransactionType::Sell,
+                75,
+                dec!(315),
+                at(&format!("{day}T11:00:00+05:30")),
+            ))
+            .unwrap()
+            .unwrap();
+        assert_eq!(sell.charges.stt, stt, "{day}");
+    }
 }
 
 #[test]
@@ -500,7 +531,14 @@ fn charges_exits_and_risk_are_read_and_checked_from_the_config() {
     .unwrap();
     let ot = &ok.options_trading;
     assert_eq!(ot.charges.brokerage_per_order, dec!(0));
-    assert_eq!(ot.charges.gst_pct, dec!(18));
+    // Statutory rates are not config: they come from the market rules of each fill's date.
+    assert_eq!(ot.charges.gst_pct, None);
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    let rates = ot
+        .charges
+        .rates_on(alphastock_core::rules::Segment::Options, day)
+        .unwrap();
+    assert_eq!((rates.gst_pct, rates.stt_sell_pct), (dec!(18), dec!(0.15)));
     assert_eq!(ot.exits.partial_exit_fraction, Some(dec!(0.5)));
     assert_eq!(ot.exits.trailing.trail_fraction, dec!(0.25));
     assert_eq!(ot.exits.square_off_minutes_before_close, 15);

@@ -192,23 +192,23 @@ fn an_ema_crossover_trades_the_stock_long_and_short_flipping_with_exact_net_pnl(
         other => panic!("expected the short entry, got {other:?}"),
     }
 
-    // NSE intraday equity charges per fill (brokerage 20, STT 0.025 % sell, exchange
-    // 0.00297 %, SEBI 10/crore, stamp 0.003 % buy, GST 18 % on brokerage + exchange + SEBI;
-    // each rounded to the paisa):
-    //   buy  121 @ 820 (99,220):   20 + stamp 2.98 + exch 2.95 + sebi 0.10 + gst 4.15 = 30.18
-    //   sell 121 @ 800 (96,800):   20 + stt 24.20 + exch 2.87 + sebi 0.10 + gst 4.13 = 51.30
-    //   sell 125 @ 800 (1,00,000): 20 + stt 25.00 + exch 2.97 + sebi 0.10 + gst 4.15 = 52.22
-    //   buy  125 @ 800 (1,00,000): 20 + stamp 3.00 + exch 2.97 + sebi 0.10 + gst 4.15 = 30.22
-    //   sell 125 @ 820 (1,02,500): 20 + stt 25.63 + exch 3.04 + sebi 0.10 + gst 4.17 = 52.94
-    // Round trips: long (800 − 820) × 121 = −2,420 − 81.48 = −2,501.48; short
-    // (800 − 800) × 125 = 0 − 82.44; long (820 − 800) × 125 = 2,500 − 83.16 = 2,416.84.
+    // NSE intraday equity charges per fill at the rules of 2026-01-05 (brokerage 20, STT
+    // 0.025 % sell, exchange 0.00297 %, SEBI 10/crore, stamp 0.003 % buy, IPFT 10/crore, GST
+    // 18 % on brokerage + exchange + SEBI + IPFT; each rounded to the paisa):
+    //   buy  121 @ 820 (99,220):   20 + stamp 2.98 + exch 2.95 + sebi 0.10 + ipft 0.10 + gst 4.17 = 30.30
+    //   sell 121 @ 800 (96,800):   20 + stt 24.20 + exch 2.87 + sebi 0.10 + ipft 0.10 + gst 4.15 = 51.42
+    //   sell 125 @ 800 (1,00,000): 20 + stt 25.00 + exch 2.97 + sebi 0.10 + ipft 0.10 + gst 4.17 = 52.34
+    //   buy  125 @ 800 (1,00,000): 20 + stamp 3.00 + exch 2.97 + sebi 0.10 + ipft 0.10 + gst 4.17 = 30.34
+    //   sell 125 @ 820 (1,02,500): 20 + stt 25.63 + exch 3.04 + sebi 0.10 + ipft 0.10 + gst 4.18 = 53.05
+    // Round trips: long (800 − 820) × 121 = −2,420 − 81.72 = −2,501.72; short
+    // (800 − 800) × 125 = 0 − 82.68; long (820 − 800) × 125 = 2,500 − 83.39 = 2,416.61.
     let pnl: Vec<Decimal> = run.closed.iter().map(|(p, _)| *p).collect();
-    assert_eq!(pnl, vec![dec!(-2501.48), dec!(-82.44), dec!(2416.84)]);
+    assert_eq!(pnl, vec![dec!(-2501.72), dec!(-82.68), dec!(2416.61)]);
     assert_eq!(run.closed[0].1, "reversed by a SELL signal");
     assert_eq!(run.closed[1].1, "reversed by a BUY signal");
     let position = run.engine.portfolio().position("SBIN").expect("position");
     assert_eq!(position.quantity(), 0);
-    assert_eq!(run.engine.portfolio().day_pnl().net(), dec!(-167.08));
+    assert_eq!(run.engine.portfolio().day_pnl().net(), dec!(-167.79));
 }
 
 #[test]

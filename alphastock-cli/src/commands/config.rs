@@ -333,7 +333,10 @@ fn check(file: &Path) -> anyhow::Result<ExitCode> {
                 )),
             }
             if problems.is_empty() {
-                for w in cfg.warnings() {
+                let today = chrono::Utc::now()
+                    .with_timezone(&alphastock_core::market::IST)
+                    .date_naive();
+                for w in cfg.warnings(today) {
                     eprintln!("warning: {w}");
                 }
                 println!("{}: OK — {}", file.display(), summary(&cfg));

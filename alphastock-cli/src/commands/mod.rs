@@ -11,7 +11,9 @@ use clap::{Parser, Subcommand};
 pub mod account;
 pub mod backtest;
 pub mod broker_args;
+pub mod charges;
 pub mod config;
+pub mod contracts;
 pub mod correlations;
 pub mod greeks;
 pub mod login;
@@ -67,6 +69,12 @@ pub enum Command {
     Orders(account::AccountArgs),
     /// Funds available at mStock.
     Funds(account::AccountArgs),
+    /// The option contract rules in force on a date: strike step, tick, freeze quantity and
+    /// the tradable expiries with their lot sizes.
+    Contracts(contracts::ContractsArgs),
+    /// The charges of a round trip (STT, exchange, SEBI, stamp duty, IPFT, GST, brokerage)
+    /// under the rules of a date, rupees.
+    Charges(charges::ChargesArgs),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
@@ -84,5 +92,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Positions(args) => account::run(account::View::Positions, args),
         Command::Orders(args) => account::run(account::View::Orders, args),
         Command::Funds(args) => account::run(account::View::Funds, args),
+        Command::Contracts(args) => contracts::run(args),
+        Command::Charges(args) => charges::run(args),
     }
 }

@@ -57,7 +57,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             .unwrap_or(ProtectiveStopMode::Broker),
     );
     let now = chrono::Utc::now().with_timezone(&IST);
-    if !market_open(now, &config.market.holidays) && args.once {
+    if !market_open(now, &config.market.holidays_with_rules()) && args.once {
         println!(
             "alphastock run: the market is closed at {} IST; nothing to do (--once)",
             now.format("%Y-%m-%d %H:%M")
@@ -97,7 +97,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     )
     .with_retry_attempts(config.market_data_runner.retry_attempts)
     .with_funds_every(FUNDS_POLL_SECONDS);
-    let holidays = config.market.holidays.clone();
+    let holidays = config.market.holidays_with_rules();
     let mut session = Session::new(
         engine,
         BrokerSlot::Live(Box::new(MstockBroker::new(client))),

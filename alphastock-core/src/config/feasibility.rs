@@ -6,8 +6,9 @@
 //! call with [`TYPICAL_DAYS_TO_EXPIRY`] calendar days to expiry, rate 0, at the spot and annual
 //! volatility of the underlying's `simulation.underlyings` entry (defaults: BANKNIFTY 51,245 at
 //! 14 %, NIFTY 24,300 at 12 %, FINNIFTY 23,500 at 13 %), with the lot size of
-//! `market.instruments` (else the built-in BANKNIFTY 35, NIFTY 75, FINNIFTY 65). For BANKNIFTY
-//! that is 396.36 rupees, 13,872.60 a lot. An underlying without both is not checked.
+//! `market.instruments` (else the lot of the nearest contract in the market rules of the day
+//! checked: BANKNIFTY 30, NIFTY 65, FINNIFTY 60 in December 2026). For BANKNIFTY that is
+//! 396.36 rupees, 11,890.80 a lot. An underlying without both is not checked.
 //!
 //! Checked, for every underlying an enabled strategy trades options on:
 //! - `max_premium_per_trade` below one lot at the typical premium (every entry refused);
@@ -16,6 +17,7 @@
 //! - `max_correlated_positions` below the number of a correlated group's traded underlyings and
 //!   below `max_positions` (the group can never hold more than that many positions together).
 
+use chrono::NaiveDate;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
 
@@ -50,11 +52,12 @@ impl TypicalPremium {
 }
 
 impl Config {
-    /// The typical premium of `underlying`'s options (see the module docs), when its spot, vol
-    /// and lot size are known.
-    pub fn typical_premium(&self, underlying: &Symbol) -> Option<TypicalPremium> {
+    /// The typical premium of `underlying`'s options (see the module docs) with the lot of the
+    /// nearest contract tradable on `day` (a trade date), when its spot, vol and lot size are
+    /// known.
+    pub fn typical_premium(&self, underlying: &Symbol, day: NaiveDate) -> Option<TypicalPremium> {
         let sim = self.simulation.underlyings.get(underlying)?;
-        let lot_size = crate::sim::market_instrument_for(&self.market, underlying)
+        let lot_size = crate::sim::market_instrument_for(&self.market, underlying, day)
             .ok()?
             .lot_size;
         if lot_size == 0 {
@@ -81,8 +84,9 @@ impl Config {
     }
 
     /// Limits that make the configured trades impossible, as problems with their key path (see
-    /// the module docs). Empty when every limit leaves room for a trade.
-    pub fn warnings(&self) -> Vec<ConfigProblem> {
+    /// the module docs), judged with the contract rules in force on `day` (a trade date). Empty
+    /// when every limit leaves room for a trade.
+    pub fn warnings(&self, day: NaiveDate) -> Vec<ConfigProblem> {
         let mut out = Vec::new();
         let risk = &self.options_trading.risk_management;
         let base = "options_trading.risk_management";
@@ -103,7 +107,7 @@ impl Config {
         }
         let budget = risk.risk_budget();
         for sym in option_underlyings {
-            let Some(t) = self.typical_premium(sym) else {
+            let Some(t) = self.typical_premium(sym, day) else {
                 continue;
             };
             let per_lot = t.per_lot();
@@ -175,14 +179,17 @@ mod tests {
     #[test]
     fn typical_banknifty_premium_is_the_bs_atm_call() {
         let c = Config::default();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         let t = c
-            .typical_premium(&Symbol::parse("BANKNIFTY").unwrap())
+            .typical_premium(&Symbol::parse("BANKNIFTY").unwrap(), day)
             .unwrap();
         // Black-Scholes ATM call, S = K = 51245, σ 0.14, T = 7/365, r = 0:
         // S·(2·N(d1) − 1) with d1 = σ√T/2 = 0.14 × √(7/365) / 2 = 0.0096939…:
         // 51245 × 0.0077347… = 396.36.
         assert_eq!(t.premium, dec!(396.36));
-        assert_eq!(t.per_lot(), dec!(13872.60));
-        assert_eq!(t.lot_size, 35);
+        // BANKNIFTY's lot from the January 2026 contracts on: 30 (NSE contract list of
+        // 2026-03-27).
+        assert_eq!(t.lot_size, 30);
+        assert_eq!(t.per_lot(), dec!(11890.80));
     }
 }

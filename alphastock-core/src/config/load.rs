@@ -33,6 +33,15 @@ pub const MAX_YAML_DEPTH: usize = 64;
 pub const MAX_CONFIG_MAGNITUDE: f64 = 1e12;
 
 impl Config {
+    /// This config with `market.holidays` extended by NSE's holidays from the market rules
+    /// ([`crate::config::MarketConfig::holidays_with_rules`]): what the engine's market-hours
+    /// checks use.
+    pub fn with_market_holidays(&self) -> Config {
+        let mut c = self.clone();
+        c.market.holidays = self.market.holidays_with_rules();
+        c
+    }
+
     /// Parses and validates a YAML config. Returns every problem found (each with its dotted key
     /// path), not just the first. Text over [`MAX_CONFIG_BYTES`], flow nesting deeper than
     /// [`MAX_YAML_DEPTH`] and numbers beyond [`MAX_CONFIG_MAGNITUDE`] are refused.

@@ -276,6 +276,20 @@ pub struct MarketConfig {
     pub instruments: BTreeMap<Symbol, InstrumentConfig>,
 }
 
+impl MarketConfig {
+    /// The holidays the market is closed on: NSE's weekday holidays from the market rules
+    /// (`crate::rules`, 2024 onwards) together with `holidays`, sorted and without repeats.
+    pub fn holidays_with_rules(&self) -> Vec<NaiveDate> {
+        let mut all: Vec<NaiveDate> = self.holidays.clone();
+        if let Ok(rules) = crate::rules::MarketRules::embedded() {
+            all.extend(rules.calendar().listed_holidays());
+        }
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
 /// `market.instruments.<SYMBOL>`: contract facts of one underlying. Lot sizes change (NSE revised
 /// index lots in 2024 and 2025); live trading takes them from the broker's script master instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -35,6 +35,7 @@ use chrono::Duration;
 use rust_decimal::Decimal;
 
 use super::protect::{self, ProtectiveStopMode, ProtectiveStops};
+use super::slicing::freeze_slices;
 use super::{
     Action, AlertLevel, Event, FillAdmission, FillLedger, OrderPurpose, OrderRole, OrderTracker,
     Record, TagGenerator,
@@ -145,7 +146,7 @@ impl Engine {
             ),
         };
         Ok(Engine {
-            config: config.clone(),
+            config: config.with_market_holidays(),
             session,
             candle_minutes: config.market_data_runner.candle_minutes,
             builders: BTreeMap::new(),
@@ -844,12 +845,22 @@ impl Engine {
                 self.method_stops
                     .insert(request.trading_symbol.clone(), intent.method_stop());
                 let role = role_of(&purpose);
-                self.orders.insert(request.clone(), role, now);
+                let lot = self
+                    .portfolio
+                    .position(&request.trading_symbol)
+                    .map_or(1, |p| p.meta().lot_size);
+                let slices = freeze_slices(request, &signal.symbol, lot, now);
                 out.push(Action::Record(Record::Signal {
                     signal,
                     rejected: None,
                 }));
-                out.push(Action::PlaceOrder { request, purpose });
+                for request in slices {
+                    self.orders.insert(request.clone(), role.clone(), now);
+                    out.push(Action::PlaceOrder {
+                        request,
+                        purpose: purpose.clone(),
+                    });
+                }
             }
             Err(rejection) => out.push(Action::Record(Record::Signal {
                 signal,
@@ -1037,18 +1048,24 @@ impl Engine {
             },
             validity: Validity::Day,
         };
-        self.orders.insert(
-            request.clone(),
-            OrderRole::Exit {
-                reason: reason.clone(),
-            },
-            now,
-        );
-        self.risk.record_order(now);
-        out.push(Action::PlaceOrder {
-            request,
-            purpose: OrderPurpose::Exit { reason },
-        });
+        let underlying = position.meta().underlying.clone();
+        let lot = position.meta().lot_size;
+        for request in freeze_slices(request, &underlying, lot, now) {
+            self.orders.insert(
+                request.clone(),
+                OrderRole::Exit {
+                    reason: reason.clone(),
+                },
+                now,
+            );
+            self.risk.record_order(now);
+            out.push(Action::PlaceOrder {
+                request,
+                purpose: OrderPurpose::Exit {
+                    reason: reason.clone(),
+                },
+            });
+        }
     }
 
     /// While the exit working for `trading_symbol` is in doubt (its placement's outcome is
@@ -1491,7 +1508,6 @@ impl Engine {
         }
     }
 }
-
 
 /// Stop and target for a position taken over from the broker, from the configured fallback
 /// percentages of `price` (rupees), on the tick grid: a long's stop rounded up and target

@@ -11,6 +11,7 @@ mod engine;
 mod event;
 mod orders;
 pub mod protect;
+mod slicing;
 mod tags;
 
 pub use action::{Action, AlertLevel, OrderPurpose, Record};

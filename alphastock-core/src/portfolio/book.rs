@@ -8,6 +8,7 @@ use super::{ChargeSchedule, Charges, Position, PositionMeta};
 use crate::market::{Exchange, IstTime, OptionQuote, Symbol, IST};
 use crate::order::{Fill, TransactionType};
 use crate::risk::RiskBook;
+use crate::rules::Segment;
 
 /// Why a fill could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +28,14 @@ pub enum PortfolioError {
         trade_id: String,
         /// What is wrong.
         reason: String,
+    },
+    /// The market rules could not price the fill's charges.
+    #[error("charges of fill {trade_id}: {source}")]
+    Charges {
+        /// The fill's trade id.
+        trade_id: String,
+        /// The rules' error.
+        source: crate::rules::RulesError,
     },
 }
 
@@ -176,15 +185,29 @@ impl Portfolio {
                 trade_id: fill.trade_id.clone(),
             });
         }
-        self.roll_day(fill.timestamp);
-        let first_of_order = self.orders_seen.insert(fill.order_id.clone());
-        self.trades_seen.insert(fill.trade_id.clone());
+        let first_of_order = !self.orders_seen.contains(&fill.order_id);
         let turnover = fill.price * Decimal::from(fill.quantity);
-        let charges = self.schedule_for(fill.exchange).for_fill(
-            fill.transaction_type,
-            turnover,
-            first_of_order,
-        );
+        let segment = if fill.exchange.is_derivatives() {
+            Segment::Options
+        } else {
+            Segment::EquityIntraday
+        };
+        let charges = self
+            .schedule_for(fill.exchange)
+            .for_fill(
+                segment,
+                fill.timestamp.with_timezone(&IST).date_naive(),
+                fill.transaction_type,
+                turnover,
+                first_of_order,
+            )
+            .map_err(|source| PortfolioError::Charges {
+                trade_id: fill.trade_id.clone(),
+                source,
+            })?;
+        self.roll_day(fill.timestamp);
+        self.orders_seen.insert(fill.order_id.clone());
+        self.trades_seen.insert(fill.trade_id.clone());
         let Some(position) = self.positions.get_mut(&fill.trading_symbol) else {
             return Err(PortfolioError::UnknownInstrument {
                 trading_symbol: fill.trading_symbol.clone(),

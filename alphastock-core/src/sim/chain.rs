@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::bs::price_and_greeks;
 use super::config::{SimConfig, VolSurfaceConfig};
-use super::expiry::trading_symbol;
+use super::expiry::{is_monthly, trading_symbol_of};
 use super::rng::{mix, unit};
 use crate::market::{IstTime, OptionChain, OptionContract, OptionQuote, OptionType, Symbol, IST};
 
@@ -105,6 +105,7 @@ pub(crate) fn price_chain(config: &SimConfig, spec: &ChainSpec<'_>) -> OptionCha
     let n = i64::from(config.strikes_per_side);
     let vol_frac = cumulative_volume_fraction(spec.session_fraction);
     let lot = u64::from(inst.lot_size.max(1));
+    let monthly = is_monthly(spec.underlying, spec.expiry);
     let mut quotes = Vec::with_capacity((2 * n + 1) as usize * 2);
     for k in (atm_steps - n)..=(atm_steps + n) {
         if k <= 0 {
@@ -139,9 +140,10 @@ pub(crate) fn price_chain(config: &SimConfig, spec: &ChainSpec<'_>) -> OptionCha
                 option_type: ty,
                 lot_size: inst.lot_size,
                 tick_size: inst.tick_size,
-                trading_symbol: trading_symbol(
+                trading_symbol: trading_symbol_of(
                     spec.underlying,
                     spec.expiry,
+                    monthly,
                     &strike_text,
                     ty == OptionType::CE,
                 ),

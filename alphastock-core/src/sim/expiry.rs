@@ -1,34 +1,25 @@
-//! The expiry grid of the simulated options and their trading symbols.
+//! The expiry of the simulated options and their trading symbols, from the market rules of the
+//! simulated (or replayed) day ([`crate::rules`]): NIFTY weekly, the other indices and stocks
+//! monthly, on the weekday in force that day (Thursday until August 2025, Tuesday since, with
+//! BANKNIFTY's 2024 Wednesday weeklies), an expiry on a holiday moved to the previous trading
+//! day. A contract trades until 15:30 IST on its expiry day, so on expiry day the expiring series
+//! is still the nearest one.
 //!
-//! NSE moved its index derivative expiries to **Tuesday** from September 2025. The simulator
-//! follows that calendar, kept deliberately simple:
-//! - `NIFTY`: weekly options expiring every Tuesday;
-//! - every other underlying (`BANKNIFTY`, `FINNIFTY`, stocks): monthly options expiring on the
-//!   last Tuesday of the month.
-//!
-//! An expiry falling on a holiday (or weekend) moves to the previous trading day. A contract
-//! trades until 15:30 IST on its expiry day, so on expiry day the expiring series is still the
-//! nearest one.
+//! Underlyings or dates the rules do not cover fall back to a plain calendar: weekly on Tuesday
+//! for NIFTY, the last Tuesday of the month otherwise.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use crate::market::Symbol;
+use crate::rules::{MarketRules, Series};
 
-/// How often an underlying's options expire in the simulated market.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExpiryCycle {
-    /// Every Tuesday (NIFTY).
-    WeeklyTuesday,
-    /// The last Tuesday of each month (BANKNIFTY, FINNIFTY, stocks).
-    MonthlyLastTuesday,
-}
-
-/// The expiry cycle the simulator uses for `underlying`.
-pub fn expiry_cycle(underlying: &Symbol) -> ExpiryCycle {
-    if underlying.as_str() == "NIFTY" {
-        ExpiryCycle::WeeklyTuesday
+/// The market rules with the config's extra holidays (cloned only when there are some).
+fn with_holidays<R>(holidays: &[NaiveDate], f: impl FnOnce(&MarketRules) -> R) -> Option<R> {
+    let rules = MarketRules::embedded().ok()?;
+    if holidays.is_empty() {
+        Some(f(rules))
     } else {
-        ExpiryCycle::MonthlyLastTuesday
+        Some(f(&rules.with_extra_holidays(holidays)))
     }
 }
 
@@ -60,49 +51,75 @@ fn last_tuesday(year: i32, month: u32) -> Option<NaiveDate> {
     Some(d)
 }
 
-/// The nearest expiry on or after `day` for `underlying` (holiday-adjusted), per the module's
-/// calendar.
-pub fn next_expiry(underlying: &Symbol, day: NaiveDate, holidays: &[NaiveDate]) -> NaiveDate {
-    match expiry_cycle(underlying) {
-        ExpiryCycle::WeeklyTuesday => {
-            let ahead = (7 + Weekday::Tue.num_days_from_monday() as i64
-                - day.weekday().num_days_from_monday() as i64)
-                % 7;
-            let mut nominal = day + Duration::days(ahead);
-            loop {
-                let e = adjust(nominal, holidays);
-                if e >= day {
-                    return e;
-                }
-                nominal += Duration::days(7);
+/// The plain calendar for underlyings the rules do not cover.
+fn fallback_expiry(underlying: &Symbol, day: NaiveDate, holidays: &[NaiveDate]) -> NaiveDate {
+    if underlying.name() == "NIFTY" {
+        let ahead = (7 + Weekday::Tue.num_days_from_monday() as i64
+            - day.weekday().num_days_from_monday() as i64)
+            % 7;
+        let mut nominal = day + Duration::days(ahead);
+        for _ in 0..3 {
+            let e = adjust(nominal, holidays);
+            if e >= day {
+                return e;
+            }
+            nominal += Duration::days(7);
+        }
+        return day;
+    }
+    let (mut y, mut m) = (day.year(), day.month());
+    for _ in 0..3 {
+        if let Some(lt) = last_tuesday(y, m) {
+            let e = adjust(lt, holidays);
+            if e >= day {
+                return e;
             }
         }
-        ExpiryCycle::MonthlyLastTuesday => {
-            let (mut y, mut m) = (day.year(), day.month());
-            for _ in 0..3 {
-                if let Some(lt) = last_tuesday(y, m) {
-                    let e = adjust(lt, holidays);
-                    if e >= day {
-                        return e;
-                    }
-                }
-                if m == 12 {
-                    y += 1;
-                    m = 1;
-                } else {
-                    m += 1;
-                }
-            }
-            day
+        if m == 12 {
+            y += 1;
+            m = 1;
+        } else {
+            m += 1;
+        }
+    }
+    day
+}
+
+/// The nearest expiry on or after `day` of `underlying`'s options, and whether it is a monthly
+/// one: the market rules of `day` (with `holidays` added), else the plain fallback calendar.
+pub fn nearest_expiry(
+    underlying: &Symbol,
+    day: NaiveDate,
+    holidays: &[NaiveDate],
+) -> (NaiveDate, bool) {
+    match with_holidays(holidays, |r| r.nearest_expiry(underlying.name(), day)) {
+        Some(Ok(e)) => (e.date, e.series != Series::Weekly),
+        _ => {
+            let e = fallback_expiry(underlying, day, holidays);
+            (e, fallback_is_monthly(underlying, e))
         }
     }
 }
 
-/// True when `expiry` is the last expiry of its month for `underlying` (the monthly series).
-fn is_monthly(underlying: &Symbol, expiry: NaiveDate) -> bool {
-    match expiry_cycle(underlying) {
-        ExpiryCycle::MonthlyLastTuesday => true,
-        ExpiryCycle::WeeklyTuesday => (expiry + Duration::days(7)).month() != expiry.month(),
+/// The nearest expiry on or after `day` for `underlying` (see [`nearest_expiry`]).
+pub fn next_expiry(underlying: &Symbol, day: NaiveDate, holidays: &[NaiveDate]) -> NaiveDate {
+    nearest_expiry(underlying, day, holidays).0
+}
+
+fn fallback_is_monthly(underlying: &Symbol, expiry: NaiveDate) -> bool {
+    underlying.name() != "NIFTY" || (expiry + Duration::days(7)).month() != expiry.month()
+}
+
+/// True when `expiry` is a monthly expiry of `underlying` (the contract listed as monthly,
+/// quarterly or half-yearly on its own expiry day), per the market rules, else the fallback.
+pub fn is_monthly(underlying: &Symbol, expiry: NaiveDate) -> bool {
+    let listed = with_holidays(&[], |r| r.expiries(underlying.name(), expiry));
+    match listed {
+        Some(Ok(list)) => match list.iter().find(|e| e.date == expiry) {
+            Some(e) => e.series != Series::Weekly,
+            None => fallback_is_monthly(underlying, expiry),
+        },
+        _ => fallback_is_monthly(underlying, expiry),
     }
 }
 
@@ -112,13 +129,31 @@ const MONTHS: [&str; 12] = [
 
 /// The NSE-style trading symbol of a simulated option: monthly series
 /// `BANKNIFTY25DEC51200CE` (name, 2-digit year, month, strike, type); weekly series
-/// `NIFTY25D0924300PE` (name, year, month code 1–9/O/N/D, 2-digit day, strike, type).
+/// `NIFTY25D0924300PE` (name, year, month code 1–9/O/N/D, 2-digit day, strike, type). Whether
+/// the expiry is monthly comes from the market rules ([`is_monthly`]).
 pub fn trading_symbol(underlying: &Symbol, expiry: NaiveDate, strike: &str, ce: bool) -> String {
+    trading_symbol_of(
+        underlying,
+        expiry,
+        is_monthly(underlying, expiry),
+        strike,
+        ce,
+    )
+}
+
+/// [`trading_symbol`] with the series already known (`monthly`).
+pub fn trading_symbol_of(
+    underlying: &Symbol,
+    expiry: NaiveDate,
+    monthly: bool,
+    strike: &str,
+    ce: bool,
+) -> String {
     let yy = expiry.year().rem_euclid(100);
     let ty = if ce { "CE" } else { "PE" };
     let name = underlying.name();
     let m0 = expiry.month0() as usize;
-    if is_monthly(underlying, expiry) {
+    if monthly {
         format!("{name}{yy:02}{}{strike}{ty}", MONTHS[m0 % 12])
     } else {
         let code = match expiry.month() {
@@ -184,5 +219,48 @@ mod tests {
             trading_symbol(&nifty, d(2025, 12, 30), "24300", false),
             "NIFTY25DEC24300PE"
         );
+    }
+
+    #[test]
+    fn the_rules_know_the_2026_holidays_without_a_config_list() {
+        let nifty = Symbol::parse("NIFTY").unwrap();
+        // Tuesday 2026-11-10 is Diwali Balipratipada: the week's NIFTY expiry is Monday the 9th
+        // (the simulator used to trade NIFTY26N1024000CE, a contract that never existed).
+        assert_eq!(
+            nearest_expiry(&nifty, d(2026, 11, 4), &[]),
+            (d(2026, 11, 9), false)
+        );
+        assert_eq!(
+            trading_symbol(&nifty, d(2026, 11, 9), "24000", true),
+            "NIFTY26N0924000CE"
+        );
+        // Tuesday 2026-11-24 is a holiday too: November's monthly expires Monday the 23rd.
+        assert_eq!(
+            nearest_expiry(&nifty, d(2026, 11, 18), &[]),
+            (d(2026, 11, 23), true)
+        );
+        assert_eq!(
+            trading_symbol(&nifty, d(2026, 11, 23), "24000", false),
+            "NIFTY26NOV24000PE"
+        );
+    }
+
+    #[test]
+    fn a_2024_day_gets_the_2024_expiry_cycle() {
+        let bank = Symbol::parse("BANKNIFTY").unwrap();
+        // BANKNIFTY weekly on Wednesdays in 2024; 2024-05-01 is a holiday.
+        assert_eq!(
+            nearest_expiry(&bank, d(2024, 4, 29), &[]),
+            (d(2024, 4, 30), false)
+        );
+        let nifty = Symbol::parse("NIFTY").unwrap();
+        // NIFTY weekly on Thursdays until August 2025.
+        assert_eq!(next_expiry(&nifty, d(2025, 1, 13), &[]), d(2025, 1, 16));
+    }
+
+    #[test]
+    fn underlyings_outside_the_rules_use_the_plain_calendar() {
+        let other = Symbol::parse("NSE:TCS").unwrap();
+        assert_eq!(next_expiry(&other, d(2025, 12, 3), &[]), d(2025, 12, 30));
     }
 }

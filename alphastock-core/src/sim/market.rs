@@ -14,6 +14,7 @@ use super::SimError;
 use crate::config::MarketConfig;
 use crate::engine::Event;
 use crate::market::{IstTime, Quote, Symbol, IST};
+use crate::rules::MarketRules;
 
 /// Seconds in the 09:15–15:30 session.
 const SESSION_SECONDS: u32 = 375 * 60;
@@ -24,21 +25,13 @@ const REGIME_SECONDS: f64 = 2400.0;
 /// Pull of a ranging market back to its anchor, per second.
 const RANGE_PULL_PER_SECOND: f64 = 1.0 / 900.0;
 
-/// Contract facts used when `market.instruments` has no entry: lot size, strike step (rupees).
-fn builtin_instrument(symbol: &Symbol) -> Option<(u32, i64)> {
-    match symbol.as_str() {
-        "BANKNIFTY" => Some((35, 100)),
-        "NIFTY" => Some((75, 50)),
-        "FINNIFTY" => Some((65, 50)),
-        _ => None,
-    }
-}
-
-/// The contract facts of `symbol`: `market.instruments` first, else the built-in index facts
-/// (BANKNIFTY lot 35 step 100, NIFTY 75/50, FINNIFTY 65/50).
+/// The contract facts of `symbol`'s options on `day`: `market.instruments` when the config
+/// names the symbol (an override), else the market rules of that day ([`crate::rules`]): strike
+/// step and tick, and the lot of the nearest expiry's contract.
 pub(crate) fn instrument_for(
     market: &MarketConfig,
     symbol: &Symbol,
+    day: NaiveDate,
 ) -> Result<Instrument, SimError> {
     if let Some(i) = market.instruments.get(symbol) {
         return Ok(Instrument {
@@ -47,13 +40,25 @@ pub(crate) fn instrument_for(
             tick_size: i.tick_size,
         });
     }
-    let (lot, step) = builtin_instrument(symbol).ok_or_else(|| SimError::UnknownInstrument {
+    let unknown = || SimError::UnknownInstrument {
         symbol: symbol.to_string(),
-    })?;
+    };
+    let rules = MarketRules::embedded().map_err(|_| unknown())?;
+    let facts = rules
+        .instrument(symbol.name(), day)
+        .map_err(|_| unknown())?;
+    let nearest = if market.holidays.is_empty() {
+        rules.nearest_expiry(symbol.name(), day)
+    } else {
+        rules
+            .with_extra_holidays(&market.holidays)
+            .nearest_expiry(symbol.name(), day)
+    }
+    .map_err(|_| unknown())?;
     Ok(Instrument {
-        lot_size: lot,
-        strike_step: Decimal::from(step),
-        tick_size: Decimal::new(5, 2),
+        lot_size: nearest.lot_size,
+        strike_step: facts.strike_step,
+        tick_size: facts.tick_size,
     })
 }
 
@@ -120,8 +125,8 @@ impl SimMarket {
     /// The simulated session of `day`, starting from each underlying's configured `start_price`.
     ///
     /// Underlyings are `config.underlyings`; their lot size, strike step and tick size come from
-    /// `market.instruments` (else built-in facts for BANKNIFTY, NIFTY and FINNIFTY); expiries
-    /// skip `market.holidays`.
+    /// the market rules of `day` (`market.instruments` overrides them); expiries follow the
+    /// rules' expiry cycles and holidays, and `market.holidays` too.
     pub fn new(
         config: &SimConfig,
         market: &MarketConfig,
@@ -163,7 +168,7 @@ impl SimMarket {
         let day_factor = (0.2 * rng.normal() - 0.02).exp();
         let mut paths = Vec::with_capacity(config.underlyings.len());
         for (symbol, u) in &config.underlyings {
-            let instrument = instrument_for(market, symbol)?;
+            let instrument = instrument_for(market, symbol, day)?;
             let prev_close = previous_close
                 .iter()
                 .find(|(s, _)| s == symbol)
@@ -412,8 +417,16 @@ impl Iterator for SimDays {
     }
 }
 
-/// The first `n` trading days on or after `start`, skipping weekends and `holidays`.
+/// The first `n` trading days on or after `start`: NSE's regular trading days per the market
+/// rules (weekends and exchange holidays skipped), also skipping `holidays` (the config's
+/// `market.holidays`).
 pub fn trading_days(start: NaiveDate, n: usize, holidays: &[NaiveDate]) -> Vec<NaiveDate> {
+    if let Ok(rules) = MarketRules::embedded() {
+        return rules
+            .calendar()
+            .with_extra_holidays(holidays)
+            .trading_days(start, n);
+    }
     let mut out = Vec::with_capacity(n);
     let mut d = start;
     while out.len() < n {

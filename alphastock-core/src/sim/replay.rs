@@ -207,8 +207,12 @@ pub fn parse_option_snapshots(
             }
             Some(v)
         };
-        let inst = instrument_for(market, &underlying)
-            .map_err(|source| ReplayError::Instrument { line, source })?;
+        let inst = instrument_for(
+            market,
+            &underlying,
+            timestamp.with_timezone(&IST).date_naive(),
+        )
+        .map_err(|source| ReplayError::Instrument { line, source })?;
         let contract = OptionContract {
             trading_symbol: super::expiry::trading_symbol(
                 &underlying,
@@ -312,7 +316,12 @@ impl ReplayFeed {
     }
 
     fn simulated_chain(&self, candle: &Candle) -> Option<OptionChain> {
-        let inst = instrument_for(&self.market, &candle.symbol).ok()?;
+        let inst = instrument_for(
+            &self.market,
+            &candle.symbol,
+            candle.timestamp.with_timezone(&IST).date_naive(),
+        )
+        .ok()?;
         let atm_vol = self.config.vol_surface.atm_vol.unwrap_or_else(|| {
             self.config
                 .underlyings
@@ -456,7 +465,7 @@ timestamp,underlying,spot,expiry,strike,option_type,premium,bid,ask,volume,oi,iv
                 other => panic!("expected an error at {want_line}/{want_col}, got {other:?}"),
             }
         }
-        let unknown = SNAPSHOTS.replace("NIFTY,24310.5", "NSE:SBIN,800");
+        let unknown = SNAPSHOTS.replace("NIFTY,24310.5", "NSE:TCS,800");
         assert!(matches!(
             parse_option_snapshots(&unknown, &MarketConfig::default()),
             Err(ReplayError::Instrument { line: 3, .. })

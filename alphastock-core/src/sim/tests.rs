@@ -243,9 +243,10 @@ fn the_simulation_section_is_read_and_validated_from_yaml() {
 
 #[test]
 fn an_underlying_without_contract_facts_is_an_error() {
+    // SBIN is in the market rules (lot 750); TCS is not.
     let mut cfg = small_config();
     cfg.underlyings.insert(
-        crate::market::Symbol::parse("NSE:SBIN").unwrap(),
+        crate::market::Symbol::parse("NSE:TCS").unwrap(),
         SimUnderlyingConfig::default(),
     );
     let err = SimMarket::new(&cfg, &MarketConfig::default(), day()).unwrap_err();
