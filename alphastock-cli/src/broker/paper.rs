@@ -580,6 +580,7 @@ mod tests {
                 slippage_ticks: 1,
                 tick_size: dec!(0.05),
                 partial_fill_fraction: partial,
+                ..PaperConfig::default()
             },
             t("2026-12-01T09:15:00+05:30"),
         )

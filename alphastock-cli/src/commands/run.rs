@@ -265,6 +265,7 @@ fn build_feed(args: &RunArgs, config: &Config) -> Result<Feed, ExitCode> {
             snapshots,
             &config.simulation,
             &config.market,
+            config.market_data_runner.candle_minutes,
         ))));
     }
     let start = args

@@ -158,7 +158,7 @@ pub fn render(r: &BacktestReport) -> String {
         chart(&equity, "#1f5fa8", "equity curve", false),
         chart(&drawdown, "#a00", "drawdown", true)
     );
-    h.push_str("<h2>Trades</h2><table><tr><th>entry</th><th>exit</th><th>strategy</th><th>side</th><th>contract</th><th>qty</th><th>entry price</th><th>exit price</th><th>gross</th><th>charges</th><th>net</th><th>reason</th></tr>");
+    h.push_str("<h2>Trades</h2><table><tr><th>signal</th><th>entry</th><th>exit</th><th>strategy</th><th>direction</th><th>order</th><th>contract</th><th>qty</th><th>entry price</th><th>exit price</th><th>initial stop</th><th>initial target</th><th>gross</th><th>charges</th><th>net</th><th>reason</th></tr>");
     for t in &r.trades {
         let class = if t.net_pnl >= Decimal::ZERO {
             "pos"
@@ -167,15 +167,19 @@ pub fn render(r: &BacktestReport) -> String {
         };
         let _ = write!(
             h,
-            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td class=\"{class}\">{:.2}</td><td class=\"l\">{}</td></tr>",
-            t.entry_time.format("%Y-%m-%d %H:%M"),
-            t.exit_time.format("%Y-%m-%d %H:%M"),
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td class=\"{class}\">{:.2}</td><td class=\"l\">{}</td></tr>",
+            t.signal_time.format("%Y-%m-%d %H:%M:%S"),
+            t.entry_time.format("%Y-%m-%d %H:%M:%S"),
+            t.exit_time.format("%Y-%m-%d %H:%M:%S"),
             esc(&t.strategy),
-            t.side.code(),
+            super::direction(t),
+            t.order_side.code(),
             esc(&t.trading_symbol),
             t.quantity,
             t.entry_price,
             t.exit_price,
+            t.initial_stop,
+            t.initial_target,
             t.gross_pnl,
             t.charges,
             t.net_pnl,
