@@ -428,3 +428,48 @@ fn a_decision_at_1020_fills_on_the_1021_snapshot_never_on_the_1015_one() {
     assert_eq!(tr.entry_time, t("10:21:00"));
     assert_eq!(tr.entry_price, dec!(282.05));
 }
+
+#[test]
+fn no_entry_inside_the_exit_before_expiry_window_of_a_same_day_expiry() {
+    // The chain expires today. A signal on the 14:25 bar is decided at 14:30: 60 min to the
+    // close, inside the 60 min exit-before-expiry window, so it is refused (it would be
+    // forced out at once). The same signal at 10:15 (decided at 10:15) is taken.
+    let today = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
+    let config = Config::from_yaml_str(CONFIG).expect("config");
+    let mut engine = Engine::new(&config).expect("engine");
+    engine.add_strategy(
+        banknifty(),
+        Box::new(Scripted {
+            fire_at: vec![t("14:25:00")],
+        }),
+    );
+    let r = Backtester::new(
+        engine,
+        BacktestConfig {
+            slippage_ticks: 1,
+            entry_tolerance_pct: dec!(5),
+            option_source: OptionSource::Recorded,
+        },
+    )
+    .run(vec![
+        Event::OptionChain(chain_on(t("14:29:58"), dec!(280), today)),
+        Event::Candle(bar(t("14:25:00"), dec!(51245))),
+        timer("14:30:00"),
+        Event::OptionChain(chain_on(t("14:35:00"), dec!(280), today)),
+        timer("14:35:00"),
+    ]);
+    assert!(r.trades.is_empty());
+    assert_eq!(r.signals, 1);
+    assert_eq!(
+        r.rejections.keys().collect::<Vec<_>>(),
+        ["expiry #-#-# is today and # min to the close is inside the # min exit-before-expiry window"]
+    );
+    let early = run(vec![
+        Event::OptionChain(chain_on(t("10:14:58"), dec!(280), today)),
+        candle("10:10:00"),
+        timer("10:15:00"),
+        Event::OptionChain(chain_on(t("10:20:00"), dec!(280), today)),
+        timer("10:20:00"),
+    ]);
+    assert_eq!(early.trades.len(), 1);
+}
