@@ -6,7 +6,9 @@
 //! - `--data`: one or more candle CSV files (`timestamp,symbol,open,high,low,close,volume`),
 //!   any number of days and symbols; they are merged and replayed in time order.
 //! - `--options`: recorded option snapshots (the option-snapshot CSV of
-//!   `alphastock_core::sim::replay`); without it, chains are priced from the simulated
+//!   `alphastock_core::sim::replay`, or recorded NSE chains as published, see
+//!   `alphastock_core::sim::recorded_chain`); with `--options` and no `--data`, the
+//!   underlying's candles are built from the snapshots' spot; without it, chains are priced from the simulated
 //!   volatility surface of the config's `simulation` section at each candle's close, and the
 //!   output says `option_source: simulated`.
 //! - `--from`/`--to`: inclusive IST dates (`YYYY-MM-DD`) limiting the replay.
@@ -62,6 +64,7 @@ use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, Event};
 use alphastock_core::market::{parse_candle_rows, Candle, OptionChain, Symbol, IST};
 use alphastock_core::options::CorrelationTable;
+use alphastock_core::sim::recorded_chain::candles_from_chains;
 use alphastock_core::sim::replay::{parse_option_snapshots, OptionSource, ReplayFeed};
 
 use super::correlations::load_config_with_table;
@@ -73,8 +76,9 @@ pub struct BacktestArgs {
     /// The YAML config (strategies, risk, charges, simulated market).
     #[arg(long)]
     pub config: PathBuf,
-    /// Candle CSV file(s), merged in time order.
-    #[arg(long, num_args = 1.., required = true)]
+    /// Candle CSV file(s), merged in time order; without it (and with --options), the
+    /// underlying's candles are built from the recorded snapshots' spot.
+    #[arg(long, num_args = 1.., required_unless_present = "options")]
     pub data: Vec<PathBuf>,
     /// Recorded option snapshots CSV; without it chains are simulated.
     #[arg(long)]
@@ -215,18 +219,27 @@ fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
             Err(e) => return Ok(Err(format!("{}: {e}", file.display()))),
         }
     }
-    warn_about_symbols(&config, &candles);
     let snapshots = match &args.options {
         None => None,
         Some(file) => {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read option snapshots {}", file.display()))?;
             match parse_option_snapshots(&text, &config.market) {
-                Ok(c) => Some(c.into_iter().filter(|c| in_range(&c.timestamp)).collect()),
+                Ok(c) => Some(
+                    c.into_iter()
+                        .filter(|c| in_range(&c.timestamp))
+                        .collect::<Vec<_>>(),
+                ),
                 Err(e) => return Ok(Err(format!("{}: {e}", file.display()))),
             }
         }
     };
+    if args.data.is_empty() {
+        if let Some(chains) = &snapshots {
+            candles = candles_from_chains(chains, config.market_data_runner.candle_minutes);
+        }
+    }
+    warn_about_symbols(&config, &candles);
     let mut config = config;
     let chain_age_raised = snapshots
         .as_deref()

@@ -99,12 +99,23 @@ fn parse_time(text: &str) -> Option<IstTime> {
 }
 
 /// Parses option snapshots (the format in the module docs) into chains, ordered by timestamp
-/// (stable for equal timestamps). Lot and tick sizes come from `market.instruments` (else the
+/// (stable for equal timestamps). A file whose header is the recorded NSE chain format
+/// (`...,ltp,bid,ask,volume,oi,iv`, IV in percent, volume and OI in contracts) is read by
+/// [`parse_recorded_chains`](super::recorded_chain::parse_recorded_chains) instead. Lot and tick sizes come from `market.instruments` (else the
 /// built-in index facts); trading symbols are made in the NSE form.
 pub fn parse_option_snapshots(
     text: &str,
     market: &MarketConfig,
 ) -> Result<Vec<OptionChain>, ReplayError> {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    if first.is_some_and(|h| {
+        super::recorded_chain::is_recorded_chain_header(h.trim_start_matches('\u{feff}'))
+    }) {
+        return super::recorded_chain::parse_recorded_chains(text, market);
+    }
     let mut lines = text
         .lines()
         .enumerate()
