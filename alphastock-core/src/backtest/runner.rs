@@ -195,6 +195,12 @@ impl Backtester {
         let mut queue: VecDeque<Event> = VecDeque::new();
         self.observe(&event);
         self.match_orders(&event, &mut queue);
+        if let Event::Candle(c) = &event {
+            // Fills at the bar's open first, so a position opened there is held through the
+            // rest of the bar, then the bar's range against the stop and target.
+            self.drain(&mut queue, at);
+            self.intra_bar_exit(c, at, &mut queue);
+        }
         let is_timer = matches!(event, Event::Timer(_));
         queue.push_back(event);
         self.drain(&mut queue, at);
@@ -305,6 +311,58 @@ impl Backtester {
                 self.settle_order(&tag, outcome, at, queue);
             }
         }
+    }
+
+    /// The intra-bar rule for a stock traded on candles ([`FillModel::bar_exit`]): a position
+    /// held through `bar` whose stop (the one in force at the bar's start) or target lies
+    /// inside the bar is closed at that level (or at the open when the bar opened beyond it),
+    /// slipped, stamped at the bar's end `at`, with the stop assumed first when both lie inside.
+    fn intra_bar_exit(
+        &mut self,
+        bar: &crate::market::Candle,
+        at: IstTime,
+        queue: &mut VecDeque<Event>,
+    ) {
+        let Some(p) = self.engine.portfolio().open_positions().find(|p| {
+            !p.meta().exchange.is_derivatives()
+                && (p.trading_symbol() == bar.symbol.as_str()
+                    || p.trading_symbol() == bar.symbol.name())
+        }) else {
+            return;
+        };
+        let ts = p.trading_symbol().to_string();
+        let pending_fill = queue
+            .iter()
+            .any(|e| matches!(e, Event::Fill(f) if f.trading_symbol == ts));
+        if pending_fill || self.has_order_in(&ts) {
+            return;
+        }
+        let long = p.quantity() > 0;
+        let quantity = p.quantity();
+        let tick = p.meta().tick_size;
+        let target = p.meta().target;
+        let stop = self.engine.current_stop(&ts);
+        let Some(hit) = FillModel::bar_exit(long, stop, target, bar) else {
+            return;
+        };
+        let side = if long {
+            TransactionType::Sell
+        } else {
+            TransactionType::Buy
+        };
+        let price = self.model.slipped(hit.price, tick, side);
+        let (what, level) = match hit.kind {
+            super::fill_model::BarExitKind::Stop => ("stop", stop.unwrap_or(hit.price)),
+            super::fill_model::BarExitKind::Target => ("target", target.unwrap_or(hit.price)),
+        };
+        let reason = format!(
+            "{what} {level:.2} reached inside the {} bar (low {}, high {}): executed at {:.2}",
+            bar.timestamp.format("%H:%M"),
+            bar.low,
+            bar.high,
+            hit.price
+        );
+        self.push_forced(&ts, side, quantity, price, at, reason, false, queue);
     }
 
     /// The outcome of a working order against a quote at or after its decision.
@@ -705,7 +763,7 @@ impl Backtester {
                         let reason = format!(
                             "MIS square-off forced at the close: no fill before it, last price {px}"
                         );
-                        self.push_forced(&ts, side, qty, price, close, reason, &mut queue);
+                        self.push_forced(&ts, side, qty, price, close, reason, true, &mut queue);
                         continue;
                     };
                     let Some(touch) = FillModel::quote_touch(side, q) else {
@@ -723,13 +781,14 @@ impl Backtester {
                 }
                 _ => continue,
             };
-            self.push_forced(&ts, side, qty, price, close, reason, &mut queue);
+            self.push_forced(&ts, side, qty, price, close, reason, true, &mut queue);
         }
         self.drain(&mut queue, close);
     }
 
     /// Closes `trading_symbol` at `price`: through its working exit order when there is one,
-    /// else with a fill of the simulator's own (`BT-FORCED-<n>`).
+    /// else with a fill of the simulator's own (`BT-FORCED-<n>`); `missed` counts it as an
+    /// exit that met no quote.
     #[allow(clippy::too_many_arguments)]
     fn push_forced(
         &mut self,
@@ -739,9 +798,12 @@ impl Backtester {
         price: Decimal,
         at: IstTime,
         reason: String,
+        missed: bool,
         queue: &mut VecDeque<Event>,
     ) {
-        self.missed_exits += 1;
+        if missed {
+            self.missed_exits += 1;
+        }
         self.forced_reasons
             .insert(trading_symbol.to_string(), reason);
         let working: Option<String> = self
