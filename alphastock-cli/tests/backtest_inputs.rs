@@ -171,3 +171,24 @@ fn json_trades_carry_decision_times_levels_and_sides_and_the_report_counts_what_
         assert!((by_price - gross).abs() < 0.01, "{t}");
     }
 }
+
+#[test]
+fn the_html_report_shows_signals_missed_orders_and_rejections_by_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().display().to_string();
+    let (code, _, err) = alphastock(&[
+        "backtest", "--config", CONFIG, "--data", DATA, "--report", &out_dir,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).expect("report");
+    assert!(
+        html.contains("<tr><th>Signals</th><td>22</td></tr>"),
+        "{html}"
+    );
+    assert!(html.contains("<tr><th>Missed entries</th><td>0</td></tr>"));
+    assert!(html.contains("<h3>Rejected signals</h3>"));
+    // 2026-01-06 is a NIFTY expiry: two signals fell inside its exit-before-expiry window.
+    assert!(html.contains("exit-before-expiry window</td><td>2</td>"));
+    assert!(html.contains("kill switch is on: no new entries</td><td>10</td>"));
+    assert!(html.contains("<th>signal</th><th>entry</th><th>exit</th>"));
+}

@@ -125,11 +125,28 @@ pub fn render(r: &BacktestReport) -> String {
             format!("{:.1} %", m.exposure * 100.0),
         ),
         ("Open at end of data", r.open_at_end.to_string()),
+        ("Signals", r.signals.to_string()),
+        ("Missed entries", r.missed_entries.to_string()),
+        (
+            "Missed exits (settled or forced at the close)",
+            r.missed_exits.to_string(),
+        ),
     ];
     for (k, v) in rows {
         let _ = write!(h, "<tr><th>{k}</th><td>{v}</td></tr>");
     }
     h.push_str("</table>");
+    if !r.rejections.is_empty() {
+        h.push_str("<h3>Rejected signals</h3><table><tr><th>reason</th><th>count</th></tr>");
+        for (reason, n) in &r.rejections {
+            let _ = write!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>{n}</td></tr>",
+                esc(reason)
+            );
+        }
+        h.push_str("</table>");
+    }
     for (title, rows) in [
         ("Per strategy", &m.by_strategy),
         ("Per symbol", &m.by_symbol),
