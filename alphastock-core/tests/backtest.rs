@@ -2,7 +2,7 @@
 //! with slippage, charges from the schedule, and the same report on a second run. Plus a run
 //! over the committed synthetic candles with simulated option chains, twice, identical.
 
-use alphastock_core::backtest::{BacktestConfig, Backtester, ChainsAtClose};
+use alphastock_core::backtest::{BacktestConfig, Backtester};
 use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, Event};
 use alphastock_core::market::{
@@ -148,10 +148,11 @@ fn timer(t: &str) -> Event {
     Event::Timer(at(t))
 }
 
-/// Trade 1: signal on the 10:10 bar, entry fills on the 10:20 chain, the 10:25 chain (CE at
-/// 500) is above the 493.20 target, the exit fills on the 10:30 chain.
+/// Trade 1: signal on the 10:10 bar (decided at its end, 10:15), entry fills on the 10:20 chain
+/// (the first at or after 10:15), the 10:25 chain (CE at 500) is above the 493.20 target and
+/// the exit fills on that same chain (the first quote at or after the trigger).
 /// Trade 2: signal on the 10:50 bar, entry fills at 11:00, the 11:05 chain (CE at 240) is below
-/// the 250.00 stop, the exit fills at 11:10.
+/// the 250.00 stop and the exit fills on it.
 fn events() -> Vec<Event> {
     vec![
         chain("2026-01-05T10:14:58+05:30", dec!(280)),
@@ -192,6 +193,7 @@ fn backtester(slippage_ticks: u32) -> Backtester {
         engine,
         BacktestConfig {
             slippage_ticks,
+            entry_tolerance_pct: dec!(5),
             option_source: OptionSource::Recorded,
         },
     )
@@ -208,8 +210,14 @@ fn crafted_series_gives_exactly_the_expected_trades_and_pnl() {
     assert_eq!(win.strategy, "scripted");
     assert_eq!(win.side, Side::Buy);
     assert_eq!(win.quantity, 75);
+    assert_eq!(win.signal_time, at("2026-01-05T10:15:00+05:30"));
     assert_eq!(win.entry_time, at("2026-01-05T10:20:00+05:30"));
-    assert_eq!(win.exit_time, at("2026-01-05T10:30:00+05:30"));
+    assert_eq!(win.exit_decided_at, at("2026-01-05T10:25:00+05:30"));
+    assert_eq!(win.exit_time, at("2026-01-05T10:25:00+05:30"));
+    assert_eq!(win.initial_target, dec!(493.20));
+    assert_eq!(win.initial_stop, dec!(250.00));
+    assert_eq!(win.strike, Some(dec!(51200)));
+    assert_eq!(win.option_type, Some(OptionType::CE));
     assert_eq!(win.entry_price, dec!(280.05));
     assert_eq!(win.exit_price, dec!(499.90));
     // (499.90 − 280.05) × 75 = 16,488.75; charges 2 × 20.
@@ -220,7 +228,7 @@ fn crafted_series_gives_exactly_the_expected_trades_and_pnl() {
 
     // Exit at the bid 239.95 − 1 tick = 239.90: (239.90 − 280.05) × 75 = −3,011.25.
     assert_eq!(loss.entry_time, at("2026-01-05T11:00:00+05:30"));
-    assert_eq!(loss.exit_time, at("2026-01-05T11:10:00+05:30"));
+    assert_eq!(loss.exit_time, at("2026-01-05T11:05:00+05:30"));
     assert_eq!(loss.entry_price, dec!(280.05));
     assert_eq!(loss.exit_price, dec!(239.90));
     assert_eq!(loss.gross_pnl, dec!(-3011.25));
@@ -238,19 +246,22 @@ fn crafted_series_gives_exactly_the_expected_trades_and_pnl() {
     assert_eq!(report.open_at_end, 0);
     assert_eq!(report.option_source, OptionSource::Recorded);
 
-    // Equity: 50,000 → 66,476.25 while the first trade is marked at 500 (its net then is
-    // (500 − 280.05) × 75 − 20 entry brokerage = 16,476.25) → 66,448.75 after its exit →
-    // 63,397.50 after the loss. The deepest fall is from the 66,476.25 peak to the end:
-    // 3,078.75.
+    // Equity: 50,000 → 49,976.25 while the first trade is marked at 280 (its net then is
+    // (280 − 280.05) × 75 − 20 entry brokerage) → 66,448.75 after its exit at 10:25 →
+    // 66,425.00 while the second is marked at 280 → 63,397.50 after the loss. The deepest
+    // fall is from the 66,448.75 peak to the end: 3,051.25.
     assert_eq!(
         report.equity_curve.last().map(|p| p.equity),
         Some(dec!(63397.50))
     );
-    assert_eq!(m.max_drawdown, dec!(3078.75));
-    assert!((m.max_drawdown_pct - 307875.0 / 66476.25).abs() < 1e-9);
+    assert_eq!(m.max_drawdown, dec!(3051.25));
+    assert!((m.max_drawdown_pct - 305125.0 / 66448.75).abs() < 1e-9);
     // Nine timer steps (10:15, 10:20, 10:25, 10:30, 10:55, 11:00, 11:05, 11:10, 11:15);
-    // a position is open at the end of 10:20, 10:25, 11:00 and 11:05: 4 of 9.
-    assert!((m.exposure - 4.0 / 9.0).abs() < 1e-12, "{}", m.exposure);
+    // a position is open at the end of 10:20 and 11:00 only: 2 of 9.
+    assert!((m.exposure - 2.0 / 9.0).abs() < 1e-12, "{}", m.exposure);
+    assert_eq!(report.signals, 2);
+    assert_eq!(report.missed_entries, 0);
+    assert_eq!(report.missed_exits, 0);
     assert_eq!(m.by_strategy["scripted"].trades, 2);
     assert_eq!(m.by_symbol["BANKNIFTY"].net_pnl, dec!(13397.50));
 }
@@ -295,19 +306,23 @@ fn synthetic_run() -> alphastock_core::backtest::BacktestReport {
     .expect("fixture");
     let candles = parse_candles(&text).expect("candles");
     let config = Config::from_yaml_str(EMA_CONFIG).expect("config");
-    let feed = ReplayFeed::new(candles, None, &config.simulation, &config.market);
+    let feed = ReplayFeed::new(
+        candles,
+        None,
+        &config.simulation,
+        &config.market,
+        config.market_data_runner.candle_minutes,
+    );
     let engine = Engine::new(&config).expect("engine");
     Backtester::new(
         engine,
         BacktestConfig {
             slippage_ticks: 1,
+            entry_tolerance_pct: dec!(5),
             option_source: feed.option_source(),
         },
     )
-    .run(ChainsAtClose::new(
-        feed,
-        config.market_data_runner.candle_minutes,
-    ))
+    .run(feed)
 }
 
 #[test]
@@ -330,30 +345,6 @@ fn synthetic_candles_with_simulated_chains_replay_identically() {
         a.metrics.net_pnl,
         a.open_at_end
     );
-}
-
-#[test]
-fn an_exit_that_misses_the_next_quote_is_cancelled_and_placed_again_at_the_new_bid() {
-    // As the crafted series, but the premium keeps falling after the stop: the exit placed at
-    // the 239.95 bid misses the 11:10 chain (bid 229.95), is cancelled, and the engine places a
-    // new one at 229.95, which fills on the 11:15 chain at 229.95 − 1 tick = 229.90.
-    let mut events = events();
-    events.truncate(16);
-    events.extend([
-        chain("2026-01-05T11:10:00+05:30", dec!(230)),
-        timer("2026-01-05T11:10:00+05:30"),
-        chain("2026-01-05T11:15:00+05:30", dec!(230)),
-        timer("2026-01-05T11:15:00+05:30"),
-    ]);
-    let report = backtester(1).run(events);
-    assert_eq!(report.trades.len(), 2, "{:#?}", report.trades);
-    let loss = &report.trades[1];
-    assert_eq!(loss.exit_time, at("2026-01-05T11:15:00+05:30"));
-    assert_eq!(loss.exit_price, dec!(229.90));
-    // (229.90 − 280.05) × 75 = −3,761.25 gross; two orders filled, 40 charges.
-    assert_eq!(loss.gross_pnl, dec!(-3761.25));
-    assert_eq!(loss.net_pnl, dec!(-3801.25));
-    assert_eq!(report.open_at_end, 0);
 }
 
 /// `n` five-minute NIFTY candles from a random walk driven by `steps` (each −1..1, ±0.2 %),
@@ -394,19 +385,23 @@ fn walk(steps: &[f64]) -> Vec<Candle> {
 
 fn walk_run(steps: &[f64]) -> alphastock_core::backtest::BacktestReport {
     let config = Config::from_yaml_str(EMA_CONFIG).expect("config");
-    let feed = ReplayFeed::new(walk(steps), None, &config.simulation, &config.market);
+    let feed = ReplayFeed::new(
+        walk(steps),
+        None,
+        &config.simulation,
+        &config.market,
+        config.market_data_runner.candle_minutes,
+    );
     let engine = Engine::new(&config).expect("engine");
     Backtester::new(
         engine,
         BacktestConfig {
             slippage_ticks: 1,
+            entry_tolerance_pct: dec!(5),
             option_source: feed.option_source(),
         },
     )
-    .run(ChainsAtClose::new(
-        feed,
-        config.market_data_runner.candle_minutes,
-    ))
+    .run(feed)
 }
 
 proptest::proptest! {
@@ -424,7 +419,22 @@ proptest::proptest! {
             proptest::prop_assert!(t.charges > Decimal::ZERO);
             proptest::prop_assert_eq!(t.gross_pnl - t.charges, t.net_pnl);
             proptest::prop_assert!(t.exit_time >= t.entry_time);
+            // No fill before its decision: entries after the signal's decision, exits after
+            // their trigger.
+            proptest::prop_assert!(t.entry_time >= t.signal_time, "{:?}", t);
+            proptest::prop_assert!(t.exit_time >= t.exit_decided_at, "{:?}", t);
+            // MIS (the default product) never crosses a session close.
+            let day = t.entry_time.date_naive();
+            proptest::prop_assert_eq!(t.exit_time.date_naive(), day, "{:?}", t);
+            let close = at(&format!("{day}T15:30:00+05:30"));
+            proptest::prop_assert!(t.exit_time <= close, "{:?}", t);
+            // No option outlives its expiry.
+            if let Some(expiry) = t.expiry {
+                proptest::prop_assert!(t.exit_time.date_naive() <= expiry, "{:?}", t);
+            }
         }
+        // Everything is MIS: nothing may be left open at the end of the data.
+        proptest::prop_assert_eq!(a.open_at_end, 0);
         let net: Decimal = a.trades.iter().map(|t| t.net_pnl).sum();
         proptest::prop_assert_eq!(a.metrics.net_pnl, net);
         if a.open_at_end == 0 {

@@ -2,7 +2,7 @@
 //! every option position's initial stop is at least its entry × 0.80 rounded up to the tick,
 //! and changing the percent changes the trades.
 
-use alphastock_core::backtest::{BacktestConfig, BacktestReport, Backtester, ChainsAtClose};
+use alphastock_core::backtest::{BacktestConfig, BacktestReport, Backtester};
 use alphastock_core::config::Config;
 use alphastock_core::engine::Engine;
 use alphastock_core::market::{parse_candles, Candle, IstTime, Symbol};
@@ -98,19 +98,26 @@ struct Checked {
 /// against its entry (the average fill price): `stop ≥ ceil_tick(entry × (1 − pct/100))`.
 fn run_checking(candles: Vec<Candle>, stop_pct: u32, target_pct: u32) -> (BacktestReport, Checked) {
     let config = config(stop_pct, target_pct);
-    let feed = ReplayFeed::new(candles, None, &config.simulation, &config.market);
+    let feed = ReplayFeed::new(
+        candles,
+        None,
+        &config.simulation,
+        &config.market,
+        config.market_data_runner.candle_minutes,
+    );
     let engine = Engine::new(&config).expect("engine");
     let mut bt = Backtester::new(
         engine,
         BacktestConfig {
             slippage_ticks: 1,
+            entry_tolerance_pct: Decimal::from(5),
             option_source: feed.option_source(),
         },
     );
     let keep = Decimal::from(100 - stop_pct) / Decimal::ONE_HUNDRED;
     let mut seen = std::collections::BTreeSet::new();
     let mut bound = std::collections::BTreeSet::new();
-    for event in ChainsAtClose::new(feed, config.market_data_runner.candle_minutes) {
+    for event in feed {
         bt.on_event(event);
         for p in bt.engine().portfolio().open_positions() {
             let meta = p.meta();

@@ -346,3 +346,20 @@ fn yaml_keys_read_into_the_selector_config_and_bad_values_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn a_spread_cap_of_100_pct_lets_last_price_only_quotes_through() {
+    let mut q = quote(51200, OptionType::CE, 5000, 2000, dec!(279), dec!(281));
+    q.bid = None;
+    q.ask = None;
+    let five = LiquidityFilters::default();
+    assert!(five.rejection(&q).is_some());
+    let off = LiquidityFilters {
+        max_spread_pct: dec!(100),
+        ..LiquidityFilters::default()
+    };
+    assert_eq!(off.rejection(&q), None);
+    // The other filters still apply.
+    q.oi = 10;
+    assert!(off.rejection(&q).is_some());
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 use alphastock_benches::random_walk_minutes;
-use alphastock_core::backtest::{BacktestConfig, Backtester, ChainsAtClose};
+use alphastock_core::backtest::{BacktestConfig, Backtester};
 use alphastock_core::config::Config;
 use alphastock_core::engine::Engine;
 use alphastock_core::market::Candle;
@@ -57,17 +57,24 @@ options_trading:
 "#;
 
 fn run(config: &Config, candles: &[Candle]) -> (usize, rust_decimal::Decimal) {
-    let feed = ReplayFeed::new(candles.to_vec(), None, &config.simulation, &config.market);
+    let feed = ReplayFeed::new(
+        candles.to_vec(),
+        None,
+        &config.simulation,
+        &config.market,
+        1,
+    );
     let source = feed.option_source();
     let engine = Engine::new(config).expect("valid config");
     let report = Backtester::new(
         engine,
         BacktestConfig {
             slippage_ticks: 1,
+            entry_tolerance_pct: rust_decimal::Decimal::from(5),
             option_source: source,
         },
     )
-    .run(ChainsAtClose::new(feed, 1));
+    .run(feed);
     (report.trades.len(), report.metrics.net_pnl)
 }
 
@@ -100,8 +107,9 @@ fn bench(c: &mut Criterion) {
     let config = Config::from_yaml_str(ONE).expect("valid config");
     g.bench_function("replay_with_simulated_chains_only", |b| {
         b.iter(|| {
-            let feed = ReplayFeed::new(candles.clone(), None, &config.simulation, &config.market);
-            black_box(ChainsAtClose::new(feed, 1).count())
+            let feed =
+                ReplayFeed::new(candles.clone(), None, &config.simulation, &config.market, 1);
+            black_box(feed.count())
         })
     });
 

@@ -1,6 +1,8 @@
 //! [`PaperBroker`]: a [`Broker`] that fills against the quotes it is fed, so the whole system
-//! runs without money. Market orders fill at the ask (buy) or bid (sell) moved against us by
-//! `slippage_ticks`; limit orders fill when the touch crosses their price; SL/SL-M orders wait
+//! runs without money. Prices come from the core's `FillModel` (the backtest's): market orders
+//! fill at the ask (buy) or bid (sell) moved against us by `slippage_ticks`; limit orders fill
+//! when the touch crosses their price, at the touch moved by the slippage but never beyond the
+//! limit; SL/SL-M orders wait
 //! for their trigger. Fills may be partial (`partial_fill_fraction`). Orders go through the same
 //! states as at the real broker; cash is debited and credited as fills happen.
 
@@ -9,6 +11,7 @@ use std::collections::BTreeMap;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
+use alphastock_core::backtest::FillModel;
 use alphastock_core::config::PaperConfig;
 use alphastock_core::market::{IstTime, OptionQuote};
 use alphastock_core::order::{Fill, OrderRequest, OrderStatus, OrderType, TransactionType};
@@ -219,15 +222,25 @@ impl PaperBroker {
             }
             po.triggered = true;
         }
-        let slip = self.config.tick_size * Decimal::from(self.config.slippage_ticks);
+        // The core's fill model prices the touch and the slippage, as in backtests.
+        let model = FillModel {
+            slippage_ticks: self.config.slippage_ticks,
+            entry_tolerance_pct: self.config.entry_tolerance_pct,
+        };
+        let tick = self.config.tick_size;
         match (po.order_type, po.order.price) {
             (OrderType::Market | OrderType::StopLossMarket, _) | (_, None) => match side {
-                TransactionType::Buy => Some(ask + slip),
-                TransactionType::Sell => Some((bid - slip).max(self.config.tick_size)),
+                TransactionType::Buy => Some(model.slipped(ask, tick, side)),
+                TransactionType::Sell => Some(model.slipped(bid, tick, side)),
             },
+            // A crossing limit fills at the touch moved by the slippage, never beyond its limit.
             (OrderType::Limit | OrderType::StopLoss, Some(limit)) => match side {
-                TransactionType::Buy if ask <= limit => Some(ask),
-                TransactionType::Sell if bid >= limit => Some(bid),
+                TransactionType::Buy if ask <= limit => {
+                    Some(model.slipped(ask, tick, side).min(limit))
+                }
+                TransactionType::Sell if bid >= limit => {
+                    Some(model.slipped(bid, tick, side).max(limit))
+                }
                 _ => None,
             },
         }
@@ -580,6 +593,7 @@ mod tests {
                 slippage_ticks: 1,
                 tick_size: dec!(0.05),
                 partial_fill_fraction: partial,
+                ..PaperConfig::default()
             },
             t("2026-12-01T09:15:00+05:30"),
         )
@@ -631,7 +645,8 @@ mod tests {
     }
 
     #[test]
-    fn limit_rests_until_the_price_crosses_then_fills_at_the_touch() {
+    fn limit_rests_until_the_price_crosses_then_fills_at_the_touch_plus_slippage_within_the_limit()
+    {
         let mut b = broker(None);
         b.on_quote(&quote(
             dec!(279.90),
@@ -661,9 +676,23 @@ mod tests {
             "2026-12-01T09:22:00+05:30",
         ));
         assert_eq!(fills.len(), 1);
-        assert_eq!(fills[0].price, dec!(274.80));
+        // The ask 274.80 plus 1 tick of slippage: 274.85, inside the 275 limit.
+        assert_eq!(fills[0].price, dec!(274.85));
         assert_eq!(b.order_book().unwrap()[0].status, OrderStatus::Complete);
         assert!(b.cancel_order(&id).is_err());
+        // An ask right at the limit fills at the limit: slippage never passes it.
+        b.on_quote(&quote(dec!(274.90), dec!(275), "2026-12-01T09:23:00+05:30"));
+        b.place_order(&order(
+            "L2",
+            TransactionType::Buy,
+            OrderType::Limit,
+            30,
+            Some(dec!(275)),
+        ))
+        .unwrap();
+        let book = b.trade_book().unwrap();
+        assert_eq!(book.len(), 2);
+        assert_eq!(book[1].price, dec!(275));
     }
 
     #[test]
@@ -838,7 +867,8 @@ mod tests {
         };
         let fills = b.on_option_quote(&q);
         assert_eq!(fills.len(), 1);
-        assert_eq!(fills[0].price, dec!(280.15));
+        // The ask 280.15 plus 1 tick of slippage, inside the 281 limit.
+        assert_eq!(fills[0].price, dec!(280.20));
         assert_eq!(fills[0].timestamp, t("2026-12-01T09:20:00+05:30"));
     }
 

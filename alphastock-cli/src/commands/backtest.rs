@@ -6,12 +6,24 @@
 //! - `--data`: one or more candle CSV files (`timestamp,symbol,open,high,low,close,volume`),
 //!   any number of days and symbols; they are merged and replayed in time order.
 //! - `--options`: recorded option snapshots (the option-snapshot CSV of
-//!   `alphastock_core::sim::replay`); without it, chains are priced from the simulated
+//!   `alphastock_core::sim::replay`, or recorded NSE chains as published, see
+//!   `alphastock_core::sim::recorded_chain`); with `--options` and no `--data`, the
+//!   underlying's candles are built from the snapshots' spot; without it, chains are priced from the simulated
 //!   volatility surface of the config's `simulation` section at each candle's close, and the
 //!   output says `option_source: simulated`.
 //! - `--from`/`--to`: inclusive IST dates (`YYYY-MM-DD`) limiting the replay.
-//! - Fills: limit orders fill on the next quote of their contract that crosses, at the touch ±
-//!   `broker.paper.slippage_ticks` ticks; charges by `options_trading.charges`.
+//! - Fills: by the core's `FillModel` (README "How fills are simulated"): an order meets the
+//!   first quote of its contract stamped at or after its decision; entries at the ask +
+//!   `broker.paper.slippage_ticks` ticks (missed beyond `broker.paper.entry_tolerance_pct`),
+//!   exits at the bid − the slippage; expiring options settled at intrinsic value, MIS
+//!   positions flat at the close; charges by `options_trading.charges`.
+//! - Inputs are checked: a candle that repeats or goes back in time for its symbol (within a
+//!   file or across `--data` files) is an error naming the file, line and timestamp (exit 2);
+//!   data symbols no enabled strategy trades, and strategy symbols without data, are warned
+//!   about on stderr.
+//! - Chain age: with recorded snapshots, `options_trading.entry.max_chain_age_seconds` is
+//!   raised to the snapshots' own cadence (the median gap between snapshots of an underlying)
+//!   when that is longer, and the output says so.
 //! - `options_trading.correlation_table: PATH` (optional, relative to the config file): a table
 //!   written by `alphastock correlations build`, used by the `historical_correlation` target
 //!   method.
@@ -47,13 +59,12 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::{json, Value as Json};
 
-use alphastock_core::backtest::{
-    BacktestConfig, BacktestReport, Backtester, ChainsAtClose, Metrics, TradeRecord,
-};
+use alphastock_core::backtest::{BacktestConfig, BacktestReport, Backtester, Metrics, TradeRecord};
 use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, Event};
-use alphastock_core::market::{parse_candles, Candle, OptionChain, IST};
+use alphastock_core::market::{parse_candle_rows, Candle, OptionChain, Symbol, IST};
 use alphastock_core::options::CorrelationTable;
+use alphastock_core::sim::recorded_chain::candles_from_chains;
 use alphastock_core::sim::replay::{parse_option_snapshots, OptionSource, ReplayFeed};
 
 use super::correlations::load_config_with_table;
@@ -65,8 +76,9 @@ pub struct BacktestArgs {
     /// The YAML config (strategies, risk, charges, simulated market).
     #[arg(long)]
     pub config: PathBuf,
-    /// Candle CSV file(s), merged in time order.
-    #[arg(long, num_args = 1.., required = true)]
+    /// Candle CSV file(s), merged in time order; without it (and with --options), the
+    /// underlying's candles are built from the recorded snapshots' spot.
+    #[arg(long, num_args = 1.., required_unless_present = "options")]
     pub data: Vec<PathBuf>,
     /// Recorded option snapshots CSV; without it chains are simulated.
     #[arg(long)]
@@ -91,6 +103,8 @@ pub struct BacktestArgs {
 /// The inputs of one backtest, loaded and checked.
 pub(crate) struct Inputs {
     pub config: Config,
+    /// The chain-age limit raised to the snapshots' cadence, seconds, when it was.
+    pub chain_age_raised: Option<u64>,
     pub table: Option<CorrelationTable>,
     pub candles: Vec<Candle>,
     pub snapshots: Option<Vec<OptionChain>>,
@@ -147,14 +161,18 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        match writeln!(out, "{}", report_json(&report, inputs.candles.len())) {
+        match writeln!(
+            out,
+            "{}",
+            report_json(&report, inputs.candles.len(), inputs.chain_age_raised)
+        ) {
             Ok(()) => {}
             // The reader went away (e.g. `| head`): nothing more to do.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             Err(e) => return Err(e).context("cannot write to stdout"),
         }
     } else {
-        print_text(&report, inputs.candles.len());
+        print_text(&report, inputs.candles.len(), inputs.chain_age_raised);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -171,11 +189,33 @@ fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
         args.from.map_or(true, |f| d >= f) && args.to.map_or(true, |x| d <= x)
     };
     let mut candles = Vec::new();
-    for file in &args.data {
+    // (symbol, start) → (file, line) of every candle read, to refuse the same bar twice.
+    let mut seen: std::collections::HashMap<
+        (Symbol, chrono::DateTime<chrono::FixedOffset>),
+        (usize, usize),
+    > = std::collections::HashMap::new();
+    for (file_index, file) in args.data.iter().enumerate() {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read candle file {}", file.display()))?;
-        match parse_candles(&text) {
-            Ok(c) => candles.extend(c.into_iter().filter(|c| in_range(&c.timestamp))),
+        match parse_candle_rows(&text) {
+            Ok(rows) => {
+                for (line, c) in rows {
+                    let key = (c.symbol.clone(), c.timestamp);
+                    if let Some((other_file, other_line)) = seen.get(&key) {
+                        return Ok(Err(format!(
+                            "{}: line {line}: {} candle at {} is a duplicate of {} line {other_line}",
+                            file.display(),
+                            c.symbol,
+                            c.timestamp.to_rfc3339(),
+                            args.data[*other_file].display()
+                        )));
+                    }
+                    seen.insert(key, (file_index, line));
+                    if in_range(&c.timestamp) {
+                        candles.push(c);
+                    }
+                }
+            }
             Err(e) => return Ok(Err(format!("{}: {e}", file.display()))),
         }
     }
@@ -185,17 +225,75 @@ fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read option snapshots {}", file.display()))?;
             match parse_option_snapshots(&text, &config.market) {
-                Ok(c) => Some(c.into_iter().filter(|c| in_range(&c.timestamp)).collect()),
+                Ok(c) => Some(
+                    c.into_iter()
+                        .filter(|c| in_range(&c.timestamp))
+                        .collect::<Vec<_>>(),
+                ),
                 Err(e) => return Ok(Err(format!("{}: {e}", file.display()))),
             }
         }
     };
+    if args.data.is_empty() {
+        if let Some(chains) = &snapshots {
+            candles = candles_from_chains(chains, config.market_data_runner.candle_minutes);
+        }
+    }
+    warn_about_symbols(&config, &candles);
+    let mut config = config;
+    let chain_age_raised = snapshots
+        .as_deref()
+        .and_then(snapshot_cadence_seconds)
+        .filter(|cadence| *cadence > config.options_trading.entry.max_chain_age_seconds);
+    if let Some(cadence) = chain_age_raised {
+        config.options_trading.entry.max_chain_age_seconds = cadence;
+    }
     Ok(Ok(Inputs {
         config,
+        chain_age_raised,
         table,
         candles,
         snapshots,
     }))
+}
+
+/// The recorded snapshots' cadence: the median gap between consecutive snapshots of one
+/// underlying, seconds; `None` with fewer than two snapshots.
+pub(crate) fn snapshot_cadence_seconds(chains: &[OptionChain]) -> Option<u64> {
+    let mut last: std::collections::HashMap<&Symbol, chrono::DateTime<chrono::FixedOffset>> =
+        std::collections::HashMap::new();
+    let mut gaps: Vec<i64> = Vec::new();
+    for c in chains {
+        if let Some(prev) = last.insert(&c.underlying, c.timestamp) {
+            let gap = (c.timestamp - prev).num_seconds();
+            if gap > 0 {
+                gaps.push(gap);
+            }
+        }
+    }
+    if gaps.is_empty() {
+        return None;
+    }
+    gaps.sort_unstable();
+    u64::try_from(gaps[gaps.len() / 2]).ok()
+}
+
+/// Warns (stderr) about data symbols no enabled strategy trades and strategy symbols that have
+/// no data: either way those strategies make no trades, and the reader should know why.
+pub(crate) fn warn_about_symbols(config: &Config, candles: &[Candle]) {
+    let data: std::collections::BTreeSet<&Symbol> = candles.iter().map(|c| &c.symbol).collect();
+    let traded: std::collections::BTreeSet<&Symbol> = config
+        .strategies
+        .values()
+        .filter(|s| s.enabled)
+        .flat_map(|s| s.symbols.iter())
+        .collect();
+    for s in data.difference(&traded) {
+        eprintln!("warning: the data has {s} candles but no enabled strategy trades {s}");
+    }
+    for s in traded.difference(&data) {
+        eprintln!("warning: strategies trade {s} but the data has no {s} candles");
+    }
 }
 
 /// A progress bar on stderr when it is a terminal and the run is long enough to need one.
@@ -245,6 +343,7 @@ pub(crate) fn backtest(
         snapshots,
         &config.simulation,
         &config.market,
+        config.market_data_runner.candle_minutes,
     );
     let source = feed.option_source();
     let mut engine = Engine::new(config).map_err(|e| e.to_string())?;
@@ -255,18 +354,12 @@ pub(crate) fn backtest(
         engine,
         BacktestConfig {
             slippage_ticks: config.broker.paper.slippage_ticks,
+            entry_tolerance_pct: config.broker.paper.entry_tolerance_pct,
             option_source: source,
         },
     );
-    let events: Box<dyn Iterator<Item = Event>> = match source {
-        OptionSource::Simulated => Box::new(ChainsAtClose::new(
-            feed,
-            config.market_data_runner.candle_minutes,
-        )),
-        OptionSource::Recorded => Box::new(feed),
-    };
     let mut seen = 0u64;
-    for e in events {
+    for e in feed {
         if matches!(e, Event::Candle(_)) {
             seen += 1;
             if seen % 4096 == 0 {
@@ -297,17 +390,35 @@ fn opt_number(d: Option<Decimal>) -> Json {
     d.map_or(Json::Null, number)
 }
 
+/// `bullish` for a BUY signal, `bearish` for a SELL.
+pub(crate) fn direction(t: &TradeRecord) -> &'static str {
+    match t.side {
+        alphastock_core::strategy::Side::Buy => "bullish",
+        alphastock_core::strategy::Side::Sell => "bearish",
+    }
+}
+
 fn trade_json(t: &TradeRecord) -> Json {
     json!({
         "trading_symbol": t.trading_symbol,
         "underlying": t.underlying.as_str(),
         "strategy": t.strategy,
         "side": t.side.code(),
+        "direction": direction(t),
+        "order_side": t.order_side.code(),
+        "signal_time": t.signal_time.to_rfc3339(),
         "entry_time": t.entry_time.to_rfc3339(),
+        "exit_decided_at": t.exit_decided_at.to_rfc3339(),
         "exit_time": t.exit_time.to_rfc3339(),
         "quantity": t.quantity,
+        "product": t.product.code(),
+        "expiry": t.expiry.map(|e| e.to_string()),
+        "strike": opt_number(t.strike),
+        "option_type": t.option_type.map(|o| o.to_string()),
         "entry_price": number(t.entry_price),
         "exit_price": number(t.exit_price),
+        "initial_stop": number(t.initial_stop),
+        "initial_target": number(t.initial_target),
         "gross_pnl": number(t.gross_pnl),
         "charges": number(t.charges),
         "net_pnl": number(t.net_pnl),
@@ -362,7 +473,7 @@ pub(crate) fn metrics_json(m: &Metrics) -> serde_json::Map<String, Json> {
     }
 }
 
-fn report_json(r: &BacktestReport, candles: usize) -> Json {
+fn report_json(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>) -> Json {
     let mut map = metrics_json(&r.metrics);
     map.insert(
         "trades".into(),
@@ -380,6 +491,15 @@ fn report_json(r: &BacktestReport, candles: usize) -> Json {
     );
     map.insert("open_at_end".into(), json!(r.open_at_end));
     map.insert("candles".into(), json!(candles));
+    map.insert("signals".into(), json!(r.signals));
+    map.insert("rejections".into(), json!(r.rejections));
+    map.insert("missed_entries".into(), json!(r.missed_entries));
+    map.insert("missed_exits".into(), json!(r.missed_exits));
+    map.insert("option_prices".into(), json!(source_name(r.option_source)));
+    map.insert(
+        "chain_age_limit_raised_to_seconds".into(),
+        json!(chain_age_raised),
+    );
     Json::Object(map)
 }
 
@@ -388,7 +508,7 @@ pub(crate) fn ratio(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |v| format!("{v:.2}"))
 }
 
-fn print_text(r: &BacktestReport, candles: usize) {
+fn print_text(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>) {
     let m = &r.metrics;
     let money = |d: Option<Decimal>| d.map_or("-".to_string(), |v| format!("{:.2}", v));
     println!(
@@ -396,6 +516,16 @@ fn print_text(r: &BacktestReport, candles: usize) {
         r.daily_equity.len(),
         source_name(r.option_source)
     );
+    if let Some(s) = chain_age_raised {
+        println!("Chain age limit raised to {s} s: the recorded snapshots come every {s} s");
+    }
+    println!(
+        "Signals {}, missed entries {}, missed exits {}, open at the end {}",
+        r.signals, r.missed_entries, r.missed_exits, r.open_at_end
+    );
+    for (reason, n) in &r.rejections {
+        println!("  rejected {n} x: {reason}");
+    }
     println!(
         "Trades {} (won {}, lost {}), win rate {}",
         m.trades,
@@ -447,14 +577,21 @@ fn print_text(r: &BacktestReport, candles: usize) {
     }
     for t in &r.trades {
         println!(
-            "{}  {}  {} {} x{} {:.2} -> {:.2}  net {:.2}  ({})",
-            t.entry_time.format("%Y-%m-%d %H:%M"),
-            t.exit_time.format("%H:%M"),
-            t.side.code(),
+            "{} signal {}  in {}  out {}  {} {} {} x{} {:.2} -> {:.2} (stop {:.2}, target {:.2})  gross {:.2}  charges {:.2}  net {:.2}  ({})",
+            t.signal_time.format("%Y-%m-%d"),
+            t.signal_time.format("%H:%M:%S"),
+            t.entry_time.format("%H:%M:%S"),
+            t.exit_time.format("%H:%M:%S"),
+            direction(t),
+            t.order_side.code(),
             t.trading_symbol,
             t.quantity,
             t.entry_price,
             t.exit_price,
+            t.initial_stop,
+            t.initial_target,
+            t.gross_pnl,
+            t.charges,
             t.net_pnl,
             t.exit_reason
         );

@@ -326,6 +326,7 @@ fn build_feed(args: &RunArgs, config: &Config) -> Result<(Feed, Option<NaiveDate
                 snapshots,
                 &config.simulation,
                 &config.market,
+                config.market_data_runner.candle_minutes,
             ))),
             first,
         ));

@@ -2,19 +2,17 @@
 //!
 //! The backtest runs the very [`Engine`](crate::engine::Engine) the live loop runs: the
 //! [`Backtester`] feeds it the replayed events (candles, option chains, timer ticks), carries out
-//! the orders it places with the [`FillSimulator`], and feeds the resulting order updates and
+//! the orders it places with the [`FillModel`], and feeds the resulting order updates and
 //! fills back in. Charges come from the engine's portfolio (its `ChargeSchedule`), because every
 //! fill goes through `Engine::on_event(Event::Fill)`. The same events always give the same
 //! [`BacktestReport`].
 
-mod close_chains;
-mod fills;
+mod fill_model;
 pub mod metrics;
 mod report;
 mod runner;
 
-pub use close_chains::ChainsAtClose;
-pub use fills::{FillSimulator, SimOrder};
+pub use fill_model::{intrinsic_value, BarExit, BarExitKind, EntryOutcome, FillModel, SimOrder};
 pub use metrics::Metrics;
 pub use report::{BacktestReport, EquityPoint, TradeRecord};
-pub use runner::{BacktestConfig, Backtester};
+pub use runner::{reason_kind, BacktestConfig, Backtester};

@@ -4,7 +4,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::Metrics;
-use crate::market::{IstTime, Symbol};
+use crate::market::{IstTime, OptionType, Symbol};
+use crate::order::{Product, TransactionType};
 use crate::sim::replay::OptionSource;
 use crate::strategy::Side;
 
@@ -17,11 +18,18 @@ pub struct TradeRecord {
     pub underlying: Symbol,
     /// The strategy (or aggregated strategies) whose signal opened the trade.
     pub strategy: String,
-    /// The signal's direction on the underlying (a `Buy` signal buys a CE).
+    /// The signal's direction on the underlying (`Buy` = bullish: it buys a CE; `Sell` =
+    /// bearish: it buys a PE, or shorts a stock).
     pub side: Side,
-    /// Time of the first entry fill (IST).
+    /// The side of the entry order (`Buy` for any bought option; `Sell` for a stock short).
+    pub order_side: TransactionType,
+    /// When the entry was decided (the engine's clock: the end of the signal's candle), IST.
+    pub signal_time: IstTime,
+    /// Time of the first entry fill (IST); never before `signal_time`.
     pub entry_time: IstTime,
-    /// Time of the fill that closed the position (IST).
+    /// When the exit that closed the position was decided (its trigger), IST.
+    pub exit_decided_at: IstTime,
+    /// Time of the fill that closed the position (IST); never before `exit_decided_at`.
     pub exit_time: IstTime,
     /// Units traded on entry (lots × lot size).
     pub quantity: u32,
@@ -29,6 +37,18 @@ pub struct TradeRecord {
     pub entry_price: Decimal,
     /// Average exit price, rupees per unit.
     pub exit_price: Decimal,
+    /// The stop set at entry (premium for an option, price for a stock), rupees per unit.
+    pub initial_stop: Decimal,
+    /// The target set at entry, rupees per unit.
+    pub initial_target: Decimal,
+    /// The option's expiry date; `None` for a stock.
+    pub expiry: Option<chrono::NaiveDate>,
+    /// The option's strike, rupees; `None` for a stock.
+    pub strike: Option<Decimal>,
+    /// CE or PE; `None` for a stock.
+    pub option_type: Option<OptionType>,
+    /// The product of the entry (MIS positions never cross a session close).
+    pub product: Product,
     /// P&L before charges, rupees.
     pub gross_pnl: Decimal,
     /// Charges on both legs, rupees.
@@ -68,4 +88,15 @@ pub struct BacktestReport {
     pub open_at_end: usize,
     /// Events replayed.
     pub events: u64,
+    /// Signals the engine decided on (accepted or rejected).
+    pub signals: u64,
+    /// Rejected signals counted by reason, numbers taken out (see
+    /// [`reason_kind`](super::runner::reason_kind)).
+    pub rejections: std::collections::BTreeMap<String, u64>,
+    /// Entries that never filled: the touch ran away beyond the tolerance, or the engine
+    /// cancelled them unfilled.
+    pub missed_entries: u64,
+    /// Exits that met no quote before their session closed (then settled or squared off by
+    /// force) or were still working at the end of the data.
+    pub missed_exits: u64,
 }

@@ -1,26 +1,54 @@
-//! The [`Backtester`]: the engine plus the fill simulator, event by event.
+//! The [`Backtester`]: the engine plus the [`FillModel`], event by event.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::fills::{FillSimulator, SimOrder};
+use super::fill_model::{intrinsic_value, EntryOutcome, FillModel, SimOrder};
 use super::metrics::{Metrics, MetricsInput};
 use super::report::{BacktestReport, EquityPoint, TradeRecord};
 use crate::engine::{Action, Engine, Event, OrderPurpose, Record};
-use crate::market::{IstTime, Symbol, IST};
-use crate::order::{Fill, OrderStatus, OrderUpdate, TransactionType};
+use crate::market::{IstTime, MarketSession, OptionQuote, OptionType, Symbol, IST};
+use crate::order::{Fill, OrderStatus, OrderUpdate, Product, TransactionType};
 use crate::sim::replay::OptionSource;
 use crate::strategy::Side;
 
 /// Settings of the simulated execution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BacktestConfig {
-    /// Ticks paid beyond the touch on every fill (see [`FillSimulator`]).
+    /// Ticks paid beyond the touch on every fill (see [`FillModel`]).
     pub slippage_ticks: u32,
+    /// An entry whose touch moved more than this many percent between its decision and the
+    /// first quote at or after it is missed (see [`FillModel`]).
+    pub entry_tolerance_pct: Decimal,
     /// Where the option prices come from, for the report.
     pub option_source: OptionSource,
+}
+
+/// A working order in the simulated book, with when it was decided.
+#[derive(Debug, Clone)]
+struct Working {
+    order: SimOrder,
+    /// The engine's clock when it placed the order: the order can only meet quotes stamped
+    /// at or after it.
+    decided_at: IstTime,
+    /// The touch of its contract the decision saw (entries only), rupees.
+    reference: Option<Decimal>,
+    purpose: OrderPurpose,
+}
+
+/// What an entry order carries into the trade it opens.
+#[derive(Debug, Clone)]
+struct EntryFacts {
+    underlying: Symbol,
+    strategy: String,
+    side: Side,
+    decided_at: IstTime,
+    product: Product,
+    target: Decimal,
+    stop: Decimal,
+    contract: Option<(NaiveDate, Decimal, OptionType)>,
 }
 
 /// Entry facts kept until the position closes.
@@ -29,6 +57,7 @@ struct OpenTrade {
     underlying: Symbol,
     strategy: String,
     side: Side,
+    signal_time: IstTime,
     entry_time: Option<IstTime>,
     bought_units: u64,
     bought_value: Decimal,
@@ -36,29 +65,51 @@ struct OpenTrade {
     sold_value: Decimal,
     entry_units: u32,
     long: bool,
+    product: Product,
+    initial_stop: Decimal,
+    initial_target: Decimal,
+    contract: Option<(NaiveDate, Decimal, OptionType)>,
+    exit_decided_at: Option<IstTime>,
 }
 
-/// Drives an [`Engine`] over events and fills its orders with a [`FillSimulator`].
+/// Drives an [`Engine`] over events and fills its orders with a [`FillModel`].
 ///
-/// Feed events in time order with [`Backtester::on_event`] (or all at once with
-/// [`Backtester::run`]) and call [`Backtester::finish`] for the report. Orders placed while
-/// handling an event rest until a later quote (or candle, for the underlying) of their
-/// contract crosses them; an **exit** order that misses the first quote of its contract after
-/// it was placed is cancelled (immediate-or-cancel, as the marketable limit it is meant to be)
-/// and the engine, seeing the position still open, places a new one at the new bid. When an
-/// order fills, the simulator feeds the engine a `Fill` and then an `OrderUpdate` (complete),
-/// so the portfolio charges it by its `ChargeSchedule`. Order ids are `BT-<n>` and trade
-/// ids `BT-T<n>`, numbered in order, so the run is deterministic.
+/// Feed events in time order (as [`ReplayFeed`](crate::sim::replay::ReplayFeed) makes them:
+/// every event at the moment its data is known) with [`Backtester::on_event`] (or all at once
+/// with [`Backtester::run`]) and call [`Backtester::finish`] for the report.
+///
+/// - An order is **decided** at the engine's clock when it is placed. It meets the first quote
+///   of its contract stamped at or after that moment: the chain the decision was made on when
+///   it is that fresh, otherwise the next one. Entries fill (or are missed) and exits fill by
+///   the [`FillModel`]'s rules; an order on a stock meets the first candle starting at or
+///   after its decision, at the open.
+/// - When a session ends (the first event after 15:30 IST, or the end of the data), every
+///   option expiring that day still open is **settled at its intrinsic value** against the
+///   underlying's last price, and every other MIS position still open is **squared off** at
+///   its last available quote (bid less slippage); both count as missed exits.
+/// - Fills are fed to the engine as `Fill` then `OrderUpdate` (complete), so the portfolio
+///   charges them by its `ChargeSchedule`. Order ids are `BT-<n>` and trade ids `BT-T<n>`,
+///   numbered in order, so the run is deterministic.
 #[derive(Debug)]
 pub struct Backtester {
     engine: Engine,
-    fills: FillSimulator,
+    model: FillModel,
     source: OptionSource,
-    orders: BTreeMap<String, SimOrder>,
+    session: MarketSession,
+    orders: BTreeMap<String, Working>,
     next_order: u64,
     next_trade: u64,
     open: BTreeMap<String, OpenTrade>,
-    pending_purpose: BTreeMap<String, OrderPurpose>,
+    /// Entry orders not yet filled, by tag.
+    entries_by_tag: BTreeMap<String, EntryFacts>,
+    /// When each exit order was decided, by tag.
+    exit_decisions: BTreeMap<String, IstTime>,
+    /// Last quote seen of each contract we hold or have an order in.
+    last_quotes: BTreeMap<String, OptionQuote>,
+    /// Last price of each underlying (chain spot or candle close), rupees.
+    last_spot: BTreeMap<Symbol, Decimal>,
+    /// Reasons that replace the engine's for fills the simulator forced (settlement, square-off).
+    forced_reasons: BTreeMap<String, String>,
     trades: Vec<TradeRecord>,
     closed_net: Decimal,
     capital: Decimal,
@@ -68,6 +119,12 @@ pub struct Backtester {
     steps: u64,
     steps_in_market: u64,
     events: u64,
+    signals: u64,
+    rejections: BTreeMap<String, u64>,
+    missed_entries: u64,
+    missed_exits: u64,
+    /// The session (IST date) whose close has been handled, to do it once.
+    session_day: Option<NaiveDate>,
 }
 
 impl Backtester {
@@ -77,15 +134,21 @@ impl Backtester {
         let capital = engine.config().options_trading.risk_management.capital;
         Self {
             engine,
-            fills: FillSimulator {
+            model: FillModel {
                 slippage_ticks: config.slippage_ticks,
+                entry_tolerance_pct: config.entry_tolerance_pct,
             },
             source: config.option_source,
+            session: MarketSession::nse(),
             orders: BTreeMap::new(),
             next_order: 0,
             next_trade: 0,
             open: BTreeMap::new(),
-            pending_purpose: BTreeMap::new(),
+            entries_by_tag: BTreeMap::new(),
+            exit_decisions: BTreeMap::new(),
+            last_quotes: BTreeMap::new(),
+            last_spot: BTreeMap::new(),
+            forced_reasons: BTreeMap::new(),
             trades: Vec::new(),
             closed_net: Decimal::ZERO,
             capital,
@@ -95,6 +158,11 @@ impl Backtester {
             steps: 0,
             steps_in_market: 0,
             events: 0,
+            signals: 0,
+            rejections: BTreeMap::new(),
+            missed_entries: 0,
+            missed_exits: 0,
+            session_day: None,
         }
     }
 
@@ -116,141 +184,278 @@ impl Backtester {
         self.finish()
     }
 
-    /// Handles one event: fills resting orders it crosses, then hands it to the engine and
-    /// carries out the engine's actions (which may lead to more events: order acknowledgements
-    /// and fills).
+    /// Handles one event: closes the previous session when the event is past it, fills the
+    /// resting orders the event's prices meet, then hands it to the engine and carries out the
+    /// engine's actions (orders placed now fill at once when the engine's latest chain is
+    /// already at or after their decision).
     pub fn on_event(&mut self, event: Event) {
         self.events += 1;
-        let at = event.timestamp();
+        let at = self.known_at(&event);
+        self.close_sessions_before(at);
         let mut queue: VecDeque<Event> = VecDeque::new();
+        self.observe(&event);
         self.match_orders(&event, &mut queue);
+        if let Event::Candle(c) = &event {
+            // Fills at the bar's open first, so a position opened there is held through the
+            // rest of the bar, then the bar's range against the stop and target.
+            self.drain(&mut queue, at);
+            self.intra_bar_exit(c, at, &mut queue);
+        }
         let is_timer = matches!(event, Event::Timer(_));
         queue.push_back(event);
-        while let Some(e) = queue.pop_front() {
-            let actions = self.engine.on_event(e);
-            self.carry_out(actions, at, &mut queue);
-        }
+        self.drain(&mut queue, at);
         if is_timer {
             self.step(at);
         }
+    }
+
+    /// When the event's data is known: a candle at its end, anything else at its timestamp.
+    fn known_at(&self, event: &Event) -> IstTime {
+        match event {
+            Event::Candle(c) => {
+                c.timestamp
+                    + Duration::minutes(i64::from(
+                        self.engine.config().market_data_runner.candle_minutes,
+                    ))
+            }
+            other => other.timestamp(),
+        }
+    }
+
+    fn drain(&mut self, queue: &mut VecDeque<Event>, at: IstTime) {
+        while let Some(e) = queue.pop_front() {
+            if let Event::Fill(f) = &e {
+                self.on_fill_seen(f);
+            }
+            let actions = self.engine.on_event(e);
+            self.carry_out(actions, at, queue);
+        }
+    }
+
+    /// Remembers the last prices: underlying spots and the quotes of contracts we deal in.
+    fn observe(&mut self, event: &Event) {
+        match event {
+            Event::OptionChain(chain) => {
+                self.last_spot.insert(chain.underlying.clone(), chain.spot);
+                for q in &chain.quotes {
+                    let ts = &q.contract.trading_symbol;
+                    if self.open.contains_key(ts) || self.has_order_in(ts) {
+                        self.last_quotes.insert(ts.clone(), q.clone());
+                    }
+                }
+            }
+            Event::OptionQuote(q) => {
+                let ts = &q.contract.trading_symbol;
+                if self.open.contains_key(ts) || self.has_order_in(ts) {
+                    self.last_quotes.insert(ts.clone(), q.clone());
+                }
+            }
+            Event::Candle(c) => {
+                self.last_spot.insert(c.symbol.clone(), c.close);
+            }
+            Event::Quote(q) => {
+                self.last_spot.insert(q.symbol.clone(), q.ltp);
+            }
+            _ => {}
+        }
+    }
+
+    fn has_order_in(&self, trading_symbol: &str) -> bool {
+        self.orders
+            .values()
+            .any(|w| w.order.request.trading_symbol == trading_symbol)
     }
 
     fn match_orders(&mut self, event: &Event, queue: &mut VecDeque<Event>) {
         if self.orders.is_empty() {
             return;
         }
-        let mut filled: Vec<(String, Decimal, IstTime)> = Vec::new();
-        let mut missed: Vec<String> = Vec::new();
-        match event {
-            Event::OptionChain(chain) => {
-                for (tag, o) in &self.orders {
-                    if let Some(q) = chain.by_trading_symbol(&o.request.trading_symbol) {
-                        match self.fills.against_quote(&o.request, q) {
-                            Some(px) => filled.push((tag.clone(), px, chain.timestamp)),
-                            None if self.is_exit(tag) => missed.push(tag.clone()),
-                            None => {}
-                        }
-                    }
+        let tags: Vec<String> = self.orders.keys().cloned().collect();
+        for tag in tags {
+            let Some(w) = self.orders.get(&tag) else {
+                continue;
+            };
+            let ts = w.order.request.trading_symbol.as_str();
+            let outcome = match event {
+                Event::OptionChain(chain) if chain.timestamp >= w.decided_at => chain
+                    .by_trading_symbol(ts)
+                    .and_then(|q| self.against_quote(w, q)),
+                Event::OptionQuote(q)
+                    if q.timestamp >= w.decided_at && q.contract.trading_symbol == ts =>
+                {
+                    self.against_quote(w, q)
                 }
-            }
-            Event::OptionQuote(q) => {
-                for (tag, o) in &self.orders {
-                    if o.request.trading_symbol == q.contract.trading_symbol {
-                        match self.fills.against_quote(&o.request, q) {
-                            Some(px) => filled.push((tag.clone(), px, q.timestamp)),
-                            None if self.is_exit(tag) => missed.push(tag.clone()),
-                            None => {}
-                        }
-                    }
+                Event::Candle(c)
+                    if c.timestamp >= w.decided_at
+                        && (ts == c.symbol.as_str() || ts == c.symbol.name()) =>
+                {
+                    let reference = if is_exit(&w.purpose) {
+                        None
+                    } else {
+                        w.reference
+                    };
+                    let tick = self
+                        .engine
+                        .portfolio()
+                        .position(ts)
+                        .map_or(Decimal::new(5, 2), |p| p.meta().tick_size);
+                    Some((
+                        self.model
+                            .against_candle(&w.order.request, reference, c, tick),
+                        c.timestamp,
+                    ))
                 }
+                _ => None,
+            };
+            if let Some((outcome, at)) = outcome {
+                self.settle_order(&tag, outcome, at, queue);
             }
-            Event::Candle(c) => {
-                for (tag, o) in &self.orders {
-                    let ts = &o.request.trading_symbol;
-                    if ts == c.symbol.as_str() || ts == c.symbol.name() {
-                        if let Some(px) = self.fills.against_candle(&o.request, c) {
-                            filled.push((tag.clone(), px, c.timestamp));
-                        }
-                    }
-                }
-            }
-            _ => {}
         }
-        // An exit is a marketable limit: one that misses the next quote of its contract is
-        // cancelled (immediate-or-cancel), and the engine places a new one at the new bid.
-        let at = event.timestamp();
-        for tag in missed {
-            if let Some(order) = self.orders.remove(&tag) {
-                self.pending_purpose.remove(&tag);
+    }
+
+    /// The intra-bar rule for a stock traded on candles ([`FillModel::bar_exit`]): a position
+    /// held through `bar` whose stop (the one in force at the bar's start) or target lies
+    /// inside the bar is closed at that level (or at the open when the bar opened beyond it),
+    /// slipped, stamped at the bar's end `at`, with the stop assumed first when both lie inside.
+    fn intra_bar_exit(
+        &mut self,
+        bar: &crate::market::Candle,
+        at: IstTime,
+        queue: &mut VecDeque<Event>,
+    ) {
+        let Some(p) = self.engine.portfolio().open_positions().find(|p| {
+            !p.meta().exchange.is_derivatives()
+                && (p.trading_symbol() == bar.symbol.as_str()
+                    || p.trading_symbol() == bar.symbol.name())
+        }) else {
+            return;
+        };
+        let ts = p.trading_symbol().to_string();
+        let pending_fill = queue
+            .iter()
+            .any(|e| matches!(e, Event::Fill(f) if f.trading_symbol == ts));
+        if pending_fill || self.has_order_in(&ts) {
+            return;
+        }
+        let long = p.quantity() > 0;
+        let quantity = p.quantity();
+        let tick = p.meta().tick_size;
+        let target = p.meta().target;
+        let stop = self.engine.current_stop(&ts);
+        let Some(hit) = FillModel::bar_exit(long, stop, target, bar) else {
+            return;
+        };
+        let side = if long {
+            TransactionType::Sell
+        } else {
+            TransactionType::Buy
+        };
+        let price = self.model.slipped(hit.price, tick, side);
+        let (what, level) = match hit.kind {
+            super::fill_model::BarExitKind::Stop => ("stop", stop.unwrap_or(hit.price)),
+            super::fill_model::BarExitKind::Target => ("target", target.unwrap_or(hit.price)),
+        };
+        let reason = format!(
+            "{what} {level:.2} reached inside the {} bar (low {}, high {}): executed at {:.2}",
+            bar.timestamp.format("%H:%M"),
+            bar.low,
+            bar.high,
+            hit.price
+        );
+        self.push_forced(&ts, side, quantity, price, at, reason, false, queue);
+    }
+
+    /// The outcome of a working order against a quote at or after its decision.
+    fn against_quote(&self, w: &Working, q: &OptionQuote) -> Option<(EntryOutcome, IstTime)> {
+        let outcome = if is_exit(&w.purpose) {
+            EntryOutcome::Filled(self.model.exit_against_quote(&w.order.request, q)?)
+        } else {
+            self.model
+                .entry_against_quote(&w.order.request, w.reference, q)?
+        };
+        Some((outcome, q.timestamp))
+    }
+
+    fn settle_order(
+        &mut self,
+        tag: &str,
+        outcome: EntryOutcome,
+        at: IstTime,
+        queue: &mut VecDeque<Event>,
+    ) {
+        let Some(w) = self.orders.remove(tag) else {
+            return;
+        };
+        match outcome {
+            EntryOutcome::Filled(price) => self.push_fill(&w.order, price, at, queue),
+            EntryOutcome::Missed { reference, touch } => {
+                self.missed_entries += 1;
                 queue.push_back(Event::OrderUpdate(OrderUpdate {
-                    order_id: order.order_id,
-                    tag,
+                    order_id: w.order.order_id,
+                    tag: tag.to_string(),
                     status: OrderStatus::Cancelled,
                     filled_quantity: 0,
                     average_price: None,
-                    message: Some("exit limit not reached on the next quote".to_string()),
+                    message: Some(format!(
+                        "entry missed: the touch moved from {reference} to {touch}, more than {} %",
+                        self.model.entry_tolerance_pct
+                    )),
                     timestamp: at,
                 }));
             }
         }
-        for (tag, price, at) in filled {
-            let Some(order) = self.orders.remove(&tag) else {
-                continue;
-            };
-            self.next_trade += 1;
-            let r = &order.request;
-            let fill = Fill {
-                order_id: order.order_id.clone(),
-                tag: r.tag.clone(),
-                trade_id: format!("BT-T{}", self.next_trade),
-                exchange: r.exchange,
-                trading_symbol: r.trading_symbol.clone(),
-                transaction_type: r.transaction_type,
-                quantity: r.quantity,
-                price,
-                timestamp: at,
-            };
-            self.on_fill_seen(&fill);
-            // The fill first (the engine learns the order's role from its working order),
-            // then the broker's completion report.
-            queue.push_back(Event::Fill(fill));
-            queue.push_back(Event::OrderUpdate(OrderUpdate {
-                order_id: order.order_id.clone(),
-                tag: r.tag.clone(),
-                status: OrderStatus::Complete,
-                filled_quantity: r.quantity,
-                average_price: Some(price),
-                message: None,
-                timestamp: at,
-            }));
-        }
     }
 
-    fn is_exit(&self, tag: &str) -> bool {
-        matches!(
-            self.pending_purpose.get(tag),
-            Some(OrderPurpose::Exit { .. })
-        )
+    fn push_fill(
+        &mut self,
+        order: &SimOrder,
+        price: Decimal,
+        at: IstTime,
+        queue: &mut VecDeque<Event>,
+    ) {
+        self.next_trade += 1;
+        let r = &order.request;
+        let fill = Fill {
+            order_id: order.order_id.clone(),
+            tag: r.tag.clone(),
+            trade_id: format!("BT-T{}", self.next_trade),
+            exchange: r.exchange,
+            trading_symbol: r.trading_symbol.clone(),
+            transaction_type: r.transaction_type,
+            quantity: r.quantity,
+            price,
+            timestamp: at,
+        };
+        // The fill first (the engine learns the order's role from its working order), then
+        // the broker's completion report.
+        queue.push_back(Event::Fill(fill));
+        queue.push_back(Event::OrderUpdate(OrderUpdate {
+            order_id: order.order_id.clone(),
+            tag: r.tag.clone(),
+            status: OrderStatus::Complete,
+            filled_quantity: r.quantity,
+            average_price: Some(price),
+            message: None,
+            timestamp: at,
+        }));
     }
 
     fn on_fill_seen(&mut self, fill: &Fill) {
-        let purpose = self.pending_purpose.remove(&fill.tag);
+        let entry = self.entries_by_tag.remove(&fill.tag);
         let trade = match self.open.get_mut(&fill.trading_symbol) {
             Some(t) => t,
             None => {
-                let (underlying, strategy, side) = match &purpose {
-                    Some(OrderPurpose::Entry { signal, .. }) => {
-                        (signal.symbol.clone(), signal.strategy.clone(), signal.side)
-                    }
-                    // A fill that opens nothing of ours (not an entry order): not a round trip.
-                    _ => return,
+                // A fill that opens nothing of ours (not an entry order): not a round trip.
+                let Some(e) = entry else {
+                    return;
                 };
                 self.open
                     .entry(fill.trading_symbol.clone())
                     .or_insert(OpenTrade {
-                        underlying,
-                        strategy,
-                        side,
+                        underlying: e.underlying,
+                        strategy: e.strategy,
+                        side: e.side,
+                        signal_time: e.decided_at,
                         entry_time: None,
                         bought_units: 0,
                         bought_value: Decimal::ZERO,
@@ -258,6 +463,11 @@ impl Backtester {
                         sold_value: Decimal::ZERO,
                         entry_units: 0,
                         long: fill.transaction_type == TransactionType::Buy,
+                        product: e.product,
+                        initial_stop: e.stop,
+                        initial_target: e.target,
+                        contract: e.contract,
+                        exit_decided_at: None,
                     })
             }
         };
@@ -266,6 +476,8 @@ impl Backtester {
         if opening {
             trade.entry_time.get_or_insert(fill.timestamp);
             trade.entry_units += fill.quantity;
+        } else if let Some(d) = self.exit_decisions.remove(&fill.tag) {
+            trade.exit_decided_at = Some(d);
         }
         match fill.transaction_type {
             TransactionType::Buy => {
@@ -283,29 +495,20 @@ impl Backtester {
         for action in actions {
             match action {
                 Action::PlaceOrder { request, purpose } => {
-                    self.next_order += 1;
-                    let order_id = format!("BT-{}", self.next_order);
-                    queue.push_back(Event::OrderUpdate(OrderUpdate {
-                        order_id: order_id.clone(),
-                        tag: request.tag.clone(),
-                        status: OrderStatus::Open,
-                        filled_quantity: 0,
-                        average_price: None,
-                        message: None,
-                        timestamp: at,
-                    }));
-                    self.pending_purpose.insert(request.tag.clone(), purpose);
-                    self.orders
-                        .insert(request.tag.clone(), SimOrder { request, order_id });
+                    self.place(request, purpose, at, queue);
                 }
                 Action::ModifyOrder { tag, price, .. } => {
-                    if let Some(o) = self.orders.get_mut(&tag) {
-                        o.request.price = Some(price);
+                    if let Some(w) = self.orders.get_mut(&tag) {
+                        w.order.request.price = Some(price);
                     }
                 }
                 Action::CancelOrder { order_id, tag, .. } => {
-                    if self.orders.remove(&tag).is_some() {
-                        self.pending_purpose.remove(&tag);
+                    if let Some(w) = self.orders.remove(&tag) {
+                        if !is_exit(&w.purpose) {
+                            // An entry the engine gave up on (no quote within its timeout).
+                            self.missed_entries += 1;
+                            self.entries_by_tag.remove(&tag);
+                        }
                         queue.push_back(Event::OrderUpdate(OrderUpdate {
                             order_id,
                             tag,
@@ -324,13 +527,119 @@ impl Backtester {
                     at,
                     ..
                 }) => self.close_trade(trading_symbol, net_pnl, reason, at),
-                Action::Record(Record::Signal { .. }) | Action::Alert { .. } => {}
+                Action::Record(Record::Signal { rejected, .. }) => {
+                    self.signals += 1;
+                    if let Some(reason) = rejected {
+                        *self.rejections.entry(reason_kind(&reason)).or_insert(0) += 1;
+                    }
+                }
+                Action::Alert { .. } => {}
             }
+        }
+    }
+
+    fn place(
+        &mut self,
+        request: crate::order::OrderRequest,
+        purpose: OrderPurpose,
+        at: IstTime,
+        queue: &mut VecDeque<Event>,
+    ) {
+        self.next_order += 1;
+        let order_id = format!("BT-{}", self.next_order);
+        let decided_at = self.engine.clock().unwrap_or(at);
+        queue.push_back(Event::OrderUpdate(OrderUpdate {
+            order_id: order_id.clone(),
+            tag: request.tag.clone(),
+            status: OrderStatus::Open,
+            filled_quantity: 0,
+            average_price: None,
+            message: None,
+            timestamp: decided_at,
+        }));
+        let ts = request.trading_symbol.clone();
+        let underlying = match &purpose {
+            OrderPurpose::Entry { signal, .. } => Some(signal.symbol.clone()),
+            OrderPurpose::Exit { .. } => self
+                .engine
+                .portfolio()
+                .position(&ts)
+                .map(|p| p.underlying().clone()),
+        };
+        // The quote the decision saw (the engine's latest chain of the underlying).
+        let seen = underlying
+            .as_ref()
+            .and_then(|u| self.engine.chain(u))
+            .and_then(|c| c.by_trading_symbol(&ts))
+            .cloned();
+        let reference = match &purpose {
+            OrderPurpose::Entry { .. } => seen
+                .as_ref()
+                .and_then(|q| FillModel::quote_touch(request.transaction_type, q))
+                .or_else(|| {
+                    // A stock: its price at the decision.
+                    (!request.exchange.is_derivatives())
+                        .then(|| {
+                            underlying
+                                .as_ref()
+                                .and_then(|u| self.last_spot.get(u).copied())
+                        })
+                        .flatten()
+                })
+                .or(request.price),
+            OrderPurpose::Exit { .. } => None,
+        };
+        match &purpose {
+            OrderPurpose::Entry {
+                signal,
+                target,
+                stop,
+            } => {
+                self.entries_by_tag.insert(
+                    request.tag.clone(),
+                    EntryFacts {
+                        underlying: signal.symbol.clone(),
+                        strategy: signal.strategy.clone(),
+                        side: signal.side,
+                        decided_at,
+                        product: request.product,
+                        target: *target,
+                        stop: *stop,
+                        contract: seen.as_ref().map(|q| {
+                            (q.contract.expiry, q.contract.strike, q.contract.option_type)
+                        }),
+                    },
+                );
+            }
+            OrderPurpose::Exit { .. } => {
+                self.exit_decisions.insert(request.tag.clone(), decided_at);
+            }
+        }
+        let working = Working {
+            order: SimOrder { request, order_id },
+            decided_at,
+            reference,
+            purpose,
+        };
+        let tag = working.order.request.tag.clone();
+        // Already a quote at or after the decision (the chain the decision was made on, or a
+        // quote of the contract since): fill on the first of them now.
+        let first = [seen, self.last_quotes.get(&ts).cloned()]
+            .into_iter()
+            .flatten()
+            .filter(|q| q.timestamp >= decided_at)
+            .min_by_key(|q| q.timestamp);
+        let outcome = first.and_then(|q| self.against_quote(&working, &q));
+        self.orders.insert(tag.clone(), working);
+        if let Some((outcome, fill_at)) = outcome {
+            self.settle_order(&tag, outcome, fill_at, queue);
         }
     }
 
     fn close_trade(&mut self, symbol: String, net_pnl: Decimal, reason: String, at: IstTime) {
         self.closed_net += net_pnl;
+        let reason = self.forced_reasons.remove(&symbol).unwrap_or(reason);
+        self.last_quotes.remove(&symbol);
         let Some(t) = self.open.remove(&symbol) else {
             return;
         };
@@ -353,21 +662,186 @@ impl Backtester {
             )
         };
         let gross = t.sold_value - t.bought_value;
+        let (expiry, strike, option_type) = match t.contract {
+            Some((e, k, o)) => (Some(e), Some(k), Some(o)),
+            None => (None, None, None),
+        };
         self.trades.push(TradeRecord {
             trading_symbol: symbol,
             underlying: t.underlying,
             strategy: t.strategy,
             side: t.side,
+            order_side: if t.long {
+                TransactionType::Buy
+            } else {
+                TransactionType::Sell
+            },
+            signal_time: t.signal_time,
             entry_time: t.entry_time.unwrap_or(at),
+            exit_decided_at: t.exit_decided_at.unwrap_or(at),
             exit_time: at,
             quantity: t.entry_units,
             entry_price: entry_price.round_dp(4),
             exit_price: exit_price.round_dp(4),
+            initial_stop: t.initial_stop,
+            initial_target: t.initial_target,
+            expiry,
+            strike,
+            option_type,
+            product: t.product,
             gross_pnl: gross,
             charges: gross - net_pnl,
             net_pnl,
             exit_reason: reason,
         });
+    }
+
+    /// Ends every session that closed before `at`: options expiring that day are settled at
+    /// intrinsic value, other MIS positions are squared off at their last quote.
+    fn close_sessions_before(&mut self, at: IstTime) {
+        let Some(prev) = self.engine.clock() else {
+            return;
+        };
+        let close = self.session.close_on(prev);
+        if at <= close {
+            return;
+        }
+        let day = close.with_timezone(&IST).date_naive();
+        if self.session_day == Some(day) {
+            return;
+        }
+        self.session_day = Some(day);
+        self.force_flat(close, day);
+    }
+
+    /// Forces every position that may not outlive the session of `day` (closing at `close`)
+    /// flat.
+    fn force_flat(&mut self, close: IstTime, day: NaiveDate) {
+        let mut queue = VecDeque::new();
+        let positions: Vec<(String, i64, Symbol, Option<NaiveDate>, Decimal)> = self
+            .engine
+            .portfolio()
+            .open_positions()
+            .map(|p| {
+                (
+                    p.trading_symbol().to_string(),
+                    p.quantity(),
+                    p.underlying().clone(),
+                    p.meta().expiry,
+                    p.meta().tick_size,
+                )
+            })
+            .collect();
+        for (ts, qty, underlying, expiry, tick) in positions {
+            let product = self.open.get(&ts).map(|t| t.product);
+            let contract = self.open.get(&ts).and_then(|t| t.contract);
+            let side = if qty > 0 {
+                TransactionType::Sell
+            } else {
+                TransactionType::Buy
+            };
+            let (price, reason) = match (expiry, contract) {
+                (Some(e), Some((_, strike, option_type))) if e <= day => {
+                    let Some(spot) = self.last_spot.get(&underlying).copied() else {
+                        continue;
+                    };
+                    let value = intrinsic_value(option_type, strike, spot);
+                    (
+                        value,
+                        format!(
+                            "expired {e}: settled at intrinsic value {value:.2} (underlying {spot})"
+                        ),
+                    )
+                }
+                _ if product == Some(Product::Mis) => {
+                    let Some(q) = self.last_quotes.get(&ts) else {
+                        // A stock: its last price.
+                        let Some(px) = self.last_spot.get(&underlying).copied() else {
+                            continue;
+                        };
+                        let price = self.model.slipped(px, tick, side);
+                        let reason = format!(
+                            "MIS square-off forced at the close: no fill before it, last price {px}"
+                        );
+                        self.push_forced(&ts, side, qty, price, close, reason, true, &mut queue);
+                        continue;
+                    };
+                    let Some(touch) = FillModel::quote_touch(side, q) else {
+                        continue;
+                    };
+                    let price = self.model.slipped(touch, tick, side);
+                    (
+                        price,
+                        format!(
+                            "MIS square-off forced at the close: no fill before it, last quote {} at {}",
+                            touch,
+                            q.timestamp.format("%H:%M:%S")
+                        ),
+                    )
+                }
+                _ => continue,
+            };
+            self.push_forced(&ts, side, qty, price, close, reason, true, &mut queue);
+        }
+        self.drain(&mut queue, close);
+    }
+
+    /// Closes `trading_symbol` at `price`: through its working exit order when there is one,
+    /// else with a fill of the simulator's own (`BT-FORCED-<n>`); `missed` counts it as an
+    /// exit that met no quote.
+    #[allow(clippy::too_many_arguments)]
+    fn push_forced(
+        &mut self,
+        trading_symbol: &str,
+        side: TransactionType,
+        quantity: i64,
+        price: Decimal,
+        at: IstTime,
+        reason: String,
+        missed: bool,
+        queue: &mut VecDeque<Event>,
+    ) {
+        if missed {
+            self.missed_exits += 1;
+        }
+        self.forced_reasons
+            .insert(trading_symbol.to_string(), reason);
+        let working: Option<String> = self
+            .orders
+            .iter()
+            .find(|(_, w)| w.order.request.trading_symbol == trading_symbol && is_exit(&w.purpose))
+            .map(|(t, _)| t.clone());
+        if let Some(tag) = working {
+            if let Some(w) = self.orders.remove(&tag) {
+                let mut order = w.order;
+                order.request.quantity = u32::try_from(quantity.unsigned_abs()).unwrap_or(0);
+                self.push_fill(&order, price, at, queue);
+                return;
+            }
+        }
+        let Ok(units) = u32::try_from(quantity.unsigned_abs()) else {
+            return;
+        };
+        let Some(position) = self.engine.portfolio().position(trading_symbol) else {
+            return;
+        };
+        self.next_order += 1;
+        let order = SimOrder {
+            request: crate::order::OrderRequest {
+                tag: format!("BT-FORCED-{}", self.next_order),
+                exchange: position.meta().exchange,
+                trading_symbol: trading_symbol.to_string(),
+                transaction_type: side,
+                order_type: crate::order::OrderType::Market,
+                quantity: units,
+                price: None,
+                trigger_price: None,
+                product: Product::Mis,
+                validity: crate::order::Validity::Day,
+            },
+            order_id: format!("BT-{}", self.next_order),
+        };
+        self.push_fill(&order, price, at, queue);
     }
 
     /// Equity now: capital + closed trades' net P&L + open positions' net P&L at their marks.
@@ -407,8 +881,25 @@ impl Backtester {
         }
     }
 
-    /// The report: trades, equity curve, metrics and the option source.
+    /// The report: trades, equity curve, metrics and the counts of what did not happen.
+    ///
+    /// The last session is closed first (expiring options settled, MIS positions squared
+    /// off); positions allowed to stay open (NRML options before their expiry, delivery
+    /// stock) are counted in `open_at_end`.
     pub fn finish(mut self) -> BacktestReport {
+        if let Some(now) = self.engine.clock() {
+            let close = self.session.close_on(now);
+            let day = close.with_timezone(&IST).date_naive();
+            if self.session_day != Some(day) {
+                self.session_day = Some(day);
+                let before = self.trades.len();
+                self.force_flat(close.max(now), day);
+                // The forced closes change equity: record it at the close.
+                if self.trades.len() != before && self.last_time.is_some() {
+                    self.step(close.max(now));
+                }
+            }
+        }
         if let Some(at) = self.last_time {
             if self.curve.last().is_some_and(|p| p.time != at) {
                 let equity = self.equity();
@@ -423,6 +914,8 @@ impl Backtester {
             steps: self.steps,
             steps_in_market: self.steps_in_market,
         });
+        let still_working_exits =
+            self.orders.values().filter(|w| is_exit(&w.purpose)).count() as u64;
         BacktestReport {
             open_at_end: self.engine.portfolio().open_positions().count(),
             trades: self.trades,
@@ -432,6 +925,36 @@ impl Backtester {
             metrics,
             option_source: self.source,
             events: self.events,
+            signals: self.signals,
+            rejections: self.rejections,
+            missed_entries: self.missed_entries,
+            missed_exits: self.missed_exits + still_working_exits,
         }
     }
+}
+
+fn is_exit(purpose: &OrderPurpose) -> bool {
+    matches!(purpose, OrderPurpose::Exit { .. })
+}
+
+/// A rejection reason with its numbers taken out, so like rejections count together
+/// (`the NIFTY chain is 360 s old (max 30 s)` → `the NIFTY chain is # s old (max # s)`).
+pub fn reason_kind(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut in_number = false;
+    for c in reason.chars() {
+        let numeric = c.is_ascii_digit() || (in_number && (c == '.' || c == ','));
+        if numeric {
+            if !in_number {
+                out.push('#');
+                in_number = true;
+            }
+        } else {
+            in_number = false;
+            out.push(c);
+        }
+    }
+    // A trailing separator taken into a number (`100.` at the end of a sentence) is lost;
+    // the kind stays readable.
+    out
 }

@@ -265,6 +265,11 @@ pub struct PaperConfig {
     /// the order's quantity, rounded up to whole units) so orders fill in parts; unset fills at
     /// once.
     pub partial_fill_fraction: Option<Decimal>,
+    /// `entry_tolerance_pct`: in a backtest or replay, an entry fills at the first quote at or
+    /// after its decision unless that quote's touch is more than this many **percent** of the
+    /// decision's touch away from it, up or down (then the entry is counted as missed), default
+    /// 5.
+    pub entry_tolerance_pct: Decimal,
 }
 
 impl Default for PaperConfig {
@@ -274,6 +279,7 @@ impl Default for PaperConfig {
             slippage_ticks: 1,
             tick_size: Decimal::new(5, 2),
             partial_fill_fraction: None,
+            entry_tolerance_pct: Decimal::from(5),
         }
     }
 }
@@ -292,6 +298,15 @@ impl PaperConfig {
             out.push((
                 "tick_size".to_string(),
                 "must be a positive number of rupees".to_string(),
+            ));
+        }
+        if self.entry_tolerance_pct < Decimal::ZERO {
+            out.push((
+                "entry_tolerance_pct".to_string(),
+                format!(
+                    "must not be negative (percent), got {}",
+                    self.entry_tolerance_pct
+                ),
             ));
         }
         if let Some(f) = self.partial_fill_fraction {

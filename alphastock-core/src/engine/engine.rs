@@ -811,6 +811,16 @@ impl Engine {
     }
 
     fn on_signal(&mut self, signal: Signal, now: IstTime, out: &mut Vec<Action>) {
+        // No entry that the expiry rules would force straight out (or that is too near its
+        // expiry by config).
+        let expiry = self.chains.get(&signal.symbol).map(|c| c.expiry);
+        if let Some(block) = expiry.and_then(|e| self.exits.entry_block(e, now)) {
+            out.push(Action::Record(Record::Signal {
+                signal,
+                rejected: Some(block),
+            }));
+            return;
+        }
         let book = self.risk_book();
         let positioned = self.positioned(&signal.symbol, signal.side);
         let kill = self.risk.is_kill_switch_on(now) || self.no_new_entries;

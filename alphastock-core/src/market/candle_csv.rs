@@ -10,7 +10,10 @@
 //! - `open`, `high`, `low`, `close`: rupees, plain decimals; `low ≤ open, close ≤ high`.
 //! - `volume`: whole units traded in the bar.
 //!
-//! Rows are in time order per symbol; several symbols may be interleaved. Blank lines are
+//! Rows are in strictly increasing time order per symbol; several symbols may be interleaved.
+//! A row stamped at or before the previous row of its symbol is an error (a duplicate when the
+//! timestamps are equal, out of order otherwise) naming both lines and the timestamp: a file
+//! passed twice or written backwards must never replay as if it were data. Blank lines are
 //! skipped. Every error names its 1-based line number.
 
 use std::fmt::Write as _;
@@ -37,6 +40,22 @@ pub enum CandleCsvError {
         /// The first line as found.
         found: String,
     },
+    /// A row repeats or goes back in time for its symbol.
+    #[error("line {line}: {symbol} candle at {timestamp} {problem} (line {previous_line} has {previous})")]
+    OutOfOrder {
+        /// 1-based line number of the offending row.
+        line: usize,
+        /// The row's symbol.
+        symbol: String,
+        /// The row's timestamp (RFC 3339, IST).
+        timestamp: String,
+        /// `is a duplicate` or `is out of time order`.
+        problem: &'static str,
+        /// 1-based line of the previous row of that symbol.
+        previous_line: usize,
+        /// That row's timestamp (RFC 3339, IST).
+        previous: String,
+    },
     /// A data row is malformed.
     #[error("line {line}: {reason}")]
     BadRow {
@@ -49,6 +68,15 @@ pub enum CandleCsvError {
 
 /// Parses candle CSV text (see the module docs). Stops at the first bad row.
 pub fn parse_candles(text: &str) -> Result<Vec<Candle>, CandleCsvError> {
+    Ok(parse_candle_rows(text)?
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect())
+}
+
+/// Parses candle CSV text like [`parse_candles`], keeping each candle's 1-based line number (so
+/// a caller merging several files can name the file and line of a clash between them).
+pub fn parse_candle_rows(text: &str) -> Result<Vec<(usize, Candle)>, CandleCsvError> {
     let mut lines = text.lines().enumerate();
     let header = loop {
         match lines.next() {
@@ -68,13 +96,33 @@ pub fn parse_candles(text: &str) -> Result<Vec<Candle>, CandleCsvError> {
         });
     }
     let mut out = Vec::new();
+    let mut last: std::collections::HashMap<Symbol, (usize, super::IstTime)> =
+        std::collections::HashMap::new();
     for (i, raw) in lines {
         let line = i + 1;
         let row = raw.trim();
         if row.is_empty() {
             continue;
         }
-        out.push(parse_row(row).map_err(|reason| CandleCsvError::BadRow { line, reason })?);
+        let candle = parse_row(row).map_err(|reason| CandleCsvError::BadRow { line, reason })?;
+        if let Some((previous_line, previous)) = last.get(&candle.symbol) {
+            if candle.timestamp <= *previous {
+                return Err(CandleCsvError::OutOfOrder {
+                    line,
+                    symbol: candle.symbol.to_string(),
+                    timestamp: candle.timestamp.to_rfc3339(),
+                    problem: if candle.timestamp == *previous {
+                        "is a duplicate"
+                    } else {
+                        "is out of time order"
+                    },
+                    previous_line: *previous_line,
+                    previous: previous.to_rfc3339(),
+                });
+            }
+        }
+        last.insert(candle.symbol.clone(), (line, candle.timestamp));
+        out.push((line, candle));
     }
     Ok(out)
 }
@@ -228,6 +276,21 @@ mod tests {
             bad("2024-04-29T09:20:00+05:30,NIFTY,1,2").starts_with("line 3: expected 7 columns")
         );
         assert_eq!(parse_candles("").unwrap_err(), CandleCsvError::Empty);
+        assert_eq!(
+            bad("2024-04-29T09:15:00+05:30,NIFTY,1,2,1,2,5"),
+            "line 3: NIFTY candle at 2024-04-29T09:15:00+05:30 is a duplicate \
+             (line 2 has 2024-04-29T09:15:00+05:30)"
+        );
+        assert_eq!(
+            bad("2024-04-29T09:10:00+05:30,NIFTY,1,2,1,2,5"),
+            "line 3: NIFTY candle at 2024-04-29T09:10:00+05:30 is out of time order \
+             (line 2 has 2024-04-29T09:15:00+05:30)"
+        );
+        // Another symbol at the same time is fine.
+        assert!(parse_candles(&format!(
+            "{CANDLE_CSV_HEADER}\n{GOOD_ROW}\n2024-04-29T09:15:00+05:30,BANKNIFTY,1,2,1,2,5\n"
+        ))
+        .is_ok());
         assert!(matches!(
             parse_candles("time,open\n").unwrap_err(),
             CandleCsvError::BadHeader { .. }

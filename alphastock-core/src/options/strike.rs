@@ -126,7 +126,9 @@ pub struct LiquidityFilters {
     pub min_oi: u64,
     /// `min_volume`: minimum day volume, units (default 50).
     pub min_volume: u64,
-    /// `max_spread_pct`: maximum bid/ask spread as percent of mid (default 5 = 5 %).
+    /// `max_spread_pct`: maximum bid/ask spread as percent of mid (default 5 = 5 %); 100
+    /// switches the spread check off, so contracts quoted by their last price only (no
+    /// bid/ask, as in some recorded chains) pass.
     pub max_spread_pct: Decimal,
 }
 
@@ -174,6 +176,11 @@ impl LiquidityFilters {
                 volume: quote.volume,
                 min_volume: self.min_volume,
             });
+        }
+        // A cap of 100 % or more filters nothing: it also lets through contracts quoted by
+        // their last price only (recorded chains without bid/ask).
+        if self.max_spread_pct >= Decimal::ONE_HUNDRED {
+            return None;
         }
         match quote.spread_pct() {
             None => Some(Illiquid::NoTwoSidedQuote),

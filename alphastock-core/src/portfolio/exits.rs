@@ -56,6 +56,11 @@ pub struct ExitConfig {
     /// `partial_exit_at_target_fraction`: fraction of the target distance at which the partial
     /// exit happens (default 0.5).
     pub partial_exit_at_target_fraction: Decimal,
+    /// `min_days_to_expiry_for_entries`: an option is only bought when its expiry is at least
+    /// this many calendar days away (default 0: same-day expiries allowed, but never inside
+    /// the exit-before-expiry or square-off window, where the entry would be forced straight
+    /// out).
+    pub min_days_to_expiry_for_entries: u32,
 }
 
 impl Default for ExitConfig {
@@ -66,6 +71,7 @@ impl Default for ExitConfig {
             exit_before_expiry_minutes: 60,
             partial_exit_fraction: None,
             partial_exit_at_target_fraction: dec!(0.5),
+            min_days_to_expiry_for_entries: 0,
         }
     }
 }
@@ -249,6 +255,38 @@ impl ExitRules {
     /// The configuration.
     pub fn config(&self) -> &ExitConfig {
         &self.config
+    }
+
+    /// Why an option expiring on `expiry` must not be bought at `now`, if it must not: fewer
+    /// calendar days to expiry than `min_days_to_expiry_for_entries`, or expiring today with
+    /// the close no further than the exit-before-expiry (or square-off) window, where the
+    /// position would be forced out at once.
+    pub fn entry_block(&self, expiry: NaiveDate, now: IstTime) -> Option<String> {
+        let today = now.with_timezone(&IST).date_naive();
+        let days = (expiry - today).num_days();
+        let min = i64::from(self.config.min_days_to_expiry_for_entries);
+        if days < min {
+            return Some(format!(
+                "expiry {expiry} is {days} day(s) away, below min_days_to_expiry_for_entries {min}"
+            ));
+        }
+        if days <= 0 {
+            let window = self
+                .config
+                .exit_before_expiry_minutes
+                .max(if self.square_off {
+                    self.config.square_off_minutes_before_close
+                } else {
+                    0
+                });
+            let left = self.session.minutes_to_close(now);
+            if left <= i64::from(window) {
+                return Some(format!(
+                    "expiry {expiry} is today and {left} min to the close is inside the {window} min exit-before-expiry window"
+                ));
+            }
+        }
+        None
     }
 
     /// The stop in force for `position` when its premium is `premium`: the initial stop, moved

@@ -12,6 +12,7 @@ mod chain;
 mod config;
 pub mod expiry;
 mod market;
+pub mod recorded_chain;
 pub mod replay;
 mod rng;
 

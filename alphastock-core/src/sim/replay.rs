@@ -23,7 +23,8 @@
 //! [`OptionChain`]. Every error names its 1-based line number and column.
 //!
 //! Without snapshots, each candle's chain is priced from the simulated volatility surface at the
-//! candle's close ([`OptionSource::Simulated`]): say so when reporting results.
+//! candle's close and stamped at the candle's end ([`OptionSource::Simulated`]): say so when
+//! reporting results.
 
 use std::collections::VecDeque;
 
@@ -98,12 +99,23 @@ fn parse_time(text: &str) -> Option<IstTime> {
 }
 
 /// Parses option snapshots (the format in the module docs) into chains, ordered by timestamp
-/// (stable for equal timestamps). Lot and tick sizes come from `market.instruments` (else the
+/// (stable for equal timestamps). A file whose header is the recorded NSE chain format
+/// (`...,ltp,bid,ask,volume,oi,iv`, IV in percent, volume and OI in contracts) is read by
+/// [`parse_recorded_chains`](super::recorded_chain::parse_recorded_chains) instead. Lot and tick sizes come from `market.instruments` (else the
 /// built-in index facts); trading symbols are made in the NSE form.
 pub fn parse_option_snapshots(
     text: &str,
     market: &MarketConfig,
 ) -> Result<Vec<OptionChain>, ReplayError> {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    if first.is_some_and(|h| {
+        super::recorded_chain::is_recorded_chain_header(h.trim_start_matches('\u{feff}'))
+    }) {
+        return super::recorded_chain::parse_recorded_chains(text, market);
+    }
     let mut lines = text
         .lines()
         .enumerate()
@@ -259,13 +271,17 @@ pub fn parse_option_snapshots(
 }
 
 /// Recorded candles (plus recorded or simulated option chains) as a time-ordered event
-/// iterator.
+/// iterator, each event at the moment its data is **known**.
 ///
-/// For each distinct timestamp `T`, in order: every candle stamped `T` (by symbol) as an
-/// [`Event::Candle`], each followed — when chains are simulated — by that underlying's chain
-/// priced at the candle's close; then the recorded chains stamped `T`; then one
-/// [`Event::Timer`]`(T)`. Simulated chains are made lazily, so memory stays flat; they are
-/// skipped for symbols with no contract facts (see [`SimMarket::new`](super::SimMarket::new)).
+/// A candle stamped `S` (its start) is known only at its end `E = S + candle_minutes`; a
+/// recorded chain at its own timestamp. For each distinct known time `T`, in order: the
+/// recorded chains stamped `T`; then every candle ending at `T` (by symbol) as an
+/// [`Event::Candle`], each preceded — when chains are simulated — by that underlying's chain
+/// priced at the candle's close **and stamped `T`** (the close is the price at `T`, so the
+/// time to expiry is the one at `T`); then one [`Event::Timer`]`(T)`. So a decision made on a
+/// candle (at its end) sees only chains stamped at or before its end, and never a chain from
+/// after it. Simulated chains are made lazily, so memory stays flat; they are skipped for
+/// symbols with no contract facts (see [`SimMarket::new`](super::SimMarket::new)).
 #[derive(Debug, Clone)]
 pub struct ReplayFeed {
     config: SimConfig,
@@ -274,16 +290,19 @@ pub struct ReplayFeed {
     chains: VecDeque<OptionChain>,
     source: OptionSource,
     pending: VecDeque<Event>,
+    candle_length: chrono::Duration,
 }
 
 impl ReplayFeed {
-    /// A replay of `candles` (any order; sorted here by timestamp, then symbol) with recorded
-    /// `snapshots` when given, else chains priced from `config`'s volatility surface.
+    /// A replay of `candles` of `candle_minutes` each (any order; sorted here by timestamp,
+    /// then symbol) with recorded `snapshots` when given, else chains priced from `config`'s
+    /// volatility surface.
     pub fn new(
         mut candles: Vec<Candle>,
         snapshots: Option<Vec<OptionChain>>,
         config: &SimConfig,
         market: &MarketConfig,
+        candle_minutes: u32,
     ) -> Self {
         candles.sort_by(|a, b| {
             a.timestamp
@@ -302,6 +321,7 @@ impl ReplayFeed {
             chains: chains.into(),
             source,
             pending: VecDeque::new(),
+            candle_length: chrono::Duration::minutes(i64::from(candle_minutes.max(1))),
         }
     }
 
@@ -315,27 +335,24 @@ impl ReplayFeed {
         self.source == OptionSource::Simulated
     }
 
-    fn simulated_chain(&self, candle: &Candle) -> Option<OptionChain> {
-        let inst = instrument_for(
-            &self.market,
-            &candle.symbol,
-            candle.timestamp.with_timezone(&IST).date_naive(),
-        )
-        .ok()?;
+    /// The chain of `candle`'s underlying at its close: spot = the close, stamped and priced at
+    /// `at` (the candle's end), with the contract rules of that day.
+    fn simulated_chain(&self, candle: &Candle, at: IstTime) -> Option<OptionChain> {
+        let inst = instrument_for(&self.market, &candle.symbol, at.date_naive()).ok()?;
         let atm_vol = self.config.vol_surface.atm_vol.unwrap_or_else(|| {
             self.config
                 .underlyings
                 .get(&candle.symbol)
                 .map_or(0.15, |u| u.annual_vol)
         });
-        let local = candle.timestamp.with_timezone(&IST);
+        let local = at.with_timezone(&IST);
         let minutes = f64::from(local.hour() * 60 + local.minute()) - 555.0;
         let spec = ChainSpec {
             underlying: &candle.symbol,
             instrument: &inst,
             spot: candle.close,
             expiry: next_expiry(&candle.symbol, local.date_naive(), &self.market.holidays),
-            timestamp: candle.timestamp,
+            timestamp: at,
             atm_vol,
             volume_centre: candle.close,
             session_fraction: (minutes / 375.0).clamp(0.0, 1.0),
@@ -344,7 +361,10 @@ impl ReplayFeed {
     }
 
     fn fill(&mut self) {
-        let next_candle = self.candles.front().map(|c| c.timestamp);
+        let next_candle = self
+            .candles
+            .front()
+            .map(|c| c.timestamp + self.candle_length);
         let next_chain = self.chains.front().map(|c| c.timestamp);
         let t = match (next_candle, next_chain) {
             (Some(a), Some(b)) => a.min(b),
@@ -352,23 +372,25 @@ impl ReplayFeed {
             (None, Some(b)) => b,
             (None, None) => return,
         };
-        while self.candles.front().is_some_and(|c| c.timestamp == t) {
-            let Some(candle) = self.candles.pop_front() else {
-                break;
-            };
-            let chain = match self.source {
-                OptionSource::Simulated => self.simulated_chain(&candle),
-                OptionSource::Recorded => None,
-            };
-            self.pending.push_back(Event::Candle(candle));
-            if let Some(c) = chain {
-                self.pending.push_back(Event::OptionChain(c));
-            }
-        }
         while self.chains.front().is_some_and(|c| c.timestamp == t) {
             if let Some(c) = self.chains.pop_front() {
                 self.pending.push_back(Event::OptionChain(c));
             }
+        }
+        while self
+            .candles
+            .front()
+            .is_some_and(|c| c.timestamp + self.candle_length == t)
+        {
+            let Some(candle) = self.candles.pop_front() else {
+                break;
+            };
+            if self.source == OptionSource::Simulated {
+                if let Some(c) = self.simulated_chain(&candle, t) {
+                    self.pending.push_back(Event::OptionChain(c));
+                }
+            }
+            self.pending.push_back(Event::Candle(candle));
         }
         self.pending.push_back(Event::Timer(t));
     }
@@ -484,6 +506,7 @@ timestamp,underlying,spot,expiry,strike,option_type,premium,bid,ask,volume,oi,iv
             None,
             &SimConfig::default(),
             &MarketConfig::default(),
+            5,
         );
         assert!(feed.chains_simulated());
         let events: Vec<Event> = feed.collect();
@@ -496,20 +519,23 @@ timestamp,underlying,spot,expiry,strike,option_type,premium,bid,ask,volume,oi,iv
                 _ => "other",
             })
             .collect();
+        // Each simulated chain comes just before its candle, stamped at the candle's end.
         assert_eq!(
             kinds,
-            ["candle", "chain", "candle", "chain", "timer", "candle", "chain", "timer"]
+            ["chain", "candle", "chain", "candle", "timer", "chain", "candle", "timer"]
         );
-        assert!(events
-            .windows(2)
-            .all(|w| w[0].timestamp() <= w[1].timestamp()));
-        match &events[1] {
+        match &events[0] {
             Event::OptionChain(c) => {
                 assert_eq!(c.underlying.as_str(), "BANKNIFTY");
                 assert_eq!(c.spot, dec!(51245));
                 assert_eq!(c.expiry, NaiveDate::from_ymd_opt(2025, 12, 30).unwrap());
+                assert_eq!(c.timestamp.to_rfc3339(), "2025-12-03T09:20:00+05:30");
             }
             other => panic!("expected a chain, got {other:?}"),
+        }
+        match &events[4] {
+            Event::Timer(t) => assert_eq!(t.to_rfc3339(), "2025-12-03T09:20:00+05:30"),
+            other => panic!("expected the timer, got {other:?}"),
         }
     }
 
@@ -522,14 +548,16 @@ timestamp,underlying,spot,expiry,strike,option_type,premium,bid,ask,volume,oi,iv
             Some(chains),
             &SimConfig::default(),
             &MarketConfig::default(),
+            5,
         );
         assert_eq!(feed.option_source(), OptionSource::Recorded);
         let events: Vec<Event> = feed.collect();
         assert_eq!(events.len(), 5);
-        assert!(matches!(events[0], Event::Candle(_)));
-        assert!(matches!(&events[1], Event::OptionChain(c) if c.quotes.len() == 1));
-        assert!(matches!(events[2], Event::Timer(_)));
-        assert!(matches!(&events[3], Event::OptionChain(c) if c.quotes.len() == 2));
+        // The 09:15 candle is known at 09:20: after the 09:15 chain and the 09:20 one.
+        assert!(matches!(&events[0], Event::OptionChain(c) if c.quotes.len() == 1));
+        assert!(matches!(events[1], Event::Timer(_)));
+        assert!(matches!(&events[2], Event::OptionChain(c) if c.quotes.len() == 2));
+        assert!(matches!(events[3], Event::Candle(_)));
         assert!(matches!(events[4], Event::Timer(_)));
     }
 }

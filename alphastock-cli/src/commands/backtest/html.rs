@@ -125,11 +125,28 @@ pub fn render(r: &BacktestReport) -> String {
             format!("{:.1} %", m.exposure * 100.0),
         ),
         ("Open at end of data", r.open_at_end.to_string()),
+        ("Signals", r.signals.to_string()),
+        ("Missed entries", r.missed_entries.to_string()),
+        (
+            "Missed exits (settled or forced at the close)",
+            r.missed_exits.to_string(),
+        ),
     ];
     for (k, v) in rows {
         let _ = write!(h, "<tr><th>{k}</th><td>{v}</td></tr>");
     }
     h.push_str("</table>");
+    if !r.rejections.is_empty() {
+        h.push_str("<h3>Rejected signals</h3><table><tr><th>reason</th><th>count</th></tr>");
+        for (reason, n) in &r.rejections {
+            let _ = write!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>{n}</td></tr>",
+                esc(reason)
+            );
+        }
+        h.push_str("</table>");
+    }
     for (title, rows) in [
         ("Per strategy", &m.by_strategy),
         ("Per symbol", &m.by_symbol),
@@ -158,7 +175,7 @@ pub fn render(r: &BacktestReport) -> String {
         chart(&equity, "#1f5fa8", "equity curve", false),
         chart(&drawdown, "#a00", "drawdown", true)
     );
-    h.push_str("<h2>Trades</h2><table><tr><th>entry</th><th>exit</th><th>strategy</th><th>side</th><th>contract</th><th>qty</th><th>entry price</th><th>exit price</th><th>gross</th><th>charges</th><th>net</th><th>reason</th></tr>");
+    h.push_str("<h2>Trades</h2><table><tr><th>signal</th><th>entry</th><th>exit</th><th>strategy</th><th>direction</th><th>order</th><th>contract</th><th>qty</th><th>entry price</th><th>exit price</th><th>initial stop</th><th>initial target</th><th>gross</th><th>charges</th><th>net</th><th>reason</th></tr>");
     for t in &r.trades {
         let class = if t.net_pnl >= Decimal::ZERO {
             "pos"
@@ -167,15 +184,19 @@ pub fn render(r: &BacktestReport) -> String {
         };
         let _ = write!(
             h,
-            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td class=\"{class}\">{:.2}</td><td class=\"l\">{}</td></tr>",
-            t.entry_time.format("%Y-%m-%d %H:%M"),
-            t.exit_time.format("%Y-%m-%d %H:%M"),
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td class=\"{class}\">{:.2}</td><td class=\"l\">{}</td></tr>",
+            t.signal_time.format("%Y-%m-%d %H:%M:%S"),
+            t.entry_time.format("%Y-%m-%d %H:%M:%S"),
+            t.exit_time.format("%Y-%m-%d %H:%M:%S"),
             esc(&t.strategy),
-            t.side.code(),
+            super::direction(t),
+            t.order_side.code(),
             esc(&t.trading_symbol),
             t.quantity,
             t.entry_price,
             t.exit_price,
+            t.initial_stop,
+            t.initial_target,
             t.gross_pnl,
             t.charges,
             t.net_pnl,
