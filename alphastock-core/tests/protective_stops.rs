@@ -448,7 +448,7 @@ proptest! {
 fn never_short(e: &Engine) -> bool {
     e.portfolio()
         .position(SYMBOL)
-        .map_or(true, |p| p.quantity() >= 0)
+        .is_none_or(|p| p.quantity() >= 0)
 }
 
 #[test]

@@ -186,7 +186,7 @@ fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
     };
     let in_range = |t: &alphastock_core::market::IstTime| {
         let d = t.with_timezone(&IST).date_naive();
-        args.from.map_or(true, |f| d >= f) && args.to.map_or(true, |x| d <= x)
+        args.from.is_none_or(|f| d >= f) && args.to.is_none_or(|x| d <= x)
     };
     let mut candles = Vec::new();
     // (symbol, start) → (file, line) of every candle read, to refuse the same bar twice.
@@ -362,7 +362,7 @@ pub(crate) fn backtest(
     for e in feed {
         if matches!(e, Event::Candle(_)) {
             seen += 1;
-            if seen % 4096 == 0 {
+            if seen.is_multiple_of(4096) {
                 if let Some(p) = progress {
                     p.set_position(seen);
                 }

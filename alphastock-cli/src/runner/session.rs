@@ -325,7 +325,7 @@ impl Session {
             let seen = self.chains_seen.entry(c.underlying.clone()).or_insert(0);
             *seen += 1;
             let every = u64::from(self.options.chain_every.max(1));
-            if (*seen - 1) % every != 0 {
+            if !(*seen - 1).is_multiple_of(every) {
                 return None;
             }
         }

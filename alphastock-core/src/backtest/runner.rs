@@ -875,7 +875,7 @@ impl Backtester {
             Some((d, e)) if *d == date => *e = equity,
             _ => self.daily.push((date, equity)),
         }
-        let changed = self.curve.last().map_or(true, |p| p.equity != equity);
+        let changed = self.curve.last().is_none_or(|p| p.equity != equity);
         if changed {
             self.curve.push(EquityPoint { time: at, equity });
         }

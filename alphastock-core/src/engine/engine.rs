@@ -1393,7 +1393,7 @@ impl Engine {
             .iter()
             .map(|s| s.request.trading_symbol.clone())
             .filter(|sym| {
-                !open.contains(sym) && self.portfolio.position(sym).map_or(true, |p| !p.is_open())
+                !open.contains(sym) && self.portfolio.position(sym).is_none_or(|p| !p.is_open())
             })
             .collect();
         for sym in stale {

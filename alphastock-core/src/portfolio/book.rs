@@ -341,7 +341,7 @@ impl Portfolio {
     /// does not inherit the previous day's loss (and its kill switch).
     pub fn roll_day(&mut self, at: IstTime) {
         let date = at.with_timezone(&IST).date_naive();
-        if self.day.map_or(true, |d| date > d) {
+        if self.day.is_none_or(|d| date > d) {
             self.day = Some(date);
             self.day_realised = Decimal::ZERO;
             self.day_charges = Decimal::ZERO;

@@ -145,7 +145,7 @@ impl ChargeTable {
                 r.segment == segment
                     && r.charge == charge
                     && r.from <= day
-                    && r.to.map_or(true, |t| day <= t)
+                    && r.to.is_none_or(|t| day <= t)
             })
             .map(|r| r.rate)
     }

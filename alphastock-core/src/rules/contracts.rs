@@ -106,7 +106,7 @@ pub struct ContractTables {
 }
 
 fn in_force(from: NaiveDate, to: Option<NaiveDate>, day: NaiveDate) -> bool {
-    from <= day && to.map_or(true, |t| day <= t)
+    from <= day && to.is_none_or(|t| day <= t)
 }
 
 /// Last `weekday` of (`year`, `month`).
@@ -292,7 +292,7 @@ impl ContractTables {
         while taken < monthly.count {
             let (y, m) = from_index(idx);
             if let Some(e) = monthly_on(y, m, monthly.weekday) {
-                if e >= day && monthly.last_expiry.map_or(true, |l| e <= l) {
+                if e >= day && monthly.last_expiry.is_none_or(|l| e <= l) {
                     out.push((e, Series::Monthly));
                     last_month = idx;
                     taken += 1;

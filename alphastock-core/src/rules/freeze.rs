@@ -21,7 +21,7 @@ pub fn slice_quantity(
     lot_size: u32,
     freeze_quantity: Option<u32>,
 ) -> Option<Vec<u32>> {
-    if lot_size == 0 || quantity % lot_size != 0 {
+    if lot_size == 0 || !quantity.is_multiple_of(lot_size) {
         return None;
     }
     let Some(freeze) = freeze_quantity else {

@@ -295,7 +295,7 @@ pub fn parity_forward(chain: &OptionChain) -> Option<Decimal> {
         };
         let (c, p) = (mid(ce), mid(pe));
         let gap = (c - p).abs();
-        if best.map_or(true, |(g, _)| gap < g) {
+        if best.is_none_or(|(g, _)| gap < g) {
             best = Some((gap, k + c - p));
         }
     }
