@@ -135,8 +135,10 @@ fn index_options(
     String,
     std::collections::BTreeMap<String, Vec<(String, u64)>>,
 ) {
-    let dir = std::env::var("ALPHASTOCK_REFERENCE")
-        .unwrap_or_else(|_| panic!("set ALPHASTOCK_REFERENCE to the reference directory"));
+    // ALPHASTOCK_REFERENCE, else ../shared/reference beside the checkout (as CI lays it out).
+    let dir = std::env::var("ALPHASTOCK_REFERENCE").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/reference").to_string()
+    });
     let path = std::path::Path::new(&dir).join("real/contracts").join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut day = String::new();
