@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use alphastock_core::market::IST;
 
@@ -24,14 +23,13 @@ pub const SESSION_TOKEN_PATH: &str = "openapi/typea/session/token";
 /// Route exchanging a TOTP for an access token.
 pub const VERIFY_TOTP_PATH: &str = "openapi/typea/session/verifytotp";
 
-/// The session checksum: SHA-256 hex of `api_key + request_token + api_secret`.
-pub fn checksum(api_key: &str, request_token: &str, api_secret: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(api_key.as_bytes());
-    h.update(request_token.as_bytes());
-    h.update(api_secret.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
+/// The `checksum` form field of the OTP session call: the literal `L`.
+///
+/// The broker's documentation describes a checksum, but the official SDK sends whatever its
+/// caller passes (`tradingapi_a/mconnect.py`, `generate_session`) and every public client seen
+/// sends the literal `"L"`; the broker accepts it. A SHA-256 of key, OTP and secret (what this
+/// client used to send) is not what the SDK sends, so the SDK wins.
+pub const SESSION_CHECKSUM: &str = "L";
 
 /// Today's date in IST (the trading day a token belongs to).
 pub fn today_ist() -> NaiveDate {
@@ -173,14 +171,13 @@ impl MstockClient {
     /// Exchanges the OTP (the request token) for an access token.
     pub fn complete_login(&mut self, otp: &str) -> Result<(), MstockError> {
         let c = &self.credentials;
-        let sum = checksum(c.api_key.expose(), otp, c.api_secret.expose());
         let req = Request::form(
             Method::Post,
             SESSION_TOKEN_PATH,
             vec![
                 ("api_key", c.api_key.clone()),
                 ("request_token", Secret::new(otp)),
-                ("checksum", Secret::new(sum)),
+                ("checksum", Secret::new(SESSION_CHECKSUM)),
             ],
         );
         let token = self.call_unauthenticated(&req, |raw| access_token(&json_data(raw)?))?;
@@ -243,15 +240,6 @@ impl MstockClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn checksum_is_sha256_hex_of_key_token_secret() {
-        // Independent value: `printf 'keyotpsecret' | sha256sum`.
-        assert_eq!(
-            checksum("key", "otp", "secret"),
-            "422303e7144a034d814e1568aea8052211dbcb7b80bc1807bc7ca1ce0b3fdb24"
-        );
-    }
 
     #[test]
     fn token_cache_is_per_day_and_private() {

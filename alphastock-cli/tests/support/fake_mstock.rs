@@ -10,11 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 /// The API key the fake server expects.
 pub const API_KEY: &str = "test-api-key-7f3a";
-/// The API secret the fake server uses to check the session checksum.
+/// The API secret of the test account (the session call does not use it: see the checksum).
 pub const API_SECRET: &str = "test-api-secret-91bc";
 
 /// A fault to inject into the next request whose path contains a pattern.
@@ -36,6 +34,11 @@ pub enum Fault {
     DropAfterAccept,
     /// Process the request, then answer 500 with an HTML page.
     ErrorAfterAccept,
+    /// Answer with this HTTP status and this JSON body (e.g. a fixture); the request is not
+    /// processed.
+    Reply(u16, String),
+    /// Process the request, then answer its usual body wrapped in a one-element JSON array.
+    WrapInArray,
 }
 
 /// One request as the server saw it.
@@ -349,6 +352,9 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
             );
         }
         Some(Fault::Html(code)) => return respond(&mut conn, *code, "text/html", "", HTML),
+        Some(Fault::Reply(code, body)) => {
+            return respond(&mut conn, *code, "application/json", "", body)
+        }
         Some(Fault::TokenExpired) => {
             return error_json(
                 &mut conn,
@@ -376,15 +382,12 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
             return;
         }
         Some(Fault::ErrorAfterAccept) => return respond(&mut conn, 500, "text/html", "", HTML),
+        Some(Fault::WrapInArray) => {
+            return respond(&mut conn, status, content_type, "", &format!("[{body}]"))
+        }
         _ => {}
     }
     respond(&mut conn, status, content_type, "", &body);
-}
-
-fn checksum(key: &str, token: &str, secret: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(format!("{key}{token}{secret}").as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn issue_token(state: &Arc<Mutex<State>>) -> (u16, &'static str, String) {
@@ -427,7 +430,8 @@ fn route(r: &Recorded, state: &Arc<Mutex<State>>) -> (u16, &'static str, String)
             ) else {
                 return err(400, "InputException", "missing fields");
             };
-            if key != API_KEY || sum != checksum(key, otp, API_SECRET) {
+            // The official SDK and every public client send the literal `L`.
+            if key != API_KEY || sum != "L" || otp.is_empty() {
                 return err(403, "TokenException", "Invalid checksum");
             }
             issue_token(state)
