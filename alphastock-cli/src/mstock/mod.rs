@@ -7,6 +7,7 @@
 //! Credentials come only from the environment ([`credentials`]) and are never logged.
 
 pub mod breaker;
+pub mod cache_dir;
 pub mod client;
 pub mod clock;
 pub mod config;

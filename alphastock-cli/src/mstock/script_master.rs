@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use alphastock_core::market::{Exchange, OptionContract, OptionType, Symbol};
 
+use super::cache_dir::ensure_private_dir;
 use super::client::{Idempotency, MstockClient};
 use super::error::MstockError;
 use super::http::{text_body, Request};
@@ -151,12 +152,15 @@ impl MstockClient {
     }
 
     /// The script master for `day`: from the day's cache file when present, else downloaded
-    /// (retried as a read) and cached.
+    /// (retried as a read) and cached (not cached when no cache directory is known).
     pub fn script_master(&mut self, day: NaiveDate) -> Result<Vec<ScriptRecord>, MstockError> {
         let path = self.script_master_cache_path(day);
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if let Ok(records) = parse_script_master(&text) {
-                return Ok(records);
+        let cached = !self.cfg.token_cache_dir.trim().is_empty();
+        if cached {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                if let Ok(records) = parse_script_master(&text) {
+                    return Ok(records);
+                }
             }
         }
         let req = Request::get(SCRIPT_MASTER_PATH);
@@ -165,8 +169,13 @@ impl MstockClient {
             parse_script_master(&body)?;
             Ok(body)
         })?;
+        if !cached {
+            return parse_script_master(&text);
+        }
         if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
+            if let Err(e) = ensure_private_dir(dir) {
+                tracing::warn!(error = %e, "cannot cache the script master");
+            }
         }
         if let Err(e) = std::fs::write(&path, &text) {
             tracing::warn!(path = %path.display(), error = %e, "cannot cache the script master");

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use alphastock_core::market::IST;
 
+use super::cache_dir::ensure_private_dir;
 use super::client::MstockClient;
 use super::credentials::Secret;
 use super::error::MstockError;
@@ -55,6 +56,9 @@ impl TokenCache {
 
     /// The token stored for `day`, if any (a token from another day is ignored).
     pub fn load(&self, day: NaiveDate) -> Option<Secret> {
+        if self.dir.as_os_str().is_empty() {
+            return None;
+        }
         let text = std::fs::read_to_string(self.path()).ok()?;
         let v: Value = serde_json::from_str(&text).ok()?;
         if v.get("date")?.as_str()? != day.to_string() {
@@ -64,11 +68,12 @@ impl TokenCache {
         (!token.is_empty()).then(|| Secret::new(token))
     }
 
-    /// Stores `token` for `day` in a file readable only by the user.
+    /// Stores `token` for `day` in a file readable only by the user, in a directory only the
+    /// user can open (mode 0700, created when missing). An empty directory path (no cache
+    /// directory could be found) is an error: the token is never written to the working
+    /// directory.
     pub fn store(&self, day: NaiveDate, token: &Secret) -> Result<PathBuf, MstockError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| {
-            MstockError::Local(format!("cannot create {}: {e}", self.dir.display()))
-        })?;
+        ensure_private_dir(&self.dir)?;
         let path = self.path();
         let body = serde_json::json!({"date": day.to_string(), "access_token": token.expose()});
         write_private(&path, body.to_string().as_bytes())
@@ -78,6 +83,9 @@ impl TokenCache {
 
     /// Deletes the stored token.
     pub fn clear(&self) {
+        if self.dir.as_os_str().is_empty() {
+            return;
+        }
         let _ = std::fs::remove_file(self.path());
     }
 }
@@ -126,7 +134,7 @@ fn access_token(data: &Value) -> Result<Secret, MstockError> {
 }
 
 impl MstockClient {
-    /// The token cache in the configured `token_cache_dir`.
+    /// The token cache in the resolved `token_cache_dir` (see [`super::cache_dir`]).
     pub fn token_cache(&self) -> TokenCache {
         TokenCache::new(&self.cfg.token_cache_dir)
     }
@@ -254,6 +262,8 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+            let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700);
         }
         cache.clear();
         assert_eq!(cache.load(day), None);

@@ -46,8 +46,10 @@ pub struct MstockConfig {
     pub retry: RetryConfig,
     /// `breaker`: the circuit breaker.
     pub breaker: BreakerConfig,
-    /// `token_cache_dir`: directory of the day's access-token file and script-master cache
-    /// (default `.alphastock`).
+    /// `token_cache_dir`: directory of the day's access-token file and script-master cache.
+    /// Empty (the default) means the platform cache directory, `$XDG_CACHE_HOME/alphastock`
+    /// or `~/.cache/alphastock`, resolved by the CLI; never the working directory, where a
+    /// token could be committed from a clone.
     pub token_cache_dir: String,
     /// `quote_batch_size`: instruments per quote call (default 50, 1 to 500).
     pub quote_batch_size: u32,
@@ -62,7 +64,7 @@ impl Default for MstockConfig {
             rate_limits: RateLimitsConfig::default(),
             retry: RetryConfig::default(),
             breaker: BreakerConfig::default(),
-            token_cache_dir: ".alphastock".to_string(),
+            token_cache_dir: String::new(),
             quote_batch_size: 50,
         }
     }
@@ -97,12 +99,6 @@ impl MstockConfig {
             out.push((
                 "quote_batch_size".to_string(),
                 format!("must be between 1 and 500, got {}", self.quote_batch_size),
-            ));
-        }
-        if self.token_cache_dir.trim().is_empty() {
-            out.push((
-                "token_cache_dir".to_string(),
-                "must not be empty".to_string(),
             ));
         }
         for (k, r) in self.rate_limits.validate() {
