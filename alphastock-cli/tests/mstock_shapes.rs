@@ -265,3 +265,69 @@ fn an_ltp_in_paise_is_dropped_and_the_sane_quote_kept() {
     assert_eq!(q[0].key.trading_symbol, "SBIN");
     assert_eq!(q[0].ltp, dec!(812.35));
 }
+
+fn simulated_client(server: &FakeMstock, orders_per_minute: u32) -> MstockClient {
+    use alphastock_cli::mstock::clock::FakeClock;
+    let clock = Arc::new(FakeClock::default());
+    let source = clock.clone();
+    server.set_time_source(Arc::new(move || source.now()));
+    let mut c = MstockConfig {
+        base_url: server.base_url.clone(),
+        read_timeout_ms: 2000,
+        token_cache_dir: std::env::temp_dir()
+            .join(format!("alphastock-burst-{}", fastrand::u64(..)))
+            .to_string_lossy()
+            .into_owned(),
+        ..MstockConfig::default()
+    };
+    // The broker's own order figures: 30/s, 250/min (1,000/h by default).
+    c.rate_limits.orders_per_second = 30.0;
+    c.rate_limits.orders_per_minute = orders_per_minute;
+    let mut client = MstockClient::with_clock(c, credentials(), clock);
+    client.login_totp(59).unwrap();
+    client
+}
+
+#[test]
+fn a_burst_that_would_break_the_per_minute_window_is_held_back() {
+    let server = FakeMstock::start();
+    let mut c = simulated_client(&server, 250);
+    for i in 0..300 {
+        let mut o = order();
+        o.tag = format!("AS26120100{i:03}");
+        c.place_order_once(&o).unwrap();
+    }
+    assert_eq!(server.orders().len(), 300);
+    let minute = std::time::Duration::from_secs(60);
+    let second = std::time::Duration::from_secs(1);
+    assert_eq!(
+        server.window_breaches(&["orders/regular"], 250, minute),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        server.window_breaches(&["orders/regular"], 30, second),
+        Vec::<String>::new()
+    );
+    // The 251st order waited for the first to leave the minute.
+    let times: Vec<_> = server
+        .requests_to("orders/regular")
+        .iter()
+        .map(|r| r.sim)
+        .collect();
+    assert!(times[250] >= times[0] + minute, "{:?}", times[250]);
+
+    // The server's count can fail: a limiter allowed 300 a minute breaks the broker's 250.
+    let server = FakeMstock::start();
+    let mut c = simulated_client(&server, 300);
+    for i in 0..300 {
+        let mut o = order();
+        o.tag = format!("AS26120100{i:03}");
+        c.place_order_once(&o).unwrap();
+    }
+    assert_eq!(
+        server
+            .window_breaches(&["orders/regular"], 250, minute)
+            .len(),
+        50
+    );
+}

@@ -50,6 +50,9 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     pub form: Vec<(String, String)>,
     pub at: Instant,
+    /// When it arrived on the server's time source ([`FakeMstock::set_time_source`]; by
+    /// default the time since the server started).
+    pub sim: Duration,
 }
 
 impl Recorded {
@@ -89,7 +92,7 @@ pub struct ServerOrder {
     pub filled: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
     requests: Vec<Recorded>,
     faults: VecDeque<(String, Fault)>,
@@ -101,7 +104,11 @@ struct State {
     paths: BTreeMap<String, Vec<f64>>,
     served: BTreeMap<String, usize>,
     fill_next: usize,
+    time_source: Option<TimeSource>,
 }
+
+/// A clock the server stamps requests with (the client's simulated clock in a test).
+pub type TimeSource = Arc<dyn Fn() -> Duration + Send + Sync>;
 
 /// The running fake server.
 pub struct FakeMstock {
@@ -121,7 +128,11 @@ impl FakeMstock {
     pub fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
-        let state = Arc::new(Mutex::new(State::default()));
+        let started = Instant::now();
+        let state = Arc::new(Mutex::new(State {
+            time_source: Some(Arc::new(move || started.elapsed())),
+            ..State::default()
+        }));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp) = (state.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -194,6 +205,41 @@ impl FakeMstock {
     /// the trade book and positions show the fill); later ones stay OPEN.
     pub fn fill_next(&self, n: usize) {
         self.state.lock().unwrap().fill_next = n;
+    }
+
+    /// Stamps requests with `source` (e.g. the client's simulated clock) from now on.
+    pub fn set_time_source(&self, source: TimeSource) {
+        self.state.lock().unwrap().time_source = Some(source);
+    }
+
+    /// Every breach of "at most `limit` calls in any window of `length`" by the requests whose
+    /// path contains one of `path_parts`, on the server's time source: one line per call that
+    /// was one too many, naming the window. Empty when the limit held.
+    pub fn window_breaches(
+        &self,
+        path_parts: &[&str],
+        limit: usize,
+        length: Duration,
+    ) -> Vec<String> {
+        let times: Vec<Duration> = self
+            .requests()
+            .into_iter()
+            .filter(|r| path_parts.iter().any(|p| r.path.contains(p)))
+            .map(|r| r.sim)
+            .collect();
+        let mut out = Vec::new();
+        for (i, t) in times.iter().enumerate() {
+            let inside = times[..=i]
+                .iter()
+                .filter(|u| t.saturating_sub(**u) < length)
+                .count();
+            if inside > limit {
+                out.push(format!(
+                    "{inside} calls to {path_parts:?} in the {length:?} ending at {t:?} (limit {limit})"
+                ));
+            }
+        }
+        out
     }
 
     /// Scripted faults not yet met.
@@ -316,16 +362,18 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
         Some((p, q)) => (p.trim_start_matches('/').to_string(), pairs(q)),
         None => (target.trim_start_matches('/').to_string(), Vec::new()),
     };
-    let rec = Recorded {
+    let mut rec = Recorded {
         method: method.clone(),
         path: path.clone(),
         query,
         headers,
         form: pairs(&String::from_utf8_lossy(&body)),
         at: Instant::now(),
+        sim: Duration::ZERO,
     };
     let fault = {
         let mut s = state.lock().unwrap();
+        rec.sim = s.time_source.as_ref().map(|f| f()).unwrap_or_default();
         s.requests.push(rec.clone());
         let pos = s.faults.iter().position(|(p, _)| path.contains(p.as_str()));
         pos.and_then(|i| s.faults.remove(i)).map(|(_, f)| f)
