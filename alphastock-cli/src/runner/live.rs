@@ -12,8 +12,9 @@ use rust_decimal::Decimal;
 
 use alphastock_core::engine::Event;
 use alphastock_core::market::{
-    Exchange, IstTime, OptionChain, OptionContract, OptionQuote, Quote, Symbol,
+    Exchange, IstTime, OptionChain, OptionContract, OptionQuote, OptionType, Quote, Symbol,
 };
+use alphastock_core::options::strike::{atm_strike, watched_split};
 
 use super::cadence::{Cadence, Due};
 use crate::broker::{Broker, BrokerQuote, InstrumentKey};
@@ -99,6 +100,13 @@ impl LiveFeed {
     /// `held` are the trading symbols of open positions: they are quoted with their
     /// underlying's chain even when the spot has moved away from their strike (or they are of
     /// another expiry), so their exits always see prices.
+    ///
+    /// An options tick quotes every watched contract of every underlying **and the underlyings
+    /// themselves in one batched call** (split only at the per-call instrument limit), so each
+    /// chain's spot comes from the same answer as its premiums, and three indices cost one
+    /// market-data call, not three. When the market tick falls on the same grid point it rides
+    /// along in that call. The strikes are chosen around the spot last seen (the first tick,
+    /// with no spot yet, asks for the underlyings first).
     pub fn poll(
         &mut self,
         broker: &mut dyn Broker,
@@ -108,79 +116,133 @@ impl LiveFeed {
     ) -> (Vec<Event>, Vec<String>) {
         let mut events = Vec::new();
         let mut problems = Vec::new();
-        if let Due::Now { .. } = self.market.poll(elapsed) {
+        let market_due = matches!(self.market.poll(elapsed), Due::Now { .. });
+        let options_due = matches!(self.options.poll(elapsed), Due::Now { .. });
+        let spot_missing = self
+            .contracts
+            .keys()
+            .any(|u| self.underlyings.contains(u) && !self.spots.contains_key(u));
+        let mut windows: BTreeMap<Symbol, Vec<OptionContract>> = BTreeMap::new();
+        if options_due && !spot_missing {
+            windows = self.windows(now.date_naive(), held);
+        }
+        let merged = options_due && !windows.is_empty();
+        let separate = (market_due && !merged) || (options_due && spot_missing);
+        if separate {
             let keys: Vec<InstrumentKey> = self.underlyings.iter().map(underlying_key).collect();
             for chunk in keys.chunks(self.batch) {
                 match broker.quotes(chunk) {
                     Ok(quotes) => {
                         for q in quotes {
-                            if let Some(s) =
-                                self.underlyings.iter().find(|s| underlying_key(s) == q.key)
-                            {
+                            if let Some(s) = self.underlying_of(&q.key) {
                                 self.spots.insert(s.clone(), q.ltp);
-                                events.push(Event::Quote(to_quote(s.clone(), &q, now)));
+                                if market_due {
+                                    events.push(Event::Quote(to_quote(s, &q, now)));
+                                }
                             }
                         }
                     }
                     Err(e) => problems.push(format!("underlying quotes: {e}")),
                 }
             }
-        }
-        if let Due::Now { .. } = self.options.poll(elapsed) {
-            for u in self.underlyings.clone() {
-                let Some(spot) = self.spots.get(&u).copied() else {
-                    continue;
-                };
-                let window = self.watched(&u, spot, now.date_naive(), held);
-                if window.is_empty() {
-                    continue;
-                }
-                let keys: Vec<InstrumentKey> = window
-                    .iter()
-                    .map(|c| InstrumentKey {
-                        exchange: c.exchange,
-                        trading_symbol: c.trading_symbol.clone(),
-                    })
-                    .collect();
-                let mut quotes = Vec::new();
-                for chunk in keys.chunks(self.batch) {
-                    match broker.quotes(chunk) {
-                        Ok(qs) => quotes.extend(qs),
-                        Err(e) => problems.push(format!("{u} option quotes: {e}")),
-                    }
-                }
-                let option_quotes: Vec<OptionQuote> = quotes
-                    .iter()
-                    .filter_map(|q| {
-                        let c = window
-                            .iter()
-                            .find(|c| c.trading_symbol == q.key.trading_symbol)?;
-                        Some(OptionQuote {
-                            contract: c.clone(),
-                            premium: q.ltp,
-                            bid: q.bid,
-                            ask: q.ask,
-                            volume: q.volume,
-                            oi: q.oi.unwrap_or(0),
-                            iv: None,
-                            greeks: None,
-                            timestamp: now,
-                        })
-                    })
-                    .collect();
-                if option_quotes.is_empty() {
-                    continue;
-                }
-                events.push(Event::OptionChain(OptionChain {
-                    underlying: u.clone(),
-                    spot,
-                    expiry: window[0].expiry,
-                    timestamp: now,
-                    quotes: option_quotes,
-                }));
+            if options_due && spot_missing {
+                windows = self.windows(now.date_naive(), held);
             }
         }
+        if !options_due || windows.is_empty() {
+            return (events, problems);
+        }
+        // One batched call: the underlyings first, then every watched contract.
+        let mut keys: Vec<InstrumentKey> = self.underlyings.iter().map(underlying_key).collect();
+        for window in windows.values() {
+            for c in window {
+                let k = InstrumentKey {
+                    exchange: c.exchange,
+                    trading_symbol: c.trading_symbol.clone(),
+                };
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        let mut quotes = Vec::new();
+        for chunk in keys.chunks(self.batch) {
+            match broker.quotes(chunk) {
+                Ok(qs) => quotes.extend(qs),
+                Err(e) => problems.push(format!("option quotes: {e}")),
+            }
+        }
+        let mut fresh_spots: BTreeMap<Symbol, Decimal> = BTreeMap::new();
+        for q in &quotes {
+            if let Some(s) = self.underlying_of(&q.key) {
+                fresh_spots.insert(s.clone(), q.ltp);
+                self.spots.insert(s.clone(), q.ltp);
+                if market_due && !separate {
+                    events.push(Event::Quote(to_quote(s, q, now)));
+                }
+            }
+        }
+        for (u, window) in &windows {
+            let Some(spot) = fresh_spots.get(u).copied() else {
+                problems.push(format!(
+                    "{u}: no spot in the options call; its chain is skipped this tick"
+                ));
+                continue;
+            };
+            let option_quotes: Vec<OptionQuote> = quotes
+                .iter()
+                .filter_map(|q| {
+                    let c = window
+                        .iter()
+                        .find(|c| c.trading_symbol == q.key.trading_symbol)?;
+                    Some(OptionQuote {
+                        contract: c.clone(),
+                        premium: q.ltp,
+                        bid: q.bid,
+                        ask: q.ask,
+                        volume: q.volume,
+                        oi: q.oi.unwrap_or(0),
+                        iv: None,
+                        greeks: None,
+                        timestamp: now,
+                    })
+                })
+                .collect();
+            if option_quotes.is_empty() {
+                continue;
+            }
+            events.push(Event::OptionChain(OptionChain {
+                underlying: u.clone(),
+                spot,
+                expiry: window[0].expiry,
+                timestamp: now,
+                quotes: option_quotes,
+            }));
+        }
         (events, problems)
+    }
+
+    /// The underlying a quoted instrument is, if it is one.
+    fn underlying_of(&self, key: &InstrumentKey) -> Option<Symbol> {
+        self.underlyings
+            .iter()
+            .find(|s| underlying_key(s) == *key)
+            .cloned()
+    }
+
+    /// The watched contracts of every underlying with a known spot (non-empty windows only).
+    fn windows(&self, today: NaiveDate, held: &[String]) -> BTreeMap<Symbol, Vec<OptionContract>> {
+        let mut out = BTreeMap::new();
+        for u in &self.underlyings {
+            let Some(spot) = self.spots.get(u).copied() else {
+                continue;
+            };
+            let w = self.watched(u, spot, today, held);
+            if !w.is_empty() {
+                out.insert(u.clone(), w);
+            }
+        }
+        out
     }
 
     /// The contracts to quote for `underlying`: its [`LiveFeed::window`] around `spot`, plus
@@ -204,8 +266,10 @@ impl LiveFeed {
         window
     }
 
-    /// The contracts of the nearest expiry (on or after `today`) whose strikes are within
-    /// `strikes_per_side` strikes of the one nearest `spot`, calls and puts.
+    /// The contracts of the nearest expiry (on or after `today`) that the strike selector
+    /// watches around `spot`: per type, ATM (the strike nearest `spot`, the lower on a tie) with
+    /// the ITM and OTM strikes of [`watched_split`]`(strikes_per_side)` — so `strikes_per_side:
+    /// 3` quotes 3 CE and 3 PE, as the selector means it.
     pub fn window(
         &self,
         underlying: &Symbol,
@@ -225,19 +289,28 @@ impl LiveFeed {
             .collect();
         strikes.sort();
         strikes.dedup();
-        let Some(atm) = strikes
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, s)| (**s - spot).abs())
-            .map(|(i, _)| i)
-        else {
+        let Some(atm) = atm_strike(&strikes, spot) else {
             return Vec::new();
         };
-        let lo = atm.saturating_sub(self.strikes_per_side);
-        let hi = (atm + self.strikes_per_side).min(strikes.len() - 1);
-        let chosen = &strikes[lo..=hi];
+        let Some(atm_index) = strikes.iter().position(|k| *k == atm) else {
+            return Vec::new();
+        };
+        let (itm, otm) = watched_split(self.strikes_per_side);
+        let (itm, otm) = (itm as i64, otm as i64);
         all.iter()
-            .filter(|c| c.expiry == expiry && chosen.contains(&c.strike))
+            .filter(|c| c.expiry == expiry)
+            .filter(|c| {
+                let Some(i) = strikes.iter().position(|k| *k == c.strike) else {
+                    return false;
+                };
+                let raw = i as i64 - atm_index as i64;
+                // Offset in strikes towards OTM for this type: up for a CE, down for a PE.
+                let offset = match c.option_type {
+                    OptionType::CE => raw,
+                    OptionType::PE => -raw,
+                };
+                (-itm..=otm).contains(&offset)
+            })
             .cloned()
             .collect()
     }
@@ -286,7 +359,7 @@ mod tests {
                 [contract(k, OptionType::CE), contract(k, OptionType::PE)]
             })
             .collect();
-        let feed = LiveFeed::new(vec![nifty.clone()], contracts, 5, 2, 1, 50);
+        let feed = LiveFeed::new(vec![nifty.clone()], contracts, 5, 2, 3, 50);
         let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         let spot = Decimal::from(24_000);
         let window = feed.window(&nifty, spot, today);
@@ -296,6 +369,55 @@ mod tests {
         let watched = feed.watched(&nifty, spot, today, std::slice::from_ref(&far));
         assert_eq!(watched.len(), 7);
         assert!(watched.iter().any(|c| c.trading_symbol == far));
+    }
+
+    #[test]
+    fn strikes_per_side_means_the_selectors_watched_strikes_per_type() {
+        let nifty = Symbol::parse("NIFTY").unwrap();
+        let expiry = NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
+        let contract = |k: i64, t: OptionType| OptionContract {
+            underlying: nifty.clone(),
+            expiry,
+            strike: Decimal::from(k),
+            option_type: t,
+            lot_size: 75,
+            tick_size: Decimal::new(5, 2),
+            trading_symbol: format!("NIFTY26DEC{k}{t:?}"),
+            exchange: Exchange::Nfo,
+        };
+        let contracts: Vec<OptionContract> = (0..20)
+            .flat_map(|i| {
+                let k = 23_500 + 50 * i;
+                [contract(k, OptionType::CE), contract(k, OptionType::PE)]
+            })
+            .collect();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        // Spot 24,010: ATM 24,000.
+        let spot = Decimal::from(24_010);
+        let strikes = |n: usize, t: OptionType| {
+            let feed = LiveFeed::new(vec![nifty.clone()], contracts.clone(), 5, 2, n, 50);
+            let mut k: Vec<i64> = feed
+                .window(&nifty, spot, today)
+                .iter()
+                .filter(|c| c.option_type == t)
+                .map(|c| c.strike.try_into().unwrap())
+                .collect();
+            k.sort();
+            k
+        };
+        // 3: 1 ITM, ATM, 1 OTM of each type — 3 strikes, not 7.
+        assert_eq!(strikes(3, OptionType::CE), vec![23_950, 24_000, 24_050]);
+        assert_eq!(strikes(3, OptionType::PE), vec![23_950, 24_000, 24_050]);
+        // 4: 1 ITM, ATM, 2 OTM — OTM is up for a call, down for a put.
+        assert_eq!(
+            strikes(4, OptionType::CE),
+            vec![23_950, 24_000, 24_050, 24_100]
+        );
+        assert_eq!(
+            strikes(4, OptionType::PE),
+            vec![23_900, 23_950, 24_000, 24_050]
+        );
+        assert_eq!(strikes(1, OptionType::CE), vec![24_000]);
     }
 
     #[test]

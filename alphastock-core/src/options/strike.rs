@@ -282,6 +282,17 @@ pub fn moneyness_pct(strike: Decimal, spot: Decimal) -> Option<Decimal> {
         .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
 }
 
+/// How `strikes_per_side` strikes of one option type are placed around ATM: `(itm, otm)`, the
+/// strikes watched in the money and out of the money besides ATM itself — `(n − 1) / 2` ITM and
+/// the rest OTM (3 → 1 ITM, ATM, 1 OTM; 4 → 1 ITM, ATM, 2 OTM; 0 counts as 1). The one meaning
+/// of `strikes_per_side` everywhere: the selector watches these, and the live feed quotes
+/// exactly these.
+pub fn watched_split(strikes_per_side: usize) -> (usize, usize) {
+    let n = strikes_per_side.max(1);
+    let itm = (n - 1) / 2;
+    (itm, n - 1 - itm)
+}
+
 /// The chain strike nearest to `spot`; on a tie the lower one. `None` for an empty list.
 /// `strikes` must be ascending.
 pub fn atm_strike(strikes: &[Decimal], spot: Decimal) -> Option<Decimal> {
@@ -475,9 +486,8 @@ impl StrikeSelector {
         atm: Decimal,
         option_type: OptionType,
     ) -> Vec<StrikeCandidate> {
-        let n = self.config.strikes_per_side.max(1) as i64;
-        let itm = (n - 1) / 2;
-        let otm = n - 1 - itm;
+        let (itm, otm) = watched_split(self.config.strikes_per_side);
+        let (itm, otm) = (itm as i64, otm as i64);
         // Strikes of this type present in the chain, ascending.
         let typed: Vec<Decimal> = strikes
             .iter()
