@@ -59,6 +59,20 @@ impl ScriptRecord {
     }
 }
 
+impl ScriptRecord {
+    /// The option contract this record describes, its underlying named as in `underlyings`
+    /// (the config's symbols): the script master names a stock option's underlying `SBIN`
+    /// where the config says `NSE:SBIN`, so the match is on the name without the exchange
+    /// prefix. `None` when it is not an option or its underlying is not among `underlyings`.
+    pub fn option_contract_for(&self, underlyings: &[Symbol]) -> Option<OptionContract> {
+        let mut contract = self.option_contract()?;
+        let name = contract.underlying.name().to_string();
+        let configured = underlyings.iter().find(|u| u.name() == name)?;
+        contract.underlying = configured.clone();
+        Some(contract)
+    }
+}
+
 /// Splits one CSV line (RFC 4180 quoting).
 fn split_csv(line: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -204,5 +218,29 @@ mod tests {
         assert_eq!(r[1].name, "STATE BANK, OF INDIA");
         assert!(r[1].option_contract().is_none());
         assert!(parse_script_master("exchange,tradingsymbol\nNSE,SBIN\n").is_err());
+    }
+
+    #[test]
+    fn stock_options_match_the_configs_exchange_prefixed_symbol() {
+        let csv = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange\n\
+                   35001,136,BANKNIFTY25DEC51200CE,BANKNIFTY,0,2025-12-30,51200,0.05,35,CE,NFO-OPT,NFO\n\
+                   41001,411,SBIN25DEC800PE,SBIN,0,2025-12-30,800,0.05,750,PE,NFO-OPT,NFO\n\
+                   41002,412,INFY25DEC1500CE,INFY,0,2025-12-30,1500,0.05,400,CE,NFO-OPT,NFO\n";
+        let r = parse_script_master(csv).unwrap();
+        let config = [
+            Symbol::parse("BANKNIFTY").unwrap(),
+            Symbol::parse("NSE:SBIN").unwrap(),
+        ];
+        let matched: Vec<String> = r
+            .iter()
+            .filter_map(|x| x.option_contract_for(&config))
+            .map(|c| format!("{} {}", c.underlying, c.trading_symbol))
+            .collect();
+        assert_eq!(
+            matched,
+            vec!["BANKNIFTY BANKNIFTY25DEC51200CE", "NSE:SBIN SBIN25DEC800PE"]
+        );
+        // The bare record alone names it `SBIN`, which the config's `NSE:SBIN` is not.
+        assert_ne!(r[1].option_contract().unwrap().underlying, config[1]);
     }
 }
