@@ -244,6 +244,7 @@ fn a_quote_without_depth_or_oi_leaves_them_unknown() {
     assert_eq!(q[0].low, dec!(262.15));
     assert_eq!((q[0].bid, q[0].ask), (None, None));
     assert_eq!(q[0].oi, None);
+    assert_eq!(q[0].volume, None);
 }
 
 #[test]

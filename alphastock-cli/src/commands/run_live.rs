@@ -110,6 +110,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         config.options_data_runner.strike_selection.strikes_per_side,
         config.market_data_runner.batch_size as usize,
     );
+    feed.set_risk_free_rate(config.options_trading.risk_free_rate);
     let holidays = config.market.holidays.clone();
     let mut session = Session::new(
         engine,

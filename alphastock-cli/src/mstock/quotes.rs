@@ -8,7 +8,7 @@ use alphastock_core::market::IstTime;
 
 use super::client::{Idempotency, MstockClient};
 use super::error::MstockError;
-use super::fields::{dec_of, field, int_of};
+use super::fields::{dec_of, int_of};
 use super::http::{json_data, Request};
 use super::rate_limit::EndpointClass;
 use crate::broker::{BrokerQuote, InstrumentKey};
@@ -67,12 +67,8 @@ pub fn parse_quote(key: &InstrumentKey, v: &Value, received: IstTime) -> Option<
         close: dec_of(ohlc, &["close"]).unwrap_or(ltp),
         bid: best("buy"),
         ask: best("sell"),
-        volume: int_of(v, &["volume", "volume_traded"])
-            .and_then(|x| u64::try_from(x).ok())
-            .unwrap_or(0),
-        oi: field(v, &["oi", "open_interest"])
-            .and_then(|_| int_of(v, &["oi", "open_interest"]))
-            .and_then(|x| u64::try_from(x).ok()),
+        volume: int_of(v, &["volume", "volume_traded"]).and_then(|x| u64::try_from(x).ok()),
+        oi: int_of(v, &["oi", "open_interest"]).and_then(|x| u64::try_from(x).ok()),
         timestamp: received,
     })
 }

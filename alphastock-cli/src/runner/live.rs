@@ -57,6 +57,7 @@ pub struct LiveFeed {
     market: Cadence,
     options: Cadence,
     spots: BTreeMap<Symbol, Decimal>,
+    risk_free_rate: f64,
 }
 
 impl LiveFeed {
@@ -87,7 +88,14 @@ impl LiveFeed {
             market: Cadence::new(Duration::from_secs(market_seconds), Duration::ZERO),
             options: Cadence::new(Duration::from_secs(options_seconds), Duration::ZERO),
             spots: BTreeMap::new(),
+            risk_free_rate: 0.0,
         }
+    }
+
+    /// Sets the continuously compounded annual rate (fraction) used for the implied vol the
+    /// feed computes from mid prices (`options_trading.risk_free_rate`; default 0).
+    pub fn set_risk_free_rate(&mut self, rate: f64) {
+        self.risk_free_rate = rate;
     }
 
     /// When (time since the loop began) the next poll is due.
@@ -201,8 +209,9 @@ impl LiveFeed {
                         bid: q.bid,
                         ask: q.ask,
                         volume: q.volume,
-                        oi: q.oi.unwrap_or(0),
-                        iv: None,
+                        oi: q.oi,
+                        // The broker's quotes carry no implied vol: computed from the mid.
+                        iv: mid_iv(c, spot, q.bid, q.ask, now, self.risk_free_rate),
                         greeks: None,
                         timestamp: now,
                     })
@@ -316,6 +325,40 @@ impl LiveFeed {
     }
 }
 
+/// Implied volatility (fraction) of `contract` from the mid of `bid` and `ask` against `spot`
+/// at `now` (Black-Scholes, no carry, `rate` continuously compounded). `None` without a
+/// two-sided, uncrossed quote, or when the mid admits no volatility (below intrinsic value,
+/// expired).
+pub fn mid_iv(
+    contract: &OptionContract,
+    spot: Decimal,
+    bid: Option<Decimal>,
+    ask: Option<Decimal>,
+    now: IstTime,
+    rate: f64,
+) -> Option<f64> {
+    use alphastock_core::options::time::{days_to_expiry, years_from_days};
+    use alphastock_core::options::{implied_vol, BsInput};
+    use rust_decimal::prelude::ToPrimitive;
+    let (bid, ask) = (bid?, ask?);
+    if bid <= Decimal::ZERO || ask < bid {
+        return None;
+    }
+    let mid = ((bid + ask) / Decimal::TWO).to_f64()?;
+    let input = BsInput {
+        option_type: contract.option_type,
+        spot: spot.to_f64()?,
+        strike: contract.strike.to_f64()?,
+        years: years_from_days(days_to_expiry(now, contract.expiry)),
+        vol: 0.0,
+        rate,
+        carry: 0.0,
+    };
+    implied_vol(&input, mid)
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
+}
+
 fn to_quote(symbol: Symbol, q: &BrokerQuote, now: IstTime) -> Quote {
     Quote {
         symbol,
@@ -324,7 +367,8 @@ fn to_quote(symbol: Symbol, q: &BrokerQuote, now: IstTime) -> Quote {
         high: q.high,
         low: q.low,
         close: q.close,
-        volume: q.volume,
+        // The core's underlying quote has no "unknown" volume (an index has none at all).
+        volume: q.volume.unwrap_or(0),
         bid: q.bid,
         ask: q.ask,
         oi: q.oi,
@@ -418,6 +462,51 @@ mod tests {
             vec![23_900, 23_950, 24_000, 24_050]
         );
         assert_eq!(strikes(1, OptionType::CE), vec![24_000]);
+    }
+
+    #[test]
+    fn implied_vol_is_recovered_from_the_mid() {
+        use alphastock_core::options::time::{days_to_expiry, years_from_days};
+        use alphastock_core::options::{price, BsInput};
+        let c = OptionContract {
+            underlying: Symbol::parse("BANKNIFTY").unwrap(),
+            expiry: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
+            strike: Decimal::from(51_200),
+            option_type: OptionType::CE,
+            lot_size: 30,
+            tick_size: Decimal::new(5, 2),
+            trading_symbol: "BANKNIFTY26DEC51200CE".into(),
+            exchange: Exchange::Nfo,
+        };
+        let now = IST.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        let bs = BsInput {
+            option_type: OptionType::CE,
+            spot: 51_245.0,
+            strike: 51_200.0,
+            years: years_from_days(days_to_expiry(now, c.expiry)),
+            vol: 0.16,
+            rate: 0.065,
+            carry: 0.0,
+        };
+        // The fair value at 16 % vol as the mid, quoted 1 rupee either side.
+        let fair = Decimal::try_from(price(&bs).unwrap()).unwrap().round_dp(4);
+        let iv = mid_iv(
+            &c,
+            Decimal::from(51_245),
+            Some(fair - Decimal::ONE),
+            Some(fair + Decimal::ONE),
+            now,
+            0.065,
+        )
+        .unwrap();
+        assert!((iv - 0.16).abs() < 1e-6, "{iv}");
+        // One-sided or crossed: unknown.
+        let spot = Decimal::from(51_245);
+        assert_eq!(mid_iv(&c, spot, None, Some(fair), now, 0.065), None);
+        assert_eq!(
+            mid_iv(&c, spot, Some(fair + Decimal::ONE), Some(fair), now, 0.065),
+            None
+        );
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //!   the reverse.
 //! - **Watched strikes** per type: `strikes_per_side` strikes centred on ATM — ATM, then
 //!   `(n − 1) / 2` ITM strikes and the rest OTM (3 → 1 ITM, ATM, 1 OTM; 4 → 1 ITM, ATM, 2 OTM).
-//! - **Liquid** means open interest ≥ `min_oi`, volume ≥ `min_volume`, both bid and ask present
+//! - **Liquid** means open interest ≥ `min_oi`, volume ≥ `min_volume` (an unknown OI or volume
+//!   fails a non-zero filter by name: unknown is never read as zero), both bid and ask present
 //!   with spread ≤ `max_spread_pct` percent of mid, and a positive premium.
 //! - **The contract bought** ([`StrikeSelector::choose`]) is the `choose` policy's strike (ATM by
 //!   default; 1 strike ITM or 1 OTM from ATM otherwise). If it is illiquid, the nearest liquid
@@ -163,17 +164,33 @@ impl LiquidityFilters {
                 premium: quote.premium,
             });
         }
-        if quote.oi < self.min_oi {
-            return Some(Illiquid::OpenInterest {
-                oi: quote.oi,
-                min_oi: self.min_oi,
-            });
+        match quote.oi {
+            None if self.min_oi > 0 => {
+                return Some(Illiquid::OpenInterestUnknown {
+                    min_oi: self.min_oi,
+                })
+            }
+            Some(oi) if oi < self.min_oi => {
+                return Some(Illiquid::OpenInterest {
+                    oi,
+                    min_oi: self.min_oi,
+                })
+            }
+            _ => {}
         }
-        if quote.volume < self.min_volume {
-            return Some(Illiquid::Volume {
-                volume: quote.volume,
-                min_volume: self.min_volume,
-            });
+        match quote.volume {
+            None if self.min_volume > 0 => {
+                return Some(Illiquid::VolumeUnknown {
+                    min_volume: self.min_volume,
+                })
+            }
+            Some(volume) if volume < self.min_volume => {
+                return Some(Illiquid::Volume {
+                    volume,
+                    min_volume: self.min_volume,
+                })
+            }
+            _ => {}
         }
         match quote.spread_pct() {
             None => Some(Illiquid::NoTwoSidedQuote),
@@ -208,6 +225,17 @@ pub enum Illiquid {
         /// The filter, units.
         min_volume: u64,
     },
+    /// The quote carries no open interest (the broker did not say), so `min_oi` cannot be
+    /// checked. Unknown is not zero.
+    OpenInterestUnknown {
+        /// The filter, units.
+        min_oi: u64,
+    },
+    /// The quote carries no day volume, so `min_volume` cannot be checked.
+    VolumeUnknown {
+        /// The filter, units.
+        min_volume: u64,
+    },
     /// No bid or no ask (or a crossed quote), so the spread filter cannot pass.
     NoTwoSidedQuote,
     /// Spread wider than `max_spread_pct`.
@@ -227,6 +255,14 @@ impl fmt::Display for Illiquid {
             Illiquid::Volume { volume, min_volume } => {
                 write!(f, "volume {volume} < min_volume {min_volume}")
             }
+            Illiquid::OpenInterestUnknown { min_oi } => write!(
+                f,
+                "open interest unknown (the quote carries none), so min_oi {min_oi} cannot be checked"
+            ),
+            Illiquid::VolumeUnknown { min_volume } => write!(
+                f,
+                "volume unknown (the quote carries none), so min_volume {min_volume} cannot be checked"
+            ),
             Illiquid::NoTwoSidedQuote => {
                 f.write_str("no two-sided bid/ask quote, so max_spread_pct cannot be checked")
             }
