@@ -13,6 +13,7 @@ pub mod backtest;
 pub mod broker_args;
 pub mod config;
 pub mod correlations;
+pub mod doctor;
 pub mod greeks;
 pub mod login;
 pub mod price_option;
@@ -67,6 +68,9 @@ pub enum Command {
     Orders(account::AccountArgs),
     /// Funds available at mStock.
     Funds(account::AccountArgs),
+    /// Read-only check of what live trading needs from mStock (credentials, login, clock,
+    /// funds, a quote, the script master, static IP, rate limits); exit 0 when ready.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
@@ -84,5 +88,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Positions(args) => account::run(account::View::Positions, args),
         Command::Orders(args) => account::run(account::View::Orders, args),
         Command::Funds(args) => account::run(account::View::Funds, args),
+        Command::Doctor(args) => doctor::run(args),
     }
 }

@@ -69,6 +69,9 @@ pub struct RawResponse {
     pub retry_after: Option<Duration>,
     /// `Content-Type`, lower-case.
     pub content_type: String,
+    /// The server's `Date` header as sent (RFC 7231 form), when given: `alphastock doctor`
+    /// compares it with this machine's clock.
+    pub date: Option<String>,
     /// The body.
     pub body: String,
 }
@@ -163,6 +166,7 @@ impl Transport {
         let content_type = header("content-type")
             .unwrap_or_default()
             .to_ascii_lowercase();
+        let date = header("date");
         let body = resp
             .body_mut()
             .with_config()
@@ -173,6 +177,7 @@ impl Transport {
             status,
             retry_after,
             content_type,
+            date,
             body,
         })
     }
@@ -342,6 +347,7 @@ mod tests {
             status,
             retry_after: None,
             content_type: "application/json".into(),
+            date: None,
             body: body.into(),
         }
     }

@@ -305,8 +305,9 @@ fn respond(conn: &mut TcpStream, status: u16, content_type: &str, extra: &str, b
         _ => "Status",
     };
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n",
-        body.len()
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nDate: {}\r\nConnection: close\r\n{extra}\r\n",
+        body.len(),
+        chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT")
     );
     let _ = conn.write_all(head.as_bytes());
     let _ = conn.write_all(body.as_bytes());
