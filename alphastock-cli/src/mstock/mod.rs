@@ -14,6 +14,7 @@ pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod fields;
+pub mod historical;
 pub mod http;
 pub mod option_chain;
 pub mod orders;
