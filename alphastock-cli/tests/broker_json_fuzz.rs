@@ -69,6 +69,7 @@ fn check_everything(body: &str, status: u16) {
         retry_after: None,
         content_type: "application/json".into(),
         body: body.to_string(),
+        date: None,
     };
     let Ok(data) = json_data(&raw) else { return };
     let bound = MAX_BROKER_NUMBER;

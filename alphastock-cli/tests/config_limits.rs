@@ -163,7 +163,7 @@ fn a_cached_script_master_makes_its_stocks_known() {
     let text = production()
         .replace("\"NSE:SBIN\"", "\"NSE:NOSUCHSTOCK\"")
         .replace(
-            "token_cache_dir: .alphastock",
+            "token_cache_dir: \"\"",
             &format!("token_cache_dir: {}", cache.display()),
         );
     let cfg = write(dir.path(), "master.yaml", &text);

@@ -110,7 +110,7 @@ fn totp_login_sends_the_documented_headers_and_form_fields() {
 }
 
 #[test]
-fn otp_login_sends_password_then_checksummed_request_token() {
+fn otp_login_sends_password_then_the_request_token_with_checksum_l() {
     let server = FakeMstock::start();
     let mut c =
         MstockClient::with_clock(config(&server.base_url, "otp"), credentials(false), real());
@@ -122,19 +122,19 @@ fn otp_login_sends_password_then_checksummed_request_token() {
     assert_eq!(step1.form_field("password"), Some(PASSWORD));
     assert_eq!(step1.header("X-Mirae-Version"), Some("1"));
     let step2 = &server.requests_to("session/token")[0];
+    assert_eq!(step2.form_field("api_key"), Some(API_KEY));
     assert_eq!(step2.form_field("request_token"), Some("123456"));
-    // The server checked the checksum itself (SHA-256 of key + OTP + secret) before issuing.
+    // What the official SDK and every public client send: the literal `L`, not a hash.
+    assert_eq!(step2.form_field("checksum"), Some("L"));
     assert_eq!(server.tokens_issued(), 1);
-    // A checksum made with the wrong API secret is refused with the broker's error type.
-    let mut wrong = credentials(false);
-    wrong.api_secret = alphastock_cli::mstock::Secret::new("not-the-secret");
-    let mut c = MstockClient::with_clock(config(&server.base_url, "otp2"), wrong, real());
-    let err = c.complete_login("123456").unwrap_err();
-    assert!(
-        matches!(&err, MstockError::Api { status: 403, error_type, .. } if error_type == "TokenException"),
-        "{err:?}"
-    );
-    assert_eq!(server.tokens_issued(), 1);
+    // The API secret plays no part in the session call: a wrong one changes nothing.
+    let mut other = credentials(false);
+    other.api_secret = alphastock_cli::mstock::Secret::new("not-the-secret");
+    let mut c = MstockClient::with_clock(config(&server.base_url, "otp2"), other, real());
+    c.complete_login("123456").unwrap();
+    assert_eq!(server.tokens_issued(), 2);
+    let sent = &server.requests_to("session/token")[1];
+    assert_eq!(sent.form_field("checksum"), Some("L"));
 }
 
 #[test]

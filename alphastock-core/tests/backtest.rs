@@ -97,8 +97,8 @@ fn quote(strike: Decimal, ot: OptionType, premium: Decimal, delta: f64, t: IstTi
         premium,
         bid: Some(premium - dec!(0.05)),
         ask: Some(premium),
-        volume: 10_000,
-        oi: 50_000,
+        volume: Some(10_000),
+        oi: Some(50_000),
         iv: Some(0.16),
         greeks: Some(Greeks {
             delta,

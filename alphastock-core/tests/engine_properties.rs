@@ -83,8 +83,8 @@ fn quote(strike: i64, option_type: OptionType, premium: Decimal, t: IstTime) -> 
         premium,
         bid: Some((premium - dec!(0.05)).max(dec!(0.05))),
         ask: Some(premium + dec!(0.05)),
-        volume: 10_000,
-        oi: 50_000,
+        volume: Some(10_000),
+        oi: Some(50_000),
         iv: Some(0.15),
         greeks: Some(Greeks {
             delta,

@@ -107,8 +107,8 @@ fn quote(
         premium,
         bid: Some(premium - dec!(0.05)),
         ask: Some(premium),
-        volume: 10_000,
-        oi: 50_000,
+        volume: Some(10_000),
+        oi: Some(50_000),
         iv: Some(0.16),
         greeks: Some(Greeks {
             delta,

@@ -52,8 +52,8 @@ fn chain(premium: Decimal, spread_ticks: u32, now: IstTime) -> OptionChain {
             premium,
             bid: Some(bid),
             ask: Some(ask),
-            volume: 100_000,
-            oi: 500_000,
+            volume: Some(100_000),
+            oi: Some(500_000),
             iv: Some(0.12),
             greeks: Some(Greeks {
                 delta: 0.5,

@@ -514,8 +514,8 @@ fn an_input_built_from_a_quote_carries_its_contract_greeks_and_time() {
         premium: dec!(280),
         bid: Some(dec!(279.5)),
         ask: Some(dec!(280.5)),
-        volume: 1000,
-        oi: 1000,
+        volume: Some(1000),
+        oi: Some(1000),
         iv: Some(0.16),
         greeks: Some(Greeks {
             delta: 0.52,

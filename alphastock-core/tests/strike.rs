@@ -39,8 +39,8 @@ fn quote(
         premium: (bid + ask) / Decimal::TWO,
         bid: Some(bid),
         ask: Some(ask),
-        volume,
-        oi,
+        volume: Some(volume),
+        oi: Some(oi),
         iv: None,
         greeks: None,
         timestamp: ts(),
@@ -269,6 +269,42 @@ fn a_quote_without_bid_and_ask_is_not_liquid() {
 }
 
 #[test]
+fn unknown_open_interest_or_volume_is_refused_by_name_never_read_as_zero() {
+    let liquid = quote(51200, OptionType::CE, 5000, 2000, dec!(279), dec!(281));
+    let filters = LiquidityFilters::default();
+    assert_eq!(filters.rejection(&liquid), None);
+    let mut no_oi = liquid.clone();
+    no_oi.oi = None;
+    let why = filters.rejection(&no_oi).unwrap();
+    assert_eq!(why, Illiquid::OpenInterestUnknown { min_oi: 100 });
+    assert_eq!(
+        why.to_string(),
+        "open interest unknown (the quote carries none), so min_oi 100 cannot be checked"
+    );
+    let mut no_volume = liquid.clone();
+    no_volume.volume = None;
+    assert_eq!(
+        filters.rejection(&no_volume),
+        Some(Illiquid::VolumeUnknown { min_volume: 50 })
+    );
+    // A real zero is a number below the filter, not "unknown".
+    let mut zero = liquid.clone();
+    zero.oi = Some(0);
+    assert_eq!(
+        filters.rejection(&zero),
+        Some(Illiquid::OpenInterest { oi: 0, min_oi: 100 })
+    );
+    // With the filter off (0), unknown does not matter.
+    let off = LiquidityFilters {
+        min_oi: 0,
+        min_volume: 0,
+        ..LiquidityFilters::default()
+    };
+    no_oi.volume = None;
+    assert_eq!(off.rejection(&no_oi), None);
+}
+
+#[test]
 fn empty_chains_and_bad_spots_are_no_candidate_with_a_reason() {
     let mut ch = chain(dec!(51245));
     let sel = StrikeSelector::default();
@@ -360,6 +396,6 @@ fn a_spread_cap_of_100_pct_lets_last_price_only_quotes_through() {
     };
     assert_eq!(off.rejection(&q), None);
     // The other filters still apply.
-    q.oi = 10;
+    q.oi = Some(10);
     assert!(off.rejection(&q).is_some());
 }

@@ -47,8 +47,9 @@ pub struct BrokerQuote {
     pub bid: Option<Decimal>,
     /// Best ask, rupees, when known.
     pub ask: Option<Decimal>,
-    /// Cumulative day volume, units.
-    pub volume: u64,
+    /// Cumulative day volume, units; `None` when the broker's answer has none (unknown, not
+    /// zero).
+    pub volume: Option<u64>,
     /// Open interest, contracts, for derivatives.
     pub oi: Option<u64>,
     /// When the broker stamped it (IST), or when it was received.

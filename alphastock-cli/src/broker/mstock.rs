@@ -28,7 +28,18 @@ pub struct MstockBroker {
 
 impl From<MstockError> for BrokerError {
     fn from(e: MstockError) -> Self {
+        let api_key_refusal = e.is_api_key_error();
         match e {
+            MstockError::Api {
+                error_type,
+                message,
+                ..
+            } if api_key_refusal => BrokerError::Rejected {
+                error_type,
+                message: format!(
+                    "{message} (the broker refused the API key: orders are accepted only from the static IP registered for it with mStock; not retried — register this machine's address or run from the registered one, then check with `alphastock doctor`)"
+                ),
+            },
             MstockError::Api {
                 error_type,
                 message,

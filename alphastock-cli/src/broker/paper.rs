@@ -107,7 +107,7 @@ impl PaperBroker {
             bid: q.bid,
             ask: q.ask,
             volume: q.volume,
-            oi: Some(q.oi),
+            oi: q.oi,
             timestamp: q.timestamp,
         };
         self.on_quote(&quote)
@@ -559,7 +559,7 @@ mod tests {
             close: ltp,
             bid: Some(bid),
             ask: Some(ask),
-            volume: 1000,
+            volume: Some(1000),
             oi: Some(5000),
             timestamp: t(at),
         }
@@ -859,8 +859,8 @@ mod tests {
             premium: dec!(280.05),
             bid: Some(dec!(279.95)),
             ask: Some(dec!(280.15)),
-            volume: 10,
-            oi: 100,
+            volume: Some(10),
+            oi: Some(100),
             iv: None,
             greeks: None,
             timestamp: t("2026-12-01T09:20:00+05:30"),

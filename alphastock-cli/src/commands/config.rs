@@ -385,7 +385,11 @@ impl KnownSymbols {
                 k.stocks.insert(s.name().to_string());
             }
         }
-        if let Some(path) = newest_script_master(Path::new(&cfg.broker.mstock.token_cache_dir)) {
+        let cache = crate::mstock::cache_dir::resolve_cache_dir(
+            &cfg.broker.mstock.token_cache_dir,
+            |name| std::env::var(name).ok(),
+        );
+        if let Some(path) = cache.as_deref().and_then(newest_script_master) {
             if let Ok(records) = std::fs::read_to_string(&path)
                 .map_err(anyhow::Error::from)
                 .and_then(|t| parse_script_master(&t).map_err(anyhow::Error::from))
@@ -431,7 +435,14 @@ pub fn unknown_symbols(cfg: &Config, known: &KnownSymbols) -> Vec<ConfigProblem>
         Some(p) => format!("the script master {}", p.display()),
         None => format!(
             "a script master (none cached in {}; a live run caches it)",
-            cfg.broker.mstock.token_cache_dir
+            crate::mstock::cache_dir::resolve_cache_dir(
+                &cfg.broker.mstock.token_cache_dir,
+                |name| std::env::var(name).ok()
+            )
+            .map_or_else(
+                || "the cache directory".to_string(),
+                |d| d.display().to_string()
+            )
         ),
     };
     let mut check = |path: String, sym: &alphastock_core::market::Symbol| {

@@ -15,6 +15,7 @@ pub mod charges;
 pub mod config;
 pub mod contracts;
 pub mod correlations;
+pub mod doctor;
 pub mod greeks;
 pub mod login;
 pub mod price_option;
@@ -75,6 +76,9 @@ pub enum Command {
     /// The charges of a round trip (STT, exchange, SEBI, stamp duty, IPFT, GST, brokerage)
     /// under the rules of a date, rupees.
     Charges(charges::ChargesArgs),
+    /// Read-only check of what live trading needs from mStock (credentials, login, clock,
+    /// funds, a quote, the script master, static IP, rate limits); exit 0 when ready.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
@@ -94,5 +98,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Funds(args) => account::run(account::View::Funds, args),
         Command::Contracts(args) => contracts::run(args),
         Command::Charges(args) => charges::run(args),
+        Command::Doctor(args) => doctor::run(args),
     }
 }

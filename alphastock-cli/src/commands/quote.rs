@@ -81,7 +81,9 @@ pub fn run(args: QuoteArgs) -> anyhow::Result<ExitCode> {
                 cell(Some(q.high)),
                 cell(Some(q.low)),
                 cell(Some(q.close)),
-                q.volume,
+                q.volume
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "-".into()),
                 q.oi.map(|o| o.to_string()).unwrap_or_else(|| "-".into())
             );
         }

@@ -16,6 +16,7 @@ use crate::broker::MstockBroker;
 use crate::mstock::clock::IstClock;
 use crate::mstock::config::effective_config;
 use crate::mstock::{Credentials, MstockClient};
+use crate::runner::cadence::plan_quote_load;
 use crate::runner::executor::Executor;
 use crate::runner::live::{market_open, LiveFeed, FUNDS_POLL_SECONDS};
 use crate::runner::live_loop::{run_loop, LoopOptions};
@@ -71,8 +72,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     let contracts: Vec<_> = match client.script_master(now.date_naive()) {
         Ok(records) => records
             .iter()
-            .filter_map(|r| r.option_contract())
-            .filter(|c| symbols.contains(&c.underlying))
+            .filter_map(|r| r.option_contract_for(&symbols))
             .collect(),
         Err(e) => {
             eprintln!("error: reading the instrument list: {e}");
@@ -87,16 +87,43 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         }
     });
     let store = Store::open(&db)?;
+    // The options cadence the broker's market-data limits allow for this many instruments.
+    let with_options = symbols
+        .iter()
+        .filter(|s| contracts.iter().any(|c| &c.underlying == *s))
+        .count();
+    let load = plan_quote_load(
+        symbols.len(),
+        with_options,
+        config.options_data_runner.strike_selection.strikes_per_side,
+        (config.market_data_runner.batch_size as usize)
+            .min(config.broker.mstock.quote_batch_size as usize),
+        config.market_data_runner.frequency_seconds,
+        &config.broker.mstock.rate_limits,
+    );
+    let options_seconds = match load.options_seconds(config.options_data_runner.frequency_seconds) {
+        Ok((secs, note)) => {
+            if let Some(note) = note {
+                println!("alphastock run: {note}");
+            }
+            secs
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
     let mut feed = LiveFeed::new(
         symbols,
         contracts,
         config.market_data_runner.frequency_seconds,
-        config.options_data_runner.frequency_seconds,
+        options_seconds,
         config.options_data_runner.strike_selection.strikes_per_side,
         config.market_data_runner.batch_size as usize,
     )
     .with_retry_attempts(config.market_data_runner.retry_attempts)
     .with_funds_every(FUNDS_POLL_SECONDS);
+    feed.set_risk_free_rate(config.options_trading.risk_free_rate);
     let holidays = config.market.holidays_with_rules();
     let mut session = Session::new(
         engine,

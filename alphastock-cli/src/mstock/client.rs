@@ -12,7 +12,7 @@ use super::clock::{Clock, SystemClock};
 use super::credentials::{Credentials, Secret};
 use super::error::MstockError;
 use super::http::{RawResponse, Request, Transport};
-use super::rate_limit::{EndpointClass, RateLimiter};
+use super::rate_limit::{EndpointClass, RateLimiter, WindowUse};
 use super::retry::RetryPolicy;
 
 /// Whether a call may be repeated safely.
@@ -90,6 +90,12 @@ impl MstockClient {
     /// The circuit breaker's state.
     pub fn breaker_state(&self) -> BreakerState {
         self.breaker.state()
+    }
+
+    /// How much of each rate-limit window of `class` this client has used (for
+    /// `alphastock doctor`).
+    pub fn rate_usage(&self, class: EndpointClass) -> Vec<WindowUse> {
+        self.limiter.usage(class, self.clock.now())
     }
 
     /// The settings in use.

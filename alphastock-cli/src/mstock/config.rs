@@ -1,12 +1,15 @@
 //! The client's effective settings: the `broker.mstock` config section with the
-//! `MSTOCK_BASE_URL` environment override applied.
+//! `MSTOCK_BASE_URL` environment override applied and the cache directory resolved.
 
 use alphastock_core::config::MstockConfig;
 
+use super::cache_dir::resolve_cache_dir;
 use super::credentials::ENV_BASE_URL;
 
 /// `cfg` with `MSTOCK_BASE_URL` (looked up through `lookup`) replacing `base_url` when set,
-/// and the base URL normalised to end without a slash.
+/// the base URL normalised to end without a slash, and an empty `token_cache_dir` replaced by
+/// the platform cache directory ([`resolve_cache_dir`]; it stays empty, and nothing is cached,
+/// when neither `XDG_CACHE_HOME` nor `HOME` is set).
 pub fn effective_config(
     mut cfg: MstockConfig,
     lookup: impl Fn(&str) -> Option<String>,
@@ -15,6 +18,9 @@ pub fn effective_config(
         cfg.base_url = url.trim().to_string();
     }
     cfg.base_url = cfg.base_url.trim_end_matches('/').to_string();
+    cfg.token_cache_dir = resolve_cache_dir(&cfg.token_cache_dir, &lookup)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
     cfg
 }
 
@@ -30,5 +36,21 @@ mod tests {
             (k == "MSTOCK_BASE_URL").then(|| "http://127.0.0.1:9/".to_string())
         });
         assert_eq!(cfg.base_url, "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn the_default_cache_is_the_platform_cache_directory() {
+        let cfg = effective_config(MstockConfig::default(), |k| {
+            (k == "HOME").then(|| "/home/trader".to_string())
+        });
+        assert_eq!(cfg.token_cache_dir, "/home/trader/.cache/alphastock");
+        let explicit = MstockConfig {
+            token_cache_dir: "/var/lib/alphastock".into(),
+            ..MstockConfig::default()
+        };
+        let cfg = effective_config(explicit, |_| Some("/ignored".to_string()));
+        assert_eq!(cfg.token_cache_dir, "/var/lib/alphastock");
+        let cfg = effective_config(MstockConfig::default(), |_| None);
+        assert_eq!(cfg.token_cache_dir, "");
     }
 }

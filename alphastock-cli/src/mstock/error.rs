@@ -61,8 +61,21 @@ impl MstockError {
         matches!(self, MstockError::Api { error_type, .. } if error_type == "TokenException")
     }
 
+    /// True for the broker's API-key refusal (`error_type` `APIKeyException`, one of the SDK's
+    /// exception classes in `tradingapi_a/exceptions.py`): among other causes, an order sent
+    /// from an address other than the account's registered static IP. Repeating the call cannot
+    /// help, whatever the HTTP status (the SDK's exceptions default to code 500), so it is never
+    /// retried, never counted against the breaker and never taken for an unknown outcome.
+    pub fn is_api_key_error(&self) -> bool {
+        matches!(self, MstockError::Api { error_type, .. }
+            if error_type.eq_ignore_ascii_case("APIKeyException"))
+    }
+
     /// True when trying the same idempotent read again may succeed.
     pub fn is_transient(&self) -> bool {
+        if self.is_api_key_error() {
+            return false;
+        }
         match self {
             MstockError::RateLimited { .. }
             | MstockError::Malformed(_)
@@ -92,6 +105,9 @@ impl MstockError {
     /// True when a non-idempotent request may have taken effect at the broker although no
     /// success came back (timeout, dropped connection, 5xx, garbled answer).
     pub fn outcome_unknown(&self) -> bool {
+        if self.is_api_key_error() {
+            return false;
+        }
         match self {
             MstockError::NoAnswer(_) | MstockError::Malformed(_) => true,
             MstockError::Api { status, .. } | MstockError::Http { status, .. } => *status >= 500,

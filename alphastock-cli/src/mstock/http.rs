@@ -69,6 +69,9 @@ pub struct RawResponse {
     pub retry_after: Option<Duration>,
     /// `Content-Type`, lower-case.
     pub content_type: String,
+    /// The server's `Date` header as sent (RFC 7231 form), when given: `alphastock doctor`
+    /// compares it with this machine's clock.
+    pub date: Option<String>,
     /// The body.
     pub body: String,
 }
@@ -163,6 +166,7 @@ impl Transport {
         let content_type = header("content-type")
             .unwrap_or_default()
             .to_ascii_lowercase();
+        let date = header("date");
         let body = resp
             .body_mut()
             .with_config()
@@ -173,6 +177,7 @@ impl Transport {
             status,
             retry_after,
             content_type,
+            date,
             body,
         })
     }
@@ -208,40 +213,116 @@ fn is_name_resolution_failure(io: &std::io::Error) -> bool {
     io.to_string().contains("failed to lookup address")
 }
 
+/// How the broker's `status` field reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvelopeStatus {
+    /// `"success"`, `"true"` or `true`.
+    Success,
+    /// `"error"`, `"false"` or `false` (the Type B spelling).
+    Error,
+    /// No `status` field.
+    Missing,
+}
+
+/// Reads the `status` field in every form the broker uses: the strings `"success"`/`"error"`
+/// (Type A), `"true"`/`"false"` and the booleans `true`/`false` (Type B, and some Type A
+/// answers seen by public clients). `Err` carries an unrecognised value, for the message.
+pub fn envelope_status(
+    envelope: &serde_json::Map<String, Value>,
+) -> Result<EnvelopeStatus, String> {
+    match envelope.get("status") {
+        None | Some(Value::Null) => Ok(EnvelopeStatus::Missing),
+        Some(Value::Bool(true)) => Ok(EnvelopeStatus::Success),
+        Some(Value::Bool(false)) => Ok(EnvelopeStatus::Error),
+        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "success" | "true" | "ok" => Ok(EnvelopeStatus::Success),
+            "error" | "false" | "failure" | "failed" => Ok(EnvelopeStatus::Error),
+            _ => Err(s.clone()),
+        },
+        Some(other) => Err(other.to_string()),
+    }
+}
+
+/// The envelope object of a body: the object itself, or the single element of a one-element
+/// array around it. The official SDK (`tradingapi_a/mconnect.py`, `_request`: `if
+/// type(data)==list: data=data[0]`) unwraps such arrays; the placement answer is recorded as
+/// one (`mock_responses/place_order.json` in the SDK's repository).
+pub fn envelope_object(body: &Value) -> Option<&serde_json::Map<String, Value>> {
+    match body {
+        Value::Object(map) => Some(map),
+        Value::Array(items) if items.len() == 1 => items[0].as_object(),
+        _ => None,
+    }
+}
+
 /// Reads the JSON envelope: `data` of a success, or the typed error.
+///
+/// As the official SDK does (`tradingapi_a/mconnect.py`, `_request`), the **status field, not
+/// the HTTP code, decides**: many broker errors arrive as HTTP 200 with `"status": "error"`
+/// (or `false` / `"false"`), and a one-element array around the envelope is unwrapped. An error
+/// without `error_type` is a `GeneralException`, the SDK's fallback class. Where the SDK is
+/// laxer than this reader (it treats any body without `"status": "error"` as a success), an
+/// error status in another spelling, an HTTP error status with a success envelope, or an
+/// unknown status value are refused here, because acting on a misread answer costs money.
 pub fn json_data(raw: &RawResponse) -> Result<Value, MstockError> {
     if raw.status == 429 {
         return Err(MstockError::RateLimited {
             retry_after: raw.retry_after,
         });
     }
-    let parsed: Result<Value, _> = serde_json::from_str(&raw.body);
-    match parsed {
-        Ok(Value::Object(map)) => {
-            let status = map.get("status").and_then(Value::as_str).unwrap_or("");
-            if raw.status >= 400 || status.eq_ignore_ascii_case("error") {
-                let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_string);
-                return Err(MstockError::Api {
-                    status: raw.status,
-                    error_type: text("error_type").unwrap_or_else(|| "UnknownError".to_string()),
-                    message: text("message").unwrap_or_else(|| "(no message)".to_string()),
-                });
-            }
-            Ok(map.get("data").cloned().unwrap_or(Value::Null))
+    let parsed: Value = match serde_json::from_str(&raw.body) {
+        Ok(v) => v,
+        Err(_) if raw.status >= 400 => {
+            return Err(MstockError::Http {
+                status: raw.status,
+                snippet: snippet(&raw.body),
+            })
         }
-        Ok(_) if raw.status < 400 => Err(MstockError::Malformed(
-            "expected a JSON object with `status` and `data`".to_string(),
-        )),
-        _ if raw.status >= 400 => Err(MstockError::Http {
-            status: raw.status,
-            snippet: snippet(&raw.body),
-        }),
-        Ok(_) => Err(MstockError::Malformed("unexpected JSON".to_string())),
-        Err(e) => Err(MstockError::Malformed(format!(
-            "{e} (body starts {:?})",
+        Err(e) => {
+            return Err(MstockError::Malformed(format!(
+                "{e} (body starts {:?})",
+                snippet(&raw.body)
+            )))
+        }
+    };
+    let Some(map) = envelope_object(&parsed) else {
+        if raw.status >= 400 {
+            return Err(MstockError::Http {
+                status: raw.status,
+                snippet: snippet(&raw.body),
+            });
+        }
+        return Err(MstockError::Malformed(format!(
+            "expected a JSON object with `status` and `data` (or a one-element array around one), body starts {:?}",
             snippet(&raw.body)
-        ))),
+        )));
+    };
+    let status = envelope_status(map).map_err(|v| {
+        MstockError::Malformed(format!("unknown `status` value {v} in the broker's answer"))
+    })?;
+    let text = |k: &str| match map.get(k) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    if raw.status >= 400 || status == EnvelopeStatus::Error {
+        return Err(MstockError::Api {
+            status: raw.status,
+            error_type: text("error_type")
+                .or_else(|| text("errorType"))
+                .unwrap_or_else(|| "GeneralException".to_string()),
+            message: text("message")
+                .or_else(|| text("error"))
+                .or_else(|| text("errorcode"))
+                .unwrap_or_else(|| "(no message)".to_string()),
+        });
     }
+    if status == EnvelopeStatus::Missing && !map.contains_key("data") {
+        return Err(MstockError::Malformed(
+            "the broker's answer has neither `status` nor `data`".to_string(),
+        ));
+    }
+    Ok(map.get("data").cloned().unwrap_or(Value::Null))
 }
 
 /// Checks the status of a non-JSON answer (the script master CSV) and returns its body.
@@ -273,6 +354,7 @@ mod tests {
             status,
             retry_after: None,
             content_type: "application/json".into(),
+            date: None,
             body: body.into(),
         }
     }
@@ -320,5 +402,47 @@ mod tests {
         assert!(matches!(err, MstockError::Http { status: 502, .. }) && err.is_transient());
         let err = json_data(&raw(200, "{\"status\":\"succ")).unwrap_err();
         assert!(matches!(err, MstockError::Malformed(_)));
+    }
+
+    #[test]
+    fn every_status_spelling_and_array_wrapping_is_read() {
+        for ok in [
+            r#"{"status":"success","data":7}"#,
+            r#"{"status":"true","data":7}"#,
+            r#"{"status":true,"data":7}"#,
+            r#"[{"status":"success","data":7}]"#,
+            r#"{"data":7}"#,
+        ] {
+            assert_eq!(json_data(&raw(200, ok)).unwrap(), Value::from(7), "{ok}");
+        }
+        for bad in [
+            r#"{"status":"error","message":"m"}"#,
+            r#"{"status":"false","message":"m"}"#,
+            r#"{"status":false,"message":"m"}"#,
+            r#"[{"status":false,"message":"m"}]"#,
+        ] {
+            assert_eq!(
+                json_data(&raw(200, bad)).unwrap_err(),
+                MstockError::Api {
+                    status: 200,
+                    error_type: "GeneralException".into(),
+                    message: "m".into()
+                },
+                "{bad}"
+            );
+        }
+        // A success envelope with an HTTP error status is still an error.
+        let err = json_data(&raw(500, r#"{"status":"success","data":1}"#)).unwrap_err();
+        assert!(matches!(err, MstockError::Api { status: 500, .. }));
+        // Shapes that cannot be read with confidence.
+        for odd in [
+            r#"{"status":"maybe","data":1}"#,
+            r#"[]"#,
+            r#"[{"status":"success","data":1},{"status":"success","data":2}]"#,
+            r#"{"message":"m"}"#,
+        ] {
+            let err = json_data(&raw(200, odd)).unwrap_err();
+            assert!(matches!(err, MstockError::Malformed(_)), "{odd}: {err:?}");
+        }
     }
 }

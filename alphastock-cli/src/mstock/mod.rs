@@ -7,12 +7,14 @@
 //! Credentials come only from the environment ([`credentials`]) and are never logged.
 
 pub mod breaker;
+pub mod cache_dir;
 pub mod client;
 pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod fields;
+pub mod historical;
 pub mod http;
 pub mod option_chain;
 pub mod orders;

@@ -1,13 +1,14 @@
 //! Quotes for many instruments per call: `GET openapi/typea/instruments/quote/ohlc` with `i=`
 //! repeated, in batches of `quote_batch_size`.
 
+use rust_decimal::Decimal;
 use serde_json::Value;
 
 use alphastock_core::market::IstTime;
 
 use super::client::{Idempotency, MstockClient};
 use super::error::MstockError;
-use super::fields::{dec_of, field, int_of};
+use super::fields::{dec_of, int_of};
 use super::http::{json_data, Request};
 use super::rate_limit::EndpointClass;
 use crate::broker::{BrokerQuote, InstrumentKey};
@@ -20,10 +21,36 @@ pub fn instrument_id(key: &InstrumentKey) -> String {
     format!("{}:{}", key.exchange.code(), key.trading_symbol)
 }
 
-/// Reads one instrument's entry of a quote answer. `None` when it has no last price.
+/// True when `ltp` is of the same magnitude as the day's range: within half the low and twice
+/// the high. One of the broker's documentation samples shows the LTP in paise (100× the
+/// OHLC); a last price far outside the day's range is a unit error, not a price. Without a
+/// usable range (no OHLC, zeros before the first trade, high below low) nothing can be checked
+/// and the LTP is accepted.
+pub fn ltp_magnitude_sane(ltp: Decimal, low: Option<Decimal>, high: Option<Decimal>) -> bool {
+    match (low, high) {
+        (Some(lo), Some(hi)) if lo > Decimal::ZERO && hi >= lo => {
+            ltp >= lo / Decimal::TWO && ltp <= hi * Decimal::TWO
+        }
+        _ => true,
+    }
+}
+
+/// Reads one instrument's entry of a quote answer. `None` when it has no last price, or when
+/// the last price fails [`ltp_magnitude_sane`] against the entry's own OHLC (logged).
 pub fn parse_quote(key: &InstrumentKey, v: &Value, received: IstTime) -> Option<BrokerQuote> {
     let ltp = dec_of(v, &["last_price", "ltp"])?;
     let ohlc = v.get("ohlc").unwrap_or(&Value::Null);
+    let (low, high) = (dec_of(ohlc, &["low"]), dec_of(ohlc, &["high"]));
+    if !ltp_magnitude_sane(ltp, low, high) {
+        tracing::warn!(
+            instrument = %instrument_id(key),
+            %ltp,
+            low = ?low,
+            high = ?high,
+            "quote dropped: last price is not of the magnitude of the day's range (paise for rupees?)"
+        );
+        return None;
+    }
     let best = |side: &str| {
         v.get("depth")
             .and_then(|d| d.get(side))
@@ -40,12 +67,8 @@ pub fn parse_quote(key: &InstrumentKey, v: &Value, received: IstTime) -> Option<
         close: dec_of(ohlc, &["close"]).unwrap_or(ltp),
         bid: best("buy"),
         ask: best("sell"),
-        volume: int_of(v, &["volume", "volume_traded"])
-            .and_then(|x| u64::try_from(x).ok())
-            .unwrap_or(0),
-        oi: field(v, &["oi", "open_interest"])
-            .and_then(|_| int_of(v, &["oi", "open_interest"]))
-            .and_then(|x| u64::try_from(x).ok()),
+        volume: int_of(v, &["volume", "volume_traded"]).and_then(|x| u64::try_from(x).ok()),
+        oi: int_of(v, &["oi", "open_interest"]).and_then(|x| u64::try_from(x).ok()),
         timestamp: received,
     })
 }
@@ -92,5 +115,54 @@ impl MstockClient {
             out.extend(quotes);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn ltp_in_paise_is_refused_and_ordinary_prices_pass() {
+        // 28,005 paise against a 262.15–322.5 rupee day: 28,005 > 2 × 322.5 = 645.
+        assert!(!ltp_magnitude_sane(
+            dec!(28005),
+            Some(dec!(262.15)),
+            Some(dec!(322.5))
+        ));
+        assert!(ltp_magnitude_sane(
+            dec!(280.05),
+            Some(dec!(262.15)),
+            Some(dec!(322.5))
+        ));
+        // The bounds themselves: half the low and twice the high.
+        assert!(ltp_magnitude_sane(
+            dec!(131.075),
+            Some(dec!(262.15)),
+            Some(dec!(322.5))
+        ));
+        assert!(!ltp_magnitude_sane(
+            dec!(131.07),
+            Some(dec!(262.15)),
+            Some(dec!(322.5))
+        ));
+        assert!(ltp_magnitude_sane(
+            dec!(645),
+            Some(dec!(262.15)),
+            Some(dec!(322.5))
+        ));
+        assert!(!ltp_magnitude_sane(
+            dec!(645.05),
+            Some(dec!(262.15)),
+            Some(dec!(322.5))
+        ));
+        // Nothing to check against: accepted.
+        assert!(ltp_magnitude_sane(
+            dec!(28005),
+            Some(dec!(0)),
+            Some(dec!(0))
+        ));
+        assert!(ltp_magnitude_sane(dec!(28005), None, None));
     }
 }

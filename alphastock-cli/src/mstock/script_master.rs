@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use alphastock_core::market::{Exchange, OptionContract, OptionType, Symbol};
 
+use super::cache_dir::ensure_private_dir;
 use super::client::{Idempotency, MstockClient};
 use super::error::MstockError;
 use super::http::{text_body, Request};
@@ -55,6 +56,20 @@ impl ScriptRecord {
             trading_symbol: self.trading_symbol.clone(),
             exchange: self.exchange,
         })
+    }
+}
+
+impl ScriptRecord {
+    /// The option contract this record describes, its underlying named as in `underlyings`
+    /// (the config's symbols): the script master names a stock option's underlying `SBIN`
+    /// where the config says `NSE:SBIN`, so the match is on the name without the exchange
+    /// prefix. `None` when it is not an option or its underlying is not among `underlyings`.
+    pub fn option_contract_for(&self, underlyings: &[Symbol]) -> Option<OptionContract> {
+        let mut contract = self.option_contract()?;
+        let name = contract.underlying.name().to_string();
+        let configured = underlyings.iter().find(|u| u.name() == name)?;
+        contract.underlying = configured.clone();
+        Some(contract)
     }
 }
 
@@ -151,12 +166,15 @@ impl MstockClient {
     }
 
     /// The script master for `day`: from the day's cache file when present, else downloaded
-    /// (retried as a read) and cached.
+    /// (retried as a read) and cached (not cached when no cache directory is known).
     pub fn script_master(&mut self, day: NaiveDate) -> Result<Vec<ScriptRecord>, MstockError> {
         let path = self.script_master_cache_path(day);
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if let Ok(records) = parse_script_master(&text) {
-                return Ok(records);
+        let cached = !self.cfg.token_cache_dir.trim().is_empty();
+        if cached {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                if let Ok(records) = parse_script_master(&text) {
+                    return Ok(records);
+                }
             }
         }
         let req = Request::get(SCRIPT_MASTER_PATH);
@@ -165,8 +183,13 @@ impl MstockClient {
             parse_script_master(&body)?;
             Ok(body)
         })?;
+        if !cached {
+            return parse_script_master(&text);
+        }
         if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
+            if let Err(e) = ensure_private_dir(dir) {
+                tracing::warn!(error = %e, "cannot cache the script master");
+            }
         }
         if let Err(e) = std::fs::write(&path, &text) {
             tracing::warn!(path = %path.display(), error = %e, "cannot cache the script master");
@@ -195,5 +218,29 @@ mod tests {
         assert_eq!(r[1].name, "STATE BANK, OF INDIA");
         assert!(r[1].option_contract().is_none());
         assert!(parse_script_master("exchange,tradingsymbol\nNSE,SBIN\n").is_err());
+    }
+
+    #[test]
+    fn stock_options_match_the_configs_exchange_prefixed_symbol() {
+        let csv = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange\n\
+                   35001,136,BANKNIFTY25DEC51200CE,BANKNIFTY,0,2025-12-30,51200,0.05,35,CE,NFO-OPT,NFO\n\
+                   41001,411,SBIN25DEC800PE,SBIN,0,2025-12-30,800,0.05,750,PE,NFO-OPT,NFO\n\
+                   41002,412,INFY25DEC1500CE,INFY,0,2025-12-30,1500,0.05,400,CE,NFO-OPT,NFO\n";
+        let r = parse_script_master(csv).unwrap();
+        let config = [
+            Symbol::parse("BANKNIFTY").unwrap(),
+            Symbol::parse("NSE:SBIN").unwrap(),
+        ];
+        let matched: Vec<String> = r
+            .iter()
+            .filter_map(|x| x.option_contract_for(&config))
+            .map(|c| format!("{} {}", c.underlying, c.trading_symbol))
+            .collect();
+        assert_eq!(
+            matched,
+            vec!["BANKNIFTY BANKNIFTY25DEC51200CE", "NSE:SBIN SBIN25DEC800PE"]
+        );
+        // The bare record alone names it `SBIN`, which the config's `NSE:SBIN` is not.
+        assert_ne!(r[1].option_contract().unwrap().underlying, config[1]);
     }
 }

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use alphastock_core::market::IST;
 
+use super::cache_dir::ensure_private_dir;
 use super::client::MstockClient;
 use super::credentials::Secret;
 use super::error::MstockError;
@@ -24,14 +24,13 @@ pub const SESSION_TOKEN_PATH: &str = "openapi/typea/session/token";
 /// Route exchanging a TOTP for an access token.
 pub const VERIFY_TOTP_PATH: &str = "openapi/typea/session/verifytotp";
 
-/// The session checksum: SHA-256 hex of `api_key + request_token + api_secret`.
-pub fn checksum(api_key: &str, request_token: &str, api_secret: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(api_key.as_bytes());
-    h.update(request_token.as_bytes());
-    h.update(api_secret.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
+/// The `checksum` form field of the OTP session call: the literal `L`.
+///
+/// The broker's documentation describes a checksum, but the official SDK sends whatever its
+/// caller passes (`tradingapi_a/mconnect.py`, `generate_session`) and every public client seen
+/// sends the literal `"L"`; the broker accepts it. A SHA-256 of key, OTP and secret (what this
+/// client used to send) is not what the SDK sends, so the SDK wins.
+pub const SESSION_CHECKSUM: &str = "L";
 
 /// Today's date in IST (the trading day a token belongs to).
 pub fn today_ist() -> NaiveDate {
@@ -57,6 +56,9 @@ impl TokenCache {
 
     /// The token stored for `day`, if any (a token from another day is ignored).
     pub fn load(&self, day: NaiveDate) -> Option<Secret> {
+        if self.dir.as_os_str().is_empty() {
+            return None;
+        }
         let text = std::fs::read_to_string(self.path()).ok()?;
         let v: Value = serde_json::from_str(&text).ok()?;
         if v.get("date")?.as_str()? != day.to_string() {
@@ -66,11 +68,12 @@ impl TokenCache {
         (!token.is_empty()).then(|| Secret::new(token))
     }
 
-    /// Stores `token` for `day` in a file readable only by the user.
+    /// Stores `token` for `day` in a file readable only by the user, in a directory only the
+    /// user can open (mode 0700, created when missing). An empty directory path (no cache
+    /// directory could be found) is an error: the token is never written to the working
+    /// directory.
     pub fn store(&self, day: NaiveDate, token: &Secret) -> Result<PathBuf, MstockError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| {
-            MstockError::Local(format!("cannot create {}: {e}", self.dir.display()))
-        })?;
+        ensure_private_dir(&self.dir)?;
         let path = self.path();
         let body = serde_json::json!({"date": day.to_string(), "access_token": token.expose()});
         write_private(&path, body.to_string().as_bytes())
@@ -80,6 +83,9 @@ impl TokenCache {
 
     /// Deletes the stored token.
     pub fn clear(&self) {
+        if self.dir.as_os_str().is_empty() {
+            return;
+        }
         let _ = std::fs::remove_file(self.path());
     }
 }
@@ -128,7 +134,7 @@ fn access_token(data: &Value) -> Result<Secret, MstockError> {
 }
 
 impl MstockClient {
-    /// The token cache in the configured `token_cache_dir`.
+    /// The token cache in the resolved `token_cache_dir` (see [`super::cache_dir`]).
     pub fn token_cache(&self) -> TokenCache {
         TokenCache::new(&self.cfg.token_cache_dir)
     }
@@ -173,14 +179,13 @@ impl MstockClient {
     /// Exchanges the OTP (the request token) for an access token.
     pub fn complete_login(&mut self, otp: &str) -> Result<(), MstockError> {
         let c = &self.credentials;
-        let sum = checksum(c.api_key.expose(), otp, c.api_secret.expose());
         let req = Request::form(
             Method::Post,
             SESSION_TOKEN_PATH,
             vec![
                 ("api_key", c.api_key.clone()),
                 ("request_token", Secret::new(otp)),
-                ("checksum", Secret::new(sum)),
+                ("checksum", Secret::new(SESSION_CHECKSUM)),
             ],
         );
         let token = self.call_unauthenticated(&req, |raw| access_token(&json_data(raw)?))?;
@@ -245,15 +250,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn checksum_is_sha256_hex_of_key_token_secret() {
-        // Independent value: `printf 'keyotpsecret' | sha256sum`.
-        assert_eq!(
-            checksum("key", "otp", "secret"),
-            "422303e7144a034d814e1568aea8052211dbcb7b80bc1807bc7ca1ce0b3fdb24"
-        );
-    }
-
-    #[test]
     fn token_cache_is_per_day_and_private() {
         let dir = std::env::temp_dir().join(format!("alphastock-token-{}", std::process::id()));
         let cache = TokenCache::new(&dir);
@@ -266,6 +262,8 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+            let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700);
         }
         cache.clear();
         assert_eq!(cache.load(day), None);

@@ -18,8 +18,9 @@ use rust_decimal::Decimal;
 
 use alphastock_core::engine::Event;
 use alphastock_core::market::{
-    Exchange, IstTime, OptionChain, OptionContract, OptionQuote, Quote, Symbol,
+    Exchange, IstTime, OptionChain, OptionContract, OptionQuote, OptionType, Quote, Symbol,
 };
+use alphastock_core::options::strike::{atm_strike, watched_split};
 
 use super::cadence::{Cadence, Due};
 use crate::broker::{Broker, BrokerError, BrokerQuote, InstrumentKey};
@@ -67,6 +68,7 @@ pub struct LiveFeed {
     spots: BTreeMap<Symbol, Decimal>,
     retry_attempts: u32,
     funds: Option<Cadence>,
+    risk_free_rate: f64,
 }
 
 impl LiveFeed {
@@ -131,7 +133,14 @@ impl LiveFeed {
             spots: BTreeMap::new(),
             retry_attempts: 1,
             funds: None,
+            risk_free_rate: 0.0,
         }
+    }
+
+    /// Sets the continuously compounded annual rate (fraction) used for the implied vol the
+    /// feed computes from mid prices (`options_trading.risk_free_rate`; default 0).
+    pub fn set_risk_free_rate(&mut self, rate: f64) {
+        self.risk_free_rate = rate;
     }
 
     /// When (time since the loop began) the next poll is due.
@@ -148,6 +157,13 @@ impl LiveFeed {
     /// `held` are the trading symbols of open positions: they are quoted with their
     /// underlying's chain even when the spot has moved away from their strike (or they are of
     /// another expiry), so their exits always see prices.
+    ///
+    /// An options tick quotes every watched contract of every underlying **and the underlyings
+    /// themselves in one batched call** (split only at the per-call instrument limit), so each
+    /// chain's spot comes from the same answer as its premiums, and three indices cost one
+    /// market-data call, not three. When the market tick falls on the same grid point it rides
+    /// along in that call. The strikes are chosen around the spot last seen (the first tick,
+    /// with no spot yet, asks for the underlyings first).
     pub fn poll(
         &mut self,
         broker: &mut dyn Broker,
@@ -166,79 +182,115 @@ impl LiveFeed {
                 Err(e) => problems.push(format!("funds: {e}")),
             }
         }
-        if let Due::Now { .. } = self.market.poll(elapsed) {
-            // Held stocks no strategy watches (a position adopted from the broker) are quoted
-            // with the underlyings, so their stops see prices.
-            let mut symbols = self.underlyings.clone();
-            symbols.extend(self.held_stocks(held));
-            let keys: Vec<InstrumentKey> = symbols.iter().map(underlying_key).collect();
+        let market_due = matches!(self.market.poll(elapsed), Due::Now { .. });
+        let options_due = matches!(self.options.poll(elapsed), Due::Now { .. });
+        // Held stocks no strategy watches (a position adopted from the broker) are quoted with
+        // the underlyings, so their stops see prices.
+        let mut quoted = self.underlyings.clone();
+        quoted.extend(self.held_stocks(held));
+        let symbol_of =
+            |key: &InstrumentKey| quoted.iter().find(|s| underlying_key(s) == *key).cloned();
+        let spot_missing = self
+            .contracts
+            .keys()
+            .any(|u| self.underlyings.contains(u) && !self.spots.contains_key(u));
+        let mut windows: BTreeMap<Symbol, Vec<OptionContract>> = BTreeMap::new();
+        if options_due && !spot_missing {
+            windows = self.windows(now.date_naive(), held);
+        }
+        let merged = options_due && !windows.is_empty();
+        let separate = (market_due && !merged) || (options_due && spot_missing);
+        if separate {
+            let keys: Vec<InstrumentKey> = quoted.iter().map(underlying_key).collect();
             for chunk in keys.chunks(self.batch) {
                 match self.quotes_with_retry(broker, chunk) {
                     Ok(quotes) => {
                         for q in quotes {
-                            if let Some(s) = symbols.iter().find(|s| underlying_key(s) == q.key) {
+                            if let Some(s) = symbol_of(&q.key) {
                                 self.spots.insert(s.clone(), q.ltp);
-                                events.push(Event::Quote(to_quote(s.clone(), &q, now)));
+                                if market_due {
+                                    events.push(Event::Quote(to_quote(s, &q, now)));
+                                }
                             }
                         }
                     }
                     Err(e) => problems.push(format!("underlying quotes: {e}")),
                 }
             }
-        }
-        if let Due::Now { .. } = self.options.poll(elapsed) {
-            for u in self.underlyings.clone() {
-                let Some(spot) = self.spots.get(&u).copied() else {
-                    continue;
-                };
-                let window = self.watched(&u, spot, now.date_naive(), held);
-                if window.is_empty() {
-                    continue;
-                }
-                let keys: Vec<InstrumentKey> = window
-                    .iter()
-                    .map(|c| InstrumentKey {
-                        exchange: c.exchange,
-                        trading_symbol: c.trading_symbol.clone(),
-                    })
-                    .collect();
-                let mut quotes = Vec::new();
-                for chunk in keys.chunks(self.batch) {
-                    match self.quotes_with_retry(broker, chunk) {
-                        Ok(qs) => quotes.extend(qs),
-                        Err(e) => problems.push(format!("{u} option quotes: {e}")),
-                    }
-                }
-                let option_quotes: Vec<OptionQuote> = quotes
-                    .iter()
-                    .filter_map(|q| {
-                        let c = window
-                            .iter()
-                            .find(|c| c.trading_symbol == q.key.trading_symbol)?;
-                        Some(OptionQuote {
-                            contract: c.clone(),
-                            premium: q.ltp,
-                            bid: q.bid,
-                            ask: q.ask,
-                            volume: q.volume,
-                            oi: q.oi.unwrap_or(0),
-                            iv: None,
-                            greeks: None,
-                            timestamp: now,
-                        })
-                    })
-                    .collect();
-                if option_quotes.is_empty() {
-                    continue;
-                }
-                events.push(Event::OptionChain(OptionChain {
-                    underlying: u.clone(),
-                    spot,
-                    expiry: window[0].expiry,
-                    timestamp: now,
-                    quotes: option_quotes,
-                }));
+            if options_due && spot_missing {
+                windows = self.windows(now.date_naive(), held);
             }
+        }
+        if !options_due || windows.is_empty() {
+            return (events, problems);
+        }
+        // One batched call: the underlyings (and held stocks) first, then every watched contract.
+        let mut keys: Vec<InstrumentKey> = quoted.iter().map(underlying_key).collect();
+        for window in windows.values() {
+            for c in window {
+                let k = InstrumentKey {
+                    exchange: c.exchange,
+                    trading_symbol: c.trading_symbol.clone(),
+                };
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        let mut quotes = Vec::new();
+        for chunk in keys.chunks(self.batch) {
+            match self.quotes_with_retry(broker, chunk) {
+                Ok(qs) => quotes.extend(qs),
+                Err(e) => problems.push(format!("option quotes: {e}")),
+            }
+        }
+        let mut fresh_spots: BTreeMap<Symbol, Decimal> = BTreeMap::new();
+        for q in &quotes {
+            if let Some(s) = symbol_of(&q.key) {
+                fresh_spots.insert(s.clone(), q.ltp);
+                self.spots.insert(s.clone(), q.ltp);
+                if market_due && !separate {
+                    events.push(Event::Quote(to_quote(s, q, now)));
+                }
+            }
+        }
+        for (u, window) in &windows {
+            let Some(spot) = fresh_spots.get(u).copied() else {
+                problems.push(format!(
+                    "{u}: no spot in the options call; its chain is skipped this tick"
+                ));
+                continue;
+            };
+            let option_quotes: Vec<OptionQuote> = quotes
+                .iter()
+                .filter_map(|q| {
+                    let c = window
+                        .iter()
+                        .find(|c| c.trading_symbol == q.key.trading_symbol)?;
+                    Some(OptionQuote {
+                        contract: c.clone(),
+                        premium: q.ltp,
+                        bid: q.bid,
+                        ask: q.ask,
+                        volume: q.volume,
+                        oi: q.oi,
+                        // The broker's quotes carry no implied vol: computed from the mid.
+                        iv: mid_iv(c, spot, q.bid, q.ask, now, self.risk_free_rate),
+                        greeks: None,
+                        timestamp: now,
+                    })
+                })
+                .collect();
+            if option_quotes.is_empty() {
+                continue;
+            }
+            events.push(Event::OptionChain(OptionChain {
+                underlying: u.clone(),
+                spot,
+                expiry: window[0].expiry,
+                timestamp: now,
+                quotes: option_quotes,
+            }));
         }
         (events, problems)
     }
@@ -264,6 +316,21 @@ impl LiveFeed {
             .collect()
     }
 
+    /// The watched contracts of every underlying with a known spot (non-empty windows only).
+    fn windows(&self, today: NaiveDate, held: &[String]) -> BTreeMap<Symbol, Vec<OptionContract>> {
+        let mut out = BTreeMap::new();
+        for u in &self.underlyings {
+            let Some(spot) = self.spots.get(u).copied() else {
+                continue;
+            };
+            let w = self.watched(u, spot, today, held);
+            if !w.is_empty() {
+                out.insert(u.clone(), w);
+            }
+        }
+        out
+    }
+
     /// The contracts to quote for `underlying`: its [`LiveFeed::window`] around `spot`, plus
     /// any contract of it in `held` (open positions) outside that window.
     pub fn watched(
@@ -285,8 +352,10 @@ impl LiveFeed {
         window
     }
 
-    /// The contracts of the nearest expiry (on or after `today`) whose strikes are within
-    /// `strikes_per_side` strikes of the one nearest `spot`, calls and puts.
+    /// The contracts of the nearest expiry (on or after `today`) that the strike selector
+    /// watches around `spot`: per type, ATM (the strike nearest `spot`, the lower on a tie) with
+    /// the ITM and OTM strikes of [`watched_split`]`(strikes_per_side)` — so `strikes_per_side:
+    /// 3` quotes 3 CE and 3 PE, as the selector means it.
     pub fn window(
         &self,
         underlying: &Symbol,
@@ -306,22 +375,65 @@ impl LiveFeed {
             .collect();
         strikes.sort();
         strikes.dedup();
-        let Some(atm) = strikes
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, s)| (**s - spot).abs())
-            .map(|(i, _)| i)
-        else {
+        let Some(atm) = atm_strike(&strikes, spot) else {
             return Vec::new();
         };
-        let lo = atm.saturating_sub(self.strikes_per_side);
-        let hi = (atm + self.strikes_per_side).min(strikes.len() - 1);
-        let chosen = &strikes[lo..=hi];
+        let Some(atm_index) = strikes.iter().position(|k| *k == atm) else {
+            return Vec::new();
+        };
+        let (itm, otm) = watched_split(self.strikes_per_side);
+        let (itm, otm) = (itm as i64, otm as i64);
         all.iter()
-            .filter(|c| c.expiry == expiry && chosen.contains(&c.strike))
+            .filter(|c| c.expiry == expiry)
+            .filter(|c| {
+                let Some(i) = strikes.iter().position(|k| *k == c.strike) else {
+                    return false;
+                };
+                let raw = i as i64 - atm_index as i64;
+                // Offset in strikes towards OTM for this type: up for a CE, down for a PE.
+                let offset = match c.option_type {
+                    OptionType::CE => raw,
+                    OptionType::PE => -raw,
+                };
+                (-itm..=otm).contains(&offset)
+            })
             .cloned()
             .collect()
     }
+}
+
+/// Implied volatility (fraction) of `contract` from the mid of `bid` and `ask` against `spot`
+/// at `now` (Black-Scholes, no carry, `rate` continuously compounded). `None` without a
+/// two-sided, uncrossed quote, or when the mid admits no volatility (below intrinsic value,
+/// expired).
+pub fn mid_iv(
+    contract: &OptionContract,
+    spot: Decimal,
+    bid: Option<Decimal>,
+    ask: Option<Decimal>,
+    now: IstTime,
+    rate: f64,
+) -> Option<f64> {
+    use alphastock_core::options::time::{days_to_expiry, years_from_days};
+    use alphastock_core::options::{implied_vol, BsInput};
+    use rust_decimal::prelude::ToPrimitive;
+    let (bid, ask) = (bid?, ask?);
+    if bid <= Decimal::ZERO || ask < bid {
+        return None;
+    }
+    let mid = ((bid + ask) / Decimal::TWO).to_f64()?;
+    let input = BsInput {
+        option_type: contract.option_type,
+        spot: spot.to_f64()?,
+        strike: contract.strike.to_f64()?,
+        years: years_from_days(days_to_expiry(now, contract.expiry)),
+        vol: 0.0,
+        rate,
+        carry: 0.0,
+    };
+    implied_vol(&input, mid)
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
 }
 
 fn to_quote(symbol: Symbol, q: &BrokerQuote, now: IstTime) -> Quote {
@@ -332,7 +444,8 @@ fn to_quote(symbol: Symbol, q: &BrokerQuote, now: IstTime) -> Quote {
         high: q.high,
         low: q.low,
         close: q.close,
-        volume: q.volume,
+        // The core's underlying quote has no "unknown" volume (an index has none at all).
+        volume: q.volume.unwrap_or(0),
         bid: q.bid,
         ask: q.ask,
         oi: q.oi,
@@ -367,7 +480,7 @@ mod tests {
                 [contract(k, OptionType::CE), contract(k, OptionType::PE)]
             })
             .collect();
-        let feed = LiveFeed::new(vec![nifty.clone()], contracts, 5, 2, 1, 50);
+        let feed = LiveFeed::new(vec![nifty.clone()], contracts, 5, 2, 3, 50);
         let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         let spot = Decimal::from(24_000);
         let window = feed.window(&nifty, spot, today);
@@ -435,7 +548,7 @@ mod tests {
                     close: Decimal::from(24_000),
                     bid: None,
                     ask: None,
-                    volume: 0,
+                    volume: Some(0),
                     oi: None,
                     timestamp: IST.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
                 })
@@ -521,6 +634,100 @@ mod tests {
             feed.held_stocks(&held),
             vec![Symbol::parse("NSE:INFY").unwrap()],
             "SBIN is polled already"
+        );
+    }
+
+    #[test]
+    fn strikes_per_side_means_the_selectors_watched_strikes_per_type() {
+        let nifty = Symbol::parse("NIFTY").unwrap();
+        let expiry = NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
+        let contract = |k: i64, t: OptionType| OptionContract {
+            underlying: nifty.clone(),
+            expiry,
+            strike: Decimal::from(k),
+            option_type: t,
+            lot_size: 75,
+            tick_size: Decimal::new(5, 2),
+            trading_symbol: format!("NIFTY26DEC{k}{t:?}"),
+            exchange: Exchange::Nfo,
+        };
+        let contracts: Vec<OptionContract> = (0..20)
+            .flat_map(|i| {
+                let k = 23_500 + 50 * i;
+                [contract(k, OptionType::CE), contract(k, OptionType::PE)]
+            })
+            .collect();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        // Spot 24,010: ATM 24,000.
+        let spot = Decimal::from(24_010);
+        let strikes = |n: usize, t: OptionType| {
+            let feed = LiveFeed::new(vec![nifty.clone()], contracts.clone(), 5, 2, n, 50);
+            let mut k: Vec<i64> = feed
+                .window(&nifty, spot, today)
+                .iter()
+                .filter(|c| c.option_type == t)
+                .map(|c| c.strike.try_into().unwrap())
+                .collect();
+            k.sort();
+            k
+        };
+        // 3: 1 ITM, ATM, 1 OTM of each type — 3 strikes, not 7.
+        assert_eq!(strikes(3, OptionType::CE), vec![23_950, 24_000, 24_050]);
+        assert_eq!(strikes(3, OptionType::PE), vec![23_950, 24_000, 24_050]);
+        // 4: 1 ITM, ATM, 2 OTM — OTM is up for a call, down for a put.
+        assert_eq!(
+            strikes(4, OptionType::CE),
+            vec![23_950, 24_000, 24_050, 24_100]
+        );
+        assert_eq!(
+            strikes(4, OptionType::PE),
+            vec![23_900, 23_950, 24_000, 24_050]
+        );
+        assert_eq!(strikes(1, OptionType::CE), vec![24_000]);
+    }
+
+    #[test]
+    fn implied_vol_is_recovered_from_the_mid() {
+        use alphastock_core::options::time::{days_to_expiry, years_from_days};
+        use alphastock_core::options::{price, BsInput};
+        let c = OptionContract {
+            underlying: Symbol::parse("BANKNIFTY").unwrap(),
+            expiry: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
+            strike: Decimal::from(51_200),
+            option_type: OptionType::CE,
+            lot_size: 30,
+            tick_size: Decimal::new(5, 2),
+            trading_symbol: "BANKNIFTY26DEC51200CE".into(),
+            exchange: Exchange::Nfo,
+        };
+        let now = IST.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        let bs = BsInput {
+            option_type: OptionType::CE,
+            spot: 51_245.0,
+            strike: 51_200.0,
+            years: years_from_days(days_to_expiry(now, c.expiry)),
+            vol: 0.16,
+            rate: 0.065,
+            carry: 0.0,
+        };
+        // The fair value at 16 % vol as the mid, quoted 1 rupee either side.
+        let fair = Decimal::try_from(price(&bs).unwrap()).unwrap().round_dp(4);
+        let iv = mid_iv(
+            &c,
+            Decimal::from(51_245),
+            Some(fair - Decimal::ONE),
+            Some(fair + Decimal::ONE),
+            now,
+            0.065,
+        )
+        .unwrap();
+        assert!((iv - 0.16).abs() < 1e-6, "{iv}");
+        // One-sided or crossed: unknown.
+        let spot = Decimal::from(51_245);
+        assert_eq!(mid_iv(&c, spot, None, Some(fair), now, 0.065), None);
+        assert_eq!(
+            mid_iv(&c, spot, Some(fair + Decimal::ONE), Some(fair), now, 0.065),
+            None
         );
     }
 

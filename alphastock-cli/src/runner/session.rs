@@ -509,7 +509,7 @@ fn underlying_quote(q: &Quote) -> BrokerQuote {
         close: q.close,
         bid: q.bid,
         ask: q.ask,
-        volume: q.volume,
+        volume: Some(q.volume),
         oi: q.oi,
         timestamp: q.timestamp,
     }

@@ -136,6 +136,33 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX journal_ts ON journal(ts);
     ",
+    // 2: an option quote's volume and open interest may be unknown (NULL), never a made-up 0.
+    "
+    CREATE TABLE option_snapshots_v2 (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        underlying TEXT NOT NULL,
+        spot TEXT NOT NULL,
+        trading_symbol TEXT NOT NULL,
+        expiry TEXT NOT NULL,
+        strike TEXT NOT NULL,
+        option_type TEXT NOT NULL,
+        premium TEXT NOT NULL,
+        bid TEXT,
+        ask TEXT,
+        volume INTEGER,
+        oi INTEGER,
+        iv REAL,
+        delta REAL,
+        gamma REAL,
+        theta_per_day REAL,
+        vega_per_point REAL
+    );
+    INSERT INTO option_snapshots_v2 SELECT * FROM option_snapshots;
+    DROP TABLE option_snapshots;
+    ALTER TABLE option_snapshots_v2 RENAME TO option_snapshots;
+    CREATE INDEX option_snapshots_underlying_ts ON option_snapshots(underlying, ts);
+    ",
 ];
 
 /// The schema version this build writes.

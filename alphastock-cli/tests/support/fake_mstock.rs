@@ -10,11 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 /// The API key the fake server expects.
 pub const API_KEY: &str = "test-api-key-7f3a";
-/// The API secret the fake server uses to check the session checksum.
+/// The API secret of the test account (the session call does not use it: see the checksum).
 pub const API_SECRET: &str = "test-api-secret-91bc";
 
 /// A fault to inject into the next request whose path contains a pattern.
@@ -36,6 +34,11 @@ pub enum Fault {
     DropAfterAccept,
     /// Process the request, then answer 500 with an HTML page.
     ErrorAfterAccept,
+    /// Answer with this HTTP status and this JSON body (e.g. a fixture); the request is not
+    /// processed.
+    Reply(u16, String),
+    /// Process the request, then answer its usual body wrapped in a one-element JSON array.
+    WrapInArray,
 }
 
 /// One request as the server saw it.
@@ -47,6 +50,9 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     pub form: Vec<(String, String)>,
     pub at: Instant,
+    /// When it arrived on the server's time source ([`FakeMstock::set_time_source`]; by
+    /// default the time since the server started).
+    pub sim: Duration,
 }
 
 impl Recorded {
@@ -89,7 +95,7 @@ pub struct ServerOrder {
     pub duplicated: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
     requests: Vec<Recorded>,
     faults: VecDeque<(String, Fault)>,
@@ -113,7 +119,11 @@ struct State {
     extra_positions: BTreeMap<(String, String), (i64, f64)>,
     /// Leave out the recorded fixture's positions (a BANKNIFTY option no test order made).
     no_fixture_positions: bool,
+    time_source: Option<TimeSource>,
 }
+
+/// A clock the server stamps requests with (the client's simulated clock in a test).
+pub type TimeSource = Arc<dyn Fn() -> Duration + Send + Sync>;
 
 /// The running fake server.
 pub struct FakeMstock {
@@ -133,7 +143,11 @@ impl FakeMstock {
     pub fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
-        let state = Arc::new(Mutex::new(State::default()));
+        let started = Instant::now();
+        let state = Arc::new(Mutex::new(State {
+            time_source: Some(Arc::new(move || started.elapsed())),
+            ..State::default()
+        }));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp) = (state.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -252,6 +266,41 @@ impl FakeMstock {
         self.state.lock().unwrap().no_fixture_positions = true;
     }
 
+    /// Stamps requests with `source` (e.g. the client's simulated clock) from now on.
+    pub fn set_time_source(&self, source: TimeSource) {
+        self.state.lock().unwrap().time_source = Some(source);
+    }
+
+    /// Every breach of "at most `limit` calls in any window of `length`" by the requests whose
+    /// path contains one of `path_parts`, on the server's time source: one line per call that
+    /// was one too many, naming the window. Empty when the limit held.
+    pub fn window_breaches(
+        &self,
+        path_parts: &[&str],
+        limit: usize,
+        length: Duration,
+    ) -> Vec<String> {
+        let times: Vec<Duration> = self
+            .requests()
+            .into_iter()
+            .filter(|r| path_parts.iter().any(|p| r.path.contains(p)))
+            .map(|r| r.sim)
+            .collect();
+        let mut out = Vec::new();
+        for (i, t) in times.iter().enumerate() {
+            let inside = times[..=i]
+                .iter()
+                .filter(|u| t.saturating_sub(**u) < length)
+                .count();
+            if inside > limit {
+                out.push(format!(
+                    "{inside} calls to {path_parts:?} in the {length:?} ending at {t:?} (limit {limit})"
+                ));
+            }
+        }
+        out
+    }
+
     /// Scripted faults not yet met.
     pub fn pending_faults(&self) -> usize {
         self.state.lock().unwrap().faults.len()
@@ -315,8 +364,9 @@ fn respond(conn: &mut TcpStream, status: u16, content_type: &str, extra: &str, b
         _ => "Status",
     };
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n",
-        body.len()
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nDate: {}\r\nConnection: close\r\n{extra}\r\n",
+        body.len(),
+        chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT")
     );
     let _ = conn.write_all(head.as_bytes());
     let _ = conn.write_all(body.as_bytes());
@@ -372,16 +422,18 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
         Some((p, q)) => (p.trim_start_matches('/').to_string(), pairs(q)),
         None => (target.trim_start_matches('/').to_string(), Vec::new()),
     };
-    let rec = Recorded {
+    let mut rec = Recorded {
         method: method.clone(),
         path: path.clone(),
         query,
         headers,
         form: pairs(&String::from_utf8_lossy(&body)),
         at: Instant::now(),
+        sim: Duration::ZERO,
     };
     let fault = {
         let mut s = state.lock().unwrap();
+        rec.sim = s.time_source.as_ref().map(|f| f()).unwrap_or_default();
         s.requests.push(rec.clone());
         let pos = s.faults.iter().position(|(p, _)| path.contains(p.as_str()));
         pos.and_then(|i| s.faults.remove(i)).map(|(_, f)| f)
@@ -408,6 +460,9 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
             );
         }
         Some(Fault::Html(code)) => return respond(&mut conn, *code, "text/html", "", HTML),
+        Some(Fault::Reply(code, body)) => {
+            return respond(&mut conn, *code, "application/json", "", body)
+        }
         Some(Fault::TokenExpired) => {
             return error_json(
                 &mut conn,
@@ -435,15 +490,12 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
             return;
         }
         Some(Fault::ErrorAfterAccept) => return respond(&mut conn, 500, "text/html", "", HTML),
+        Some(Fault::WrapInArray) => {
+            return respond(&mut conn, status, content_type, "", &format!("[{body}]"))
+        }
         _ => {}
     }
     respond(&mut conn, status, content_type, "", &body);
-}
-
-fn checksum(key: &str, token: &str, secret: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(format!("{key}{token}{secret}").as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn issue_token(state: &Arc<Mutex<State>>) -> (u16, &'static str, String) {
@@ -486,7 +538,8 @@ fn route(r: &Recorded, state: &Arc<Mutex<State>>) -> (u16, &'static str, String)
             ) else {
                 return err(400, "InputException", "missing fields");
             };
-            if key != API_KEY || sum != checksum(key, otp, API_SECRET) {
+            // The official SDK and every public client send the literal `L`.
+            if key != API_KEY || sum != "L" || otp.is_empty() {
                 return err(403, "TokenException", "Invalid checksum");
             }
             issue_token(state)

@@ -46,8 +46,10 @@ pub struct MstockConfig {
     pub retry: RetryConfig,
     /// `breaker`: the circuit breaker.
     pub breaker: BreakerConfig,
-    /// `token_cache_dir`: directory of the day's access-token file and script-master cache
-    /// (default `.alphastock`).
+    /// `token_cache_dir`: directory of the day's access-token file and script-master cache.
+    /// Empty (the default) means the platform cache directory, `$XDG_CACHE_HOME/alphastock`
+    /// or `~/.cache/alphastock`, resolved by the CLI; never the working directory, where a
+    /// token could be committed from a clone.
     pub token_cache_dir: String,
     /// `quote_batch_size`: instruments per quote call (default 50, 1 to 500).
     pub quote_batch_size: u32,
@@ -62,7 +64,7 @@ impl Default for MstockConfig {
             rate_limits: RateLimitsConfig::default(),
             retry: RetryConfig::default(),
             breaker: BreakerConfig::default(),
-            token_cache_dir: ".alphastock".to_string(),
+            token_cache_dir: String::new(),
             quote_batch_size: 50,
         }
     }
@@ -99,12 +101,6 @@ impl MstockConfig {
                 format!("must be between 1 and 500, got {}", self.quote_batch_size),
             ));
         }
-        if self.token_cache_dir.trim().is_empty() {
-            out.push((
-                "token_cache_dir".to_string(),
-                "must not be empty".to_string(),
-            ));
-        }
         for (k, r) in self.rate_limits.validate() {
             out.push((format!("rate_limits.{k}"), r));
         }
@@ -118,24 +114,49 @@ impl MstockConfig {
     }
 }
 
-/// `broker.mstock.rate_limits`: requests per second the client allows itself, per endpoint class.
+/// `broker.mstock.rate_limits`: the calls the client allows itself, per endpoint class and per
+/// window. The broker publishes compounding windows — orders 30/s, 250/min, 1,000/h; market
+/// data 1/s, 1,000/min, 5,000/h — and a client that only respects the per-second figure breaks
+/// the hourly one during a normal day, so every window is enforced. Per second the calls are
+/// evenly paced; per minute and per hour no more than the limit fall in any sliding window.
+/// "Quotes" are the market-data calls (quotes, historical candles, option chains); "other" is
+/// everything else (session, books, positions, funds, masters), for which the broker publishes
+/// no figures: the data windows are assumed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RateLimitsConfig {
-    /// `orders_per_second`: place/modify/cancel calls per second (default 5).
+    /// `orders_per_second`: place/modify/cancel calls per second (default 5; broker: 30).
     pub orders_per_second: f64,
-    /// `quotes_per_second`: quote calls per second (default 1).
+    /// `orders_per_minute`: order calls in any 60 s (default 250, the broker's figure).
+    pub orders_per_minute: u32,
+    /// `orders_per_hour`: order calls in any 3,600 s (default 1,000, the broker's figure).
+    pub orders_per_hour: u32,
+    /// `quotes_per_second`: market-data calls per second (default 1, the broker's figure).
     pub quotes_per_second: f64,
+    /// `quotes_per_minute`: market-data calls in any 60 s (default 1,000, the broker's figure).
+    pub quotes_per_minute: u32,
+    /// `quotes_per_hour`: market-data calls in any 3,600 s (default 5,000, the broker's figure).
+    pub quotes_per_hour: u32,
     /// `other_per_second`: every other call per second (default 3).
     pub other_per_second: f64,
+    /// `other_per_minute`: other calls in any 60 s (default 1,000, assumed as for data).
+    pub other_per_minute: u32,
+    /// `other_per_hour`: other calls in any 3,600 s (default 5,000, assumed as for data).
+    pub other_per_hour: u32,
 }
 
 impl Default for RateLimitsConfig {
     fn default() -> Self {
         Self {
             orders_per_second: 5.0,
+            orders_per_minute: 250,
+            orders_per_hour: 1000,
             quotes_per_second: 1.0,
+            quotes_per_minute: 1000,
+            quotes_per_hour: 5000,
             other_per_second: 3.0,
+            other_per_minute: 1000,
+            other_per_hour: 5000,
         }
     }
 }
@@ -154,6 +175,18 @@ impl RateLimitsConfig {
                     k.to_string(),
                     format!("must be a positive rate up to 1000 per second, got {v}"),
                 ));
+            }
+        }
+        for (k, v) in [
+            ("orders_per_minute", self.orders_per_minute),
+            ("orders_per_hour", self.orders_per_hour),
+            ("quotes_per_minute", self.quotes_per_minute),
+            ("quotes_per_hour", self.quotes_per_hour),
+            ("other_per_minute", self.other_per_minute),
+            ("other_per_hour", self.other_per_hour),
+        ] {
+            if v == 0 {
+                out.push((k.to_string(), "must be at least 1 call".to_string()));
             }
         }
         out

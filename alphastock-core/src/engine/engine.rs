@@ -608,6 +608,28 @@ impl Engine {
         self.check_exit(&trading_symbol, price, touch, now, out);
     }
 
+    /// Warm start: seeds the strategies' indicators with completed `candles` from before the
+    /// session (oldest first; the broker's historical candles live, the journal or the data in
+    /// paper and replay), so a strategy needing 20 bars can fire on the session's first bar.
+    /// Each watched symbol's strategies see the bars as they would live; what they signal on
+    /// history is **discarded** (history is not traded), and the engine's clock, portfolio,
+    /// orders and candle building are untouched. Returns the candles used (those of watched
+    /// symbols).
+    pub fn warm_up(&mut self, candles: &[Candle]) -> usize {
+        let mut used = 0;
+        for candle in candles {
+            if !self.strategies.watches(&candle.symbol) {
+                continue;
+            }
+            let _discarded = self.strategies.on_candle(&MarketInput {
+                candle,
+                chain: None,
+            });
+            used += 1;
+        }
+        used
+    }
+
     fn on_candle(&mut self, candle: Candle, now: IstTime, out: &mut Vec<Action>) {
         if !self.traded_underlyings.is_empty() {
             self.on_underlying_price(&candle.symbol, candle.close, None, None, now, out);

@@ -94,10 +94,11 @@ pub struct OptionQuote {
     pub bid: Option<Decimal>,
     /// Best ask, rupees, when known.
     pub ask: Option<Decimal>,
-    /// Contracts traded today, in units.
-    pub volume: u64,
-    /// Open interest, in units.
-    pub oi: u64,
+    /// Contracts traded today, in units; `None` when the source did not say (unknown, never
+    /// read as zero: the liquidity filter refuses it by name).
+    pub volume: Option<u64>,
+    /// Open interest, in units; `None` when the source did not say (unknown, not zero).
+    pub oi: Option<u64>,
     /// Implied volatility as a fraction (0.185 = 18.5 %), when known.
     pub iv: Option<f64>,
     /// Greeks, when known.

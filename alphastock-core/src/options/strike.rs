@@ -9,7 +9,8 @@
 //!   the reverse.
 //! - **Watched strikes** per type: `strikes_per_side` strikes centred on ATM — ATM, then
 //!   `(n − 1) / 2` ITM strikes and the rest OTM (3 → 1 ITM, ATM, 1 OTM; 4 → 1 ITM, ATM, 2 OTM).
-//! - **Liquid** means open interest ≥ `min_oi`, volume ≥ `min_volume`, both bid and ask present
+//! - **Liquid** means open interest ≥ `min_oi`, volume ≥ `min_volume` (an unknown OI or volume
+//!   fails a non-zero filter by name: unknown is never read as zero), both bid and ask present
 //!   with spread ≤ `max_spread_pct` percent of mid, and a positive premium.
 //! - **The contract bought** ([`StrikeSelector::choose`]) is the `choose` policy's strike (ATM by
 //!   default; 1 strike ITM or 1 OTM from ATM otherwise). If it is illiquid, the nearest liquid
@@ -165,17 +166,33 @@ impl LiquidityFilters {
                 premium: quote.premium,
             });
         }
-        if quote.oi < self.min_oi {
-            return Some(Illiquid::OpenInterest {
-                oi: quote.oi,
-                min_oi: self.min_oi,
-            });
+        match quote.oi {
+            None if self.min_oi > 0 => {
+                return Some(Illiquid::OpenInterestUnknown {
+                    min_oi: self.min_oi,
+                })
+            }
+            Some(oi) if oi < self.min_oi => {
+                return Some(Illiquid::OpenInterest {
+                    oi,
+                    min_oi: self.min_oi,
+                })
+            }
+            _ => {}
         }
-        if quote.volume < self.min_volume {
-            return Some(Illiquid::Volume {
-                volume: quote.volume,
-                min_volume: self.min_volume,
-            });
+        match quote.volume {
+            None if self.min_volume > 0 => {
+                return Some(Illiquid::VolumeUnknown {
+                    min_volume: self.min_volume,
+                })
+            }
+            Some(volume) if volume < self.min_volume => {
+                return Some(Illiquid::Volume {
+                    volume,
+                    min_volume: self.min_volume,
+                })
+            }
+            _ => {}
         }
         // A cap of 100 % or more filters nothing: it also lets through contracts quoted by
         // their last price only (recorded chains without bid/ask).
@@ -215,6 +232,17 @@ pub enum Illiquid {
         /// The filter, units.
         min_volume: u64,
     },
+    /// The quote carries no open interest (the broker did not say), so `min_oi` cannot be
+    /// checked. Unknown is not zero.
+    OpenInterestUnknown {
+        /// The filter, units.
+        min_oi: u64,
+    },
+    /// The quote carries no day volume, so `min_volume` cannot be checked.
+    VolumeUnknown {
+        /// The filter, units.
+        min_volume: u64,
+    },
     /// No bid or no ask (or a crossed quote), so the spread filter cannot pass.
     NoTwoSidedQuote,
     /// Spread wider than `max_spread_pct`.
@@ -234,6 +262,14 @@ impl fmt::Display for Illiquid {
             Illiquid::Volume { volume, min_volume } => {
                 write!(f, "volume {volume} < min_volume {min_volume}")
             }
+            Illiquid::OpenInterestUnknown { min_oi } => write!(
+                f,
+                "open interest unknown (the quote carries none), so min_oi {min_oi} cannot be checked"
+            ),
+            Illiquid::VolumeUnknown { min_volume } => write!(
+                f,
+                "volume unknown (the quote carries none), so min_volume {min_volume} cannot be checked"
+            ),
             Illiquid::NoTwoSidedQuote => {
                 f.write_str("no two-sided bid/ask quote, so max_spread_pct cannot be checked")
             }
@@ -287,6 +323,17 @@ pub fn moneyness_pct(strike: Decimal, spot: Decimal) -> Option<Decimal> {
     strike
         .checked_div(spot)
         .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+}
+
+/// How `strikes_per_side` strikes of one option type are placed around ATM: `(itm, otm)`, the
+/// strikes watched in the money and out of the money besides ATM itself — `(n − 1) / 2` ITM and
+/// the rest OTM (3 → 1 ITM, ATM, 1 OTM; 4 → 1 ITM, ATM, 2 OTM; 0 counts as 1). The one meaning
+/// of `strikes_per_side` everywhere: the selector watches these, and the live feed quotes
+/// exactly these.
+pub fn watched_split(strikes_per_side: usize) -> (usize, usize) {
+    let n = strikes_per_side.max(1);
+    let itm = (n - 1) / 2;
+    (itm, n - 1 - itm)
 }
 
 /// The chain strike nearest to `spot`; on a tie the lower one. `None` for an empty list.
@@ -482,9 +529,8 @@ impl StrikeSelector {
         atm: Decimal,
         option_type: OptionType,
     ) -> Vec<StrikeCandidate> {
-        let n = self.config.strikes_per_side.max(1) as i64;
-        let itm = (n - 1) / 2;
-        let otm = n - 1 - itm;
+        let (itm, otm) = watched_split(self.config.strikes_per_side);
+        let (itm, otm) = (itm as i64, otm as i64);
         // Strikes of this type present in the chain, ascending.
         let typed: Vec<Decimal> = strikes
             .iter()

@@ -247,8 +247,9 @@ pub fn parse_recorded_chains(
             premium,
             bid,
             ask,
-            volume: units(volume),
-            oi: units(oi),
+            // An empty cell is not published: unknown, never zero.
+            volume: (!cells[9].trim().is_empty()).then(|| units(volume)),
+            oi: (!cells[10].trim().is_empty()).then(|| units(oi)),
             iv,
             greeks: None,
             timestamp,
@@ -366,8 +367,8 @@ timestamp,underlying,spot,expiry,strike,option_type,ltp,bid,ask,volume,oi,iv
         let ce = first.get(dec!(24600), OptionType::CE).unwrap();
         let lot = ce.contract.lot_size;
         assert_eq!(ce.premium, dec!(96.0));
-        assert_eq!(ce.volume, 100 * u64::from(lot));
-        assert_eq!(ce.oi, 85 * u64::from(lot));
+        assert_eq!(ce.volume, Some(100 * u64::from(lot)));
+        assert_eq!(ce.oi, Some(85 * u64::from(lot)));
         assert_eq!(ce.iv, Some(0.105));
         // No ltp: the mid of bid and ask.
         let pe = first.get(dec!(24600), OptionType::PE).unwrap();

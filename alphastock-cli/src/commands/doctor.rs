@@ -1,0 +1,456 @@
+//! `alphastock doctor`: a read-only check of everything live trading needs from mStock —
+//! credentials, login, this machine's clock against the broker's, funds, one quote, the script
+//! master, static-IP readiness, and the rate limits — printed as a checklist with what to fix.
+//! Exit 0 when nothing failed (warnings allowed), 1 otherwise. It never places, modifies or
+//! cancels an order.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+
+use alphastock_core::config::RateLimitsConfig;
+
+use super::broker_args::{mstock_config, BrokerArgs};
+use super::{EXIT_FAILURE, EXIT_INVALID};
+use crate::broker::InstrumentKey;
+use crate::mstock::client::Idempotency;
+use crate::mstock::config::effective_config;
+use crate::mstock::http::{json_data, Request};
+use crate::mstock::portfolio::{parse_funds, FUNDS_PATH};
+use crate::mstock::rate_limit::EndpointClass;
+use crate::mstock::session::today_ist;
+use crate::mstock::{Credentials, MstockClient};
+
+/// Largest clock difference with the broker that passes, seconds.
+pub const SKEW_OK_SECONDS: i64 = 2;
+/// Clock difference from which TOTP codes are refused (one 30 s step), seconds.
+pub const SKEW_FAIL_SECONDS: i64 = 30;
+
+/// Arguments of `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Common broker flags (`--config` for `broker.mstock`; `--json` prints the checklist as
+    /// JSON).
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+    /// The instrument quoted as the market-data check.
+    #[arg(long, default_value = "NSE:NIFTY 50")]
+    pub instrument: String,
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Ready.
+    Ok,
+    /// Works, but something deserves attention.
+    Warn,
+    /// Not ready: live trading would fail.
+    Fail,
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// What was checked.
+    pub name: &'static str,
+    /// The outcome.
+    pub status: Status,
+    /// What was found.
+    pub detail: String,
+    /// What to do about it (empty when nothing).
+    pub fix: String,
+}
+
+fn check(name: &'static str, status: Status, detail: String, fix: &str) -> Check {
+    Check {
+        name,
+        status,
+        detail,
+        fix: fix.to_string(),
+    }
+}
+
+/// Classifies the broker's clock minus this machine's, seconds.
+pub fn skew_status(skew_seconds: i64) -> Status {
+    match skew_seconds.abs() {
+        s if s <= SKEW_OK_SECONDS => Status::Ok,
+        s if s < SKEW_FAIL_SECONDS => Status::Warn,
+        _ => Status::Fail,
+    }
+}
+
+/// Configured rate limits above the broker's published figures, as `key value > broker`.
+pub fn limits_above_broker(l: &RateLimitsConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v, broker) in [
+        ("orders_per_second", l.orders_per_second, 30.0),
+        ("orders_per_minute", f64::from(l.orders_per_minute), 250.0),
+        ("orders_per_hour", f64::from(l.orders_per_hour), 1000.0),
+        ("quotes_per_second", l.quotes_per_second, 1.0),
+        ("quotes_per_minute", f64::from(l.quotes_per_minute), 1000.0),
+        ("quotes_per_hour", f64::from(l.quotes_per_hour), 5000.0),
+    ] {
+        if v > broker {
+            out.push(format!("{k} {v} > the broker's {broker}"));
+        }
+    }
+    out
+}
+
+/// Runs `doctor`.
+pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
+    let cfg = match mstock_config(&args.broker)? {
+        Ok(c) => c,
+        Err(problems) => {
+            for p in problems {
+                eprintln!("{p}");
+            }
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    let checks = diagnose(cfg, &args.instrument);
+    let failed = checks.iter().any(|c| c.status == Status::Fail);
+    if args.broker.json {
+        let rows: Vec<serde_json::Value> = checks
+            .iter()
+            .map(|c| {
+                serde_json::json!({"check": c.name, "status": format!("{:?}", c.status).to_lowercase(),
+                    "detail": c.detail, "fix": c.fix})
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+    } else {
+        for c in &checks {
+            let mark = match c.status {
+                Status::Ok => "[ok]  ",
+                Status::Warn => "[warn]",
+                Status::Fail => "[FAIL]",
+            };
+            println!("{mark} {}: {}", c.name, c.detail);
+            if !c.fix.is_empty() {
+                println!("       fix: {}", c.fix);
+            }
+        }
+        println!(
+            "{}",
+            if failed {
+                "not ready for live trading"
+            } else {
+                "ready for live trading"
+            }
+        );
+    }
+    Ok(if failed {
+        ExitCode::from(EXIT_FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Runs every check in order; later checks that need a session are skipped (failed) when
+/// there is none.
+fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec<Check> {
+    let mut out = Vec::new();
+    let credentials = match Credentials::from_env() {
+        Ok(c) => {
+            out.push(check(
+                "credentials",
+                Status::Ok,
+                "MSTOCK_API_KEY, MSTOCK_API_SECRET, MSTOCK_USERNAME, MSTOCK_PASSWORD set".into(),
+                "",
+            ));
+            c
+        }
+        Err(e) => {
+            out.push(check(
+                "credentials",
+                Status::Fail,
+                e.to_string(),
+                "export the MSTOCK_* variables (see the README's mStock section)",
+            ));
+            return out;
+        }
+    };
+    let totp = credentials.totp_secret.is_some();
+    let cfg = effective_config(cfg, |k| std::env::var(k).ok());
+    let limits = cfg.rate_limits.clone();
+    let cache = cfg.token_cache_dir.clone();
+    let mut client = MstockClient::new(cfg, credentials);
+    client.set_interactive(false);
+    out.push(check(
+        "token cache",
+        if cache.is_empty() {
+            Status::Warn
+        } else {
+            Status::Ok
+        },
+        if cache.is_empty() {
+            "no cache directory: the session cannot be kept between runs".into()
+        } else {
+            format!("{cache} (directory 0700, token 0600)")
+        },
+        if cache.is_empty() {
+            "set XDG_CACHE_HOME or HOME, or broker.mstock.token_cache_dir"
+        } else {
+            ""
+        },
+    ));
+
+    // Login (today's cached token, or TOTP); never prompts.
+    match client.ensure_session() {
+        Ok(()) => out.push(check(
+            "login",
+            Status::Ok,
+            format!(
+                "session for {} held{}",
+                today_ist(),
+                if totp { " (TOTP available)" } else { "" }
+            ),
+            if totp {
+                ""
+            } else {
+                "set MSTOCK_TOTP_SECRET so an expired session can be renewed unattended"
+            },
+        )),
+        Err(e) => {
+            out.push(check(
+                "login",
+                Status::Fail,
+                e.to_string(),
+                "run `alphastock login`, or set MSTOCK_TOTP_SECRET",
+            ));
+            return out;
+        }
+    }
+    if !totp {
+        if let Some(last) = out.last_mut() {
+            last.status = Status::Warn;
+        }
+    }
+
+    // Funds, and the broker's clock from the same answer.
+    let req = Request::get(FUNDS_PATH);
+    let funds = client.call(EndpointClass::Other, Idempotency::Read, &req, |raw| {
+        let funds = parse_funds(&json_data(raw)?)?;
+        Ok((funds, raw.date.clone()))
+    });
+    let local = Utc::now();
+    match funds {
+        Ok((funds, date)) => {
+            out.push(check(
+                "funds",
+                Status::Ok,
+                format!(
+                    "available ₹{}, in use ₹{}",
+                    funds.available.normalize(),
+                    funds.used.normalize()
+                ),
+                "",
+            ));
+            let server = date.and_then(|d| DateTime::parse_from_rfc2822(&d).ok());
+            match server {
+                Some(server) => {
+                    let skew = (server.with_timezone(&Utc) - local).num_seconds();
+                    out.push(check(
+                        "clock",
+                        skew_status(skew),
+                        format!("the broker's clock is {skew:+} s from this machine's (1 s resolution)"),
+                        if skew_status(skew) == Status::Ok {
+                            ""
+                        } else {
+                            "synchronise this machine's clock (NTP): TOTP codes and market-hour checks depend on it"
+                        },
+                    ));
+                }
+                None => out.push(check(
+                    "clock",
+                    Status::Warn,
+                    "the broker's answer has no Date header to compare with".into(),
+                    "make sure this machine's clock is synchronised (NTP)",
+                )),
+            }
+        }
+        Err(e) => out.push(check(
+            "funds",
+            Status::Fail,
+            e.to_string(),
+            if e.is_api_key_error() {
+                "the API key is refused: check MSTOCK_API_KEY and the static IP registered for it"
+            } else {
+                "check the account and the broker's status"
+            },
+        )),
+    }
+
+    // One quote.
+    match instrument.split_once(':').and_then(|(e, s)| {
+        Some(InstrumentKey {
+            exchange: e.parse().ok()?,
+            trading_symbol: s.to_string(),
+        })
+    }) {
+        None => out.push(check(
+            "quote",
+            Status::Fail,
+            format!("{instrument:?} is not EXCHANGE:TRADINGSYMBOL"),
+            "pass --instrument like NSE:SBIN",
+        )),
+        Some(key) => match client.quotes(
+            std::slice::from_ref(&key),
+            crate::mstock::clock::IstClock::system().now(),
+        ) {
+            Ok(q) if !q.is_empty() => {
+                let q = &q[0];
+                let missing: Vec<&str> = [
+                    ("bid/ask depth", q.bid.is_none() || q.ask.is_none()),
+                    ("volume", q.volume.is_none()),
+                    ("open interest", q.oi.is_none()),
+                ]
+                .iter()
+                .filter(|(_, m)| *m)
+                .map(|(n, _)| *n)
+                .collect();
+                out.push(check(
+                    "quote",
+                    if missing.is_empty() { Status::Ok } else { Status::Warn },
+                    if missing.is_empty() {
+                        format!("{instrument} last {}", q.ltp.normalize())
+                    } else {
+                        format!(
+                            "{instrument} last {}; the quote carries no {}",
+                            q.ltp.normalize(),
+                            missing.join(", ")
+                        )
+                    },
+                    if missing.is_empty() {
+                        ""
+                    } else {
+                        "options without OI/volume/depth fail non-zero liquidity filters (unknown is not zero)"
+                    },
+                ));
+            }
+            Ok(_) => out.push(check(
+                "quote",
+                Status::Fail,
+                format!("the broker returned no usable quote for {instrument}"),
+                "check the instrument's spelling against the script master",
+            )),
+            Err(e) => out.push(check(
+                "quote",
+                Status::Fail,
+                e.to_string(),
+                "check the market-data entitlement of the API key",
+            )),
+        },
+    }
+
+    // The script master.
+    match client.script_master(today_ist()) {
+        Ok(records) => {
+            let options = records
+                .iter()
+                .filter(|r| r.option_contract().is_some())
+                .count();
+            out.push(check(
+                "script master",
+                if options > 0 {
+                    Status::Ok
+                } else {
+                    Status::Warn
+                },
+                format!("{} instruments, {options} options", records.len()),
+                if options > 0 {
+                    ""
+                } else {
+                    "no options listed: live option trading has nothing to trade"
+                },
+            ));
+        }
+        Err(e) => out.push(check(
+            "script master",
+            Status::Fail,
+            e.to_string(),
+            "retry later; the instrument list is needed for lot sizes and symbols",
+        )),
+    }
+
+    // Static IP: the broker offers no read-only way to ask.
+    out.push(check(
+        "static IP",
+        Status::Warn,
+        "not reported by the broker's read-only calls; orders from an unregistered address are refused with APIKeyException (reported, never retried)".into(),
+        "make sure this machine's public IP is the one registered for the API key at mStock",
+    ));
+
+    // Rate limits: the configuration against the broker's figures, and what this check used.
+    let above = limits_above_broker(&limits);
+    let used: Vec<String> = EndpointClass::ALL
+        .iter()
+        .map(|c| {
+            let u = client.rate_usage(*c);
+            let parts: Vec<String> = u
+                .iter()
+                .map(|w| {
+                    format!(
+                        "{}/{} per {} s",
+                        w.used,
+                        w.window.limit,
+                        w.window.length.as_secs()
+                    )
+                })
+                .collect();
+            format!("{} {}", c.name(), parts.join(", "))
+        })
+        .collect();
+    out.push(check(
+        "rate limits",
+        if above.is_empty() {
+            Status::Ok
+        } else {
+            Status::Fail
+        },
+        if above.is_empty() {
+            format!(
+                "within the broker's figures; used by this check: {}",
+                used.join("; ")
+            )
+        } else {
+            above.join("; ")
+        },
+        if above.is_empty() {
+            ""
+        } else {
+            "lower broker.mstock.rate_limits to the broker's published figures"
+        },
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_skew_and_limits_are_classified() {
+        assert_eq!(skew_status(0), Status::Ok);
+        assert_eq!(skew_status(-2), Status::Ok);
+        assert_eq!(skew_status(3), Status::Warn);
+        assert_eq!(skew_status(-29), Status::Warn);
+        assert_eq!(skew_status(30), Status::Fail);
+        assert!(limits_above_broker(&RateLimitsConfig::default()).is_empty());
+        let l = RateLimitsConfig {
+            quotes_per_second: 2.0,
+            orders_per_minute: 300,
+            ..RateLimitsConfig::default()
+        };
+        assert_eq!(
+            limits_above_broker(&l),
+            vec![
+                "orders_per_minute 300 > the broker's 250",
+                "quotes_per_second 2 > the broker's 1"
+            ]
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! Where the client keeps the day's access token and script master: the platform cache
+//! directory, never the working directory (a token written into a clone could be committed).
+//!
+//! `broker.mstock.token_cache_dir` empty (the default) means `$XDG_CACHE_HOME/alphastock`,
+//! else `$HOME/.cache/alphastock` (the XDG Base Directory default). A non-empty value is used as
+//! given. The directory is created with mode 0700 (owner only); files in it are written 0600.
+
+use std::path::{Path, PathBuf};
+
+use super::error::MstockError;
+
+/// Environment variable naming the user's cache directory (XDG Base Directory).
+pub const ENV_XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// Environment variable naming the user's home directory.
+pub const ENV_HOME: &str = "HOME";
+/// Name of the program's directory inside the cache directory.
+pub const APP_DIR: &str = "alphastock";
+
+/// The cache directory for `configured` (the `token_cache_dir` setting), with environment
+/// variables read through `lookup`. `None` when it is empty and neither `XDG_CACHE_HOME` nor
+/// `HOME` gives an absolute path (relative values are ignored, as the XDG specification says).
+pub fn resolve_cache_dir(
+    configured: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Option<PathBuf> {
+    let configured = configured.trim();
+    if !configured.is_empty() {
+        return Some(PathBuf::from(configured));
+    }
+    let absolute = |name: &str| {
+        lookup(name)
+            .map(|v| PathBuf::from(v.trim()))
+            .filter(|p| p.is_absolute())
+    };
+    if let Some(xdg) = absolute(ENV_XDG_CACHE_HOME) {
+        return Some(xdg.join(APP_DIR));
+    }
+    absolute(ENV_HOME).map(|home| home.join(".cache").join(APP_DIR))
+}
+
+/// Creates `dir` (and its parents) and sets its own mode to 0700 on Unix, so only the user can
+/// list or read the token in it.
+pub fn ensure_private_dir(dir: &Path) -> Result<(), MstockError> {
+    if dir.as_os_str().is_empty() {
+        return Err(MstockError::Local(format!(
+            "no cache directory: set {ENV_XDG_CACHE_HOME} or {ENV_HOME}, or broker.mstock.token_cache_dir"
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| MstockError::Local(format!("cannot create {}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+            MstockError::Local(format!("cannot make {} private: {e}", dir.display()))
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn platform_cache_directory_unless_configured() {
+        let both = [("XDG_CACHE_HOME", "/x/cache"), ("HOME", "/home/u")];
+        assert_eq!(
+            resolve_cache_dir("", env(&both)),
+            Some(PathBuf::from("/x/cache/alphastock"))
+        );
+        assert_eq!(
+            resolve_cache_dir("", env(&[("HOME", "/home/u")])),
+            Some(PathBuf::from("/home/u/.cache/alphastock"))
+        );
+        // A relative XDG_CACHE_HOME is ignored (XDG Base Directory specification).
+        assert_eq!(
+            resolve_cache_dir("", env(&[("XDG_CACHE_HOME", "rel"), ("HOME", "/home/u")])),
+            Some(PathBuf::from("/home/u/.cache/alphastock"))
+        );
+        assert_eq!(resolve_cache_dir("", env(&[("HOME", "rel")])), None);
+        assert_eq!(resolve_cache_dir("  ", env(&[])), None);
+        assert_eq!(
+            resolve_cache_dir("/srv/tok", env(&both)),
+            Some(PathBuf::from("/srv/tok"))
+        );
+    }
+
+    #[test]
+    fn the_directory_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("a").join("alphastock");
+        ensure_private_dir(&d).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&d).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
+        assert!(ensure_private_dir(Path::new("")).is_err());
+    }
+}
