@@ -241,6 +241,18 @@ impl Engine {
         self.strategies.symbols().cloned().collect()
     }
 
+    /// The most candles any strategy on `symbol` needs before it can signal (0 when none
+    /// watches it): how many completed bars [`Engine::warm_up`] should be given for it.
+    pub fn warmup_bars(&self, symbol: &Symbol) -> usize {
+        self.strategies.warmup_bars(symbol)
+    }
+
+    /// The candle interval the engine builds from quotes, minutes
+    /// (`market_data_runner.candle_minutes`).
+    pub fn candle_minutes(&self) -> u32 {
+        self.candle_minutes
+    }
+
     /// Adds a strategy of the caller's own on `symbol` (see [`StrategyManager::add`]).
     pub fn add_strategy(&mut self, symbol: Symbol, strategy: Box<dyn Strategy>) {
         self.strategies.add(symbol, strategy);

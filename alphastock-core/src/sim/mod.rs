@@ -15,6 +15,7 @@ mod market;
 pub mod recorded_chain;
 pub mod replay;
 mod rng;
+pub mod warm;
 
 pub use config::{SimConfig, SimUnderlyingConfig, VolSurfaceConfig};
 pub(crate) use market::instrument_for as market_instrument_for;

@@ -117,6 +117,15 @@ impl StrategyManager {
         self.strategy_count(symbol) > 0
     }
 
+    /// The most candles any strategy on `symbol` needs before it can signal (0 when none
+    /// watches it): how many bars a warm start should seed.
+    pub fn warmup_bars(&self, symbol: &Symbol) -> usize {
+        self.by_symbol
+            .get(symbol)
+            .and_then(|v| v.iter().map(|s| s.warmup_bars()).max())
+            .unwrap_or(0)
+    }
+
     /// How many strategy objects run on `symbol`.
     pub fn strategy_count(&self, symbol: &Symbol) -> usize {
         self.by_symbol.get(symbol).map_or(0, Vec::len)
