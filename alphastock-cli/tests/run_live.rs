@@ -151,3 +151,164 @@ fn the_live_loop_polls_through_a_fault_journals_and_reconciles_with_the_broker()
         "no signal, and the adopted position is inside its stop and target: no order: {orders:?}"
     );
 }
+
+/// 45 one-minute SBIN bars of 2 December 2025 from 09:15 to 09:59, sliding from 830 to 808,
+/// in the broker's historical shape (`+05` offsets).
+fn falling_morning() -> Vec<serde_json::Value> {
+    (0..45)
+        .map(|i| {
+            let t =
+                IST.with_ymd_and_hms(2025, 12, 2, 9, 15, 0).unwrap() + chrono::Duration::minutes(i);
+            let close = 830.0 - 0.5 * i as f64;
+            serde_json::json!([
+                t.format("%Y-%m-%dT%H:%M:%S+05").to_string(),
+                close + 0.5,
+                close + 0.75,
+                close - 0.25,
+                close,
+                1000 + i
+            ])
+        })
+        .collect()
+}
+
+/// A live session from 10:00 to 10:01:30 whose first bar (10:00) jumps to 825: with the
+/// morning's history the 3-bar EMA crosses above the 8-bar one on that bar; without it the
+/// strategy has one bar and cannot fire. Returns the signals journaled and the warm-start
+/// lines printed.
+fn first_bar_signals(warm: bool) -> (u64, Vec<String>) {
+    use alphastock_cli::runner::live_loop::{run_loop, LoopOptions};
+    use alphastock_cli::runner::warm_start::seed_from_broker;
+    use std::sync::atomic::AtomicBool;
+
+    let server = FakeMstock::start();
+    server.without_fixture_positions();
+    server.script_history("3045", falling_morning());
+    server.script_prices("NSE:SBIN", vec![825.0; 40]);
+    let scratch = tempfile::Builder::new()
+        .prefix("alphastock-warm-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path().to_path_buf();
+    let start = IST.with_ymd_and_hms(2025, 12, 2, 10, 0, 0).unwrap();
+    let wall = IstClock::starting_at(start, Arc::new(FakeClock::default()));
+    let config = Config::from_yaml_str(
+        r#"
+market_data_runner: { frequency_seconds: 5, candle_minutes: 1 }
+strategies:
+  ema_crossover:
+    symbols: ["NSE:SBIN"]
+    instrument: underlying
+    parameters: { fast_ema: 3, slow_ema: 8, min_confidence: 0 }
+"#,
+    )
+    .unwrap();
+    let mut engine = Engine::new(&config).unwrap();
+    let mut c = client(&server, &dir);
+    c.set_interactive(false);
+    let records = c.script_master(start.date_naive()).unwrap();
+    let lines = if warm {
+        seed_from_broker(&mut engine, &mut c, &records, start, &[])
+    } else {
+        Vec::new()
+    };
+    let mut session = Session::new(
+        engine,
+        BrokerSlot::Live(Box::new(
+            MstockBroker::new(c)
+                .with_settle_delay(Duration::from_millis(10))
+                .with_wall_clock(wall.clone()),
+        )),
+        Executor::new(),
+        Store::open(dir.join("journal.db")).unwrap().writer(100),
+        SessionOptions::default(),
+    );
+    recovery::recover(&mut session, Some(start.date_naive())).unwrap();
+    let sbin = Symbol::parse("NSE:SBIN").unwrap();
+    let mut feed = LiveFeed::new(vec![sbin], Vec::new(), 5, 5, 3, 50);
+    run_loop(
+        &mut session,
+        &mut feed,
+        &wall,
+        &AtomicBool::new(false),
+        &[],
+        &LoopOptions {
+            until: Some(start + chrono::Duration::seconds(90)),
+            ..LoopOptions::default()
+        },
+    )
+    .unwrap();
+    session.writer.flush().unwrap();
+    if warm {
+        // One history call: today's session up to the start, SBIN by its script-master token
+        // on NSE, one-minute bars (enough for the 9 bars the strategy needs).
+        let calls = server.requests_to("instruments/historical");
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert!(
+            calls[0]
+                .path
+                .ends_with("instruments/historical/NSE/3045/minute"),
+            "{}",
+            calls[0].path
+        );
+        assert_eq!(
+            calls[0].query,
+            vec![
+                ("from".to_string(), "2025-12-02 09:15:00".to_string()),
+                ("to".to_string(), "2025-12-02 10:00:00".to_string())
+            ]
+        );
+    }
+    (session.writer.store().count("signals").unwrap(), lines)
+}
+
+#[test]
+fn a_warm_live_start_signals_on_the_first_bar_where_a_cold_one_cannot() {
+    let (warm, lines) = first_bar_signals(true);
+    assert_eq!(
+        lines,
+        vec!["WARM   NSE:SBIN: seeded with 45 bar(s) of 1 min from the broker's history"]
+    );
+    assert_eq!(warm, 1, "the 10:00 bar crosses");
+    let (cold, _) = first_bar_signals(false);
+    assert_eq!(cold, 0, "one bar: no EMA yet");
+}
+
+#[test]
+fn a_failed_history_call_starts_cold_and_says_why() {
+    use alphastock_cli::runner::warm_start::seed_from_broker;
+    let server = FakeMstock::start();
+    let scratch = tempfile::Builder::new()
+        .prefix("alphastock-warm-fail-")
+        .tempdir()
+        .unwrap();
+    let mut c = client(&server, scratch.path());
+    c.set_interactive(false);
+    let start = IST.with_ymd_and_hms(2025, 12, 2, 10, 0, 0).unwrap();
+    let records = c.script_master(start.date_naive()).unwrap();
+    server.fault(
+        "instruments/historical",
+        Fault::Reply(
+            200,
+            r#"{"status":"error","message":"No data found","error_type":"DataException"}"#
+                .to_string(),
+        ),
+    );
+    let config = Config::from_yaml_str(
+        "strategies:\n  ema_crossover: { enabled: true, symbols: [BANKNIFTY, FINNIFTY] }\n",
+    )
+    .unwrap();
+    let mut engine = Engine::new(&config).unwrap();
+    let lines = seed_from_broker(&mut engine, &mut c, &records, start, &[]);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with("WARM   BANKNIFTY: no history (history call failed: ")
+            && lines[0].contains("No data found")
+            && lines[0].ends_with("; starting cold"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1],
+        "WARM   FINNIFTY: no history (no instrument token for NIFTY FIN SERVICE in the script master); starting cold"
+    );
+}

@@ -138,3 +138,54 @@ fn a_stock_strategy_trades_the_stock_itself_and_the_paper_broker_fills_it() {
     let store = Store::open(&db).unwrap();
     assert_eq!(store.count("fills").unwrap(), fills.len() as u64);
 }
+
+#[test]
+fn a_paper_run_is_seeded_from_the_simulated_day_before_and_can_signal_on_its_first_bar() {
+    use alphastock_core::config::Config;
+    use alphastock_core::engine::{Action, Engine, Record};
+    use alphastock_core::sim::SimMarket;
+
+    let (_scratch, db) = temp_db("warm");
+    let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args(["run", "--config", &config(), "--date", "2026-12-01"])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    for sym in ["BANKNIFTY", "FINNIFTY", "NIFTY"] {
+        let line = format!(
+            "WARM   {sym}: seeded with 75 bar(s) of 5 min from the simulated session of 2026-11-30"
+        );
+        assert!(stdout.contains(&line), "{line}\n{stdout}");
+    }
+    // The first 09:15 bar completes at 09:20 and, warm, already signals.
+    let first_bar = " SIGNAL BANKNIFTY SELL rsi_divergence at 51391.85";
+    assert!(
+        stdout.contains(&format!("2026-12-01 09:15:00{first_bar}")),
+        "{stdout}"
+    );
+
+    // The same day cold: no strategy has its warm-up before its 20th five-minute bar (20 for
+    // the RSI divergence, 14 + 5 + 1; 21 for the 20-bar EMA), the 10:50 bar, so nothing can
+    // signal on an earlier one.
+    let text = std::fs::read_to_string(config()).unwrap();
+    let cfg = Config::from_yaml_str(&text).unwrap();
+    let mut cold = Engine::new(&cfg).unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let mut first_signal = None;
+    for e in SimMarket::new(&cfg.simulation, &cfg.market, day).unwrap() {
+        let signalled = cold.on_event(e).iter().find_map(|a| match a {
+            Action::Record(Record::Signal { signal, .. }) => Some(signal.timestamp),
+            _ => None,
+        });
+        if signalled.is_some() {
+            first_signal = signalled;
+            break;
+        }
+    }
+    let first = first_signal.expect("a cold day signals eventually");
+    let earliest = chrono::NaiveTime::from_hms_opt(10, 50, 0).unwrap();
+    assert!(first.time() >= earliest, "cold first signal at {first}");
+}

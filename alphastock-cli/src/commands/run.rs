@@ -24,8 +24,9 @@ use clap::Args;
 
 use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, Event};
-use alphastock_core::market::{parse_candles, IST};
+use alphastock_core::market::{parse_candles, Candle, IST};
 use alphastock_core::sim::replay::{parse_option_snapshots, ReplayFeed};
+use alphastock_core::sim::warm::{previous_session_candles, previous_trading_day};
 use alphastock_core::sim::{trading_days, SimMarket};
 
 use super::{EXIT_FAILURE, EXIT_INVALID};
@@ -35,6 +36,7 @@ use crate::runner::feed::Feed;
 use crate::runner::pace::{Pacer, Speed};
 use crate::runner::recovery::{self, RUN_START, RUN_STOP};
 use crate::runner::session::{BrokerSlot, Session, SessionOptions};
+use crate::runner::warm_start::seed_from_candles;
 use crate::store::{Row, Store};
 
 /// Arguments of `alphastock run`.
@@ -53,7 +55,8 @@ pub struct RunArgs {
     /// Simulated trading days to run (weekends and `market.holidays` skipped).
     #[arg(long, default_value_t = 1)]
     pub days: usize,
-    /// First simulated trading day (YYYY-MM-DD; default today, or the next trading day).
+    /// First simulated trading day (YYYY-MM-DD; default today, or the next trading day). With
+    /// `--replay`: the first replayed day; the file's earlier bars seed the strategies.
     #[arg(long)]
     pub date: Option<NaiveDate>,
     /// Live: exit instead of waiting when the market is closed.
@@ -184,10 +187,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // Paper runs keep stops in the engine unless the config asks for broker stops, which the
     // paper broker simulates.
     engine.set_protective_stop(config.options_trading.protective_stop.unwrap_or_default());
-    let (feed, first_day) = match build_feed(&args, &config) {
+    let (feed, first_day, history) = match build_feed(&args, &config) {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
+    let warm_lines = seed_from_candles(&mut engine, &history.candles, &history.source);
     let db = db_path(&args, &config);
     let store = Store::open(&db)?;
     let now = chrono::Utc::now().with_timezone(&IST);
@@ -228,6 +232,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             _ => String::new(),
         }
     );
+    for line in &warm_lines {
+        session.say(line);
+    }
     let started = std::time::Instant::now();
     drive(
         &mut session,
@@ -303,13 +310,25 @@ pub(crate) fn report_recovery(session: &mut Session, rec: &recovery::Recovered) 
     }
 }
 
-/// The market feed of a paper run and its first trading day.
-fn build_feed(args: &RunArgs, config: &Config) -> Result<(Feed, Option<NaiveDate>), ExitCode> {
+/// Completed candles from before a paper run's first bar that seed its strategies, and where
+/// they came from (for the `WARM` lines).
+struct History {
+    candles: Vec<Candle>,
+    source: String,
+}
+
+/// The market feed of a paper run, its first trading day and its warm-start history: for the
+/// simulated market the simulated session of the trading day before; for a replay the file's
+/// bars before `--date` (none without `--date`).
+fn build_feed(
+    args: &RunArgs,
+    config: &Config,
+) -> Result<(Feed, Option<NaiveDate>, History), ExitCode> {
     if let Some(path) = &args.replay {
         let text = read_text(path, "candle file")?;
-        let candles =
+        let mut candles =
             parse_candles(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-        let snapshots = match &args.options {
+        let mut snapshots = match &args.options {
             Some(p) => {
                 let text = read_text(p, "option snapshot file")?;
                 Some(
@@ -318,6 +337,34 @@ fn build_feed(args: &RunArgs, config: &Config) -> Result<(Feed, Option<NaiveDate
                 )
             }
             None => None,
+        };
+        let history = match args.date {
+            Some(start) => {
+                let (before, from): (Vec<Candle>, Vec<Candle>) = candles
+                    .into_iter()
+                    .partition(|c| c.timestamp.date_naive() < start);
+                if from.is_empty() {
+                    return Err(invalid(format!(
+                        "{} has no candles on or after --date {start}",
+                        path.display()
+                    )));
+                }
+                candles = from;
+                if let Some(s) = snapshots.as_mut() {
+                    s.retain(|c| c.timestamp.date_naive() >= start);
+                }
+                History {
+                    candles: before,
+                    source: format!("{} before {start}", path.display()),
+                }
+            }
+            None => History {
+                candles: Vec::new(),
+                source: format!(
+                    "{} (the replay starts at its first bar; --date replays from a later day and seeds from the bars before it)",
+                    path.display()
+                ),
+            },
         };
         let first = candles.iter().map(|c| c.timestamp.date_naive()).min();
         return Ok((
@@ -329,6 +376,7 @@ fn build_feed(args: &RunArgs, config: &Config) -> Result<(Feed, Option<NaiveDate
                 config.market_data_runner.candle_minutes,
             ))),
             first,
+            history,
         ));
     }
     let start = args
@@ -338,9 +386,28 @@ fn build_feed(args: &RunArgs, config: &Config) -> Result<(Feed, Option<NaiveDate
         .first()
         .copied()
         .unwrap_or(start);
-    SimMarket::days(&config.simulation, &config.market, first, args.days)
-        .map(|d| (Feed::Sim(Box::new(d)), Some(first)))
-        .map_err(invalid)
+    let days =
+        SimMarket::days(&config.simulation, &config.market, first, args.days).map_err(invalid)?;
+    let previous = previous_trading_day(first, &config.market.holidays);
+    let history = match previous_session_candles(
+        &config.simulation,
+        &config.market,
+        first,
+        config.market_data_runner.candle_minutes,
+    ) {
+        Ok(candles) => History {
+            candles,
+            source: format!("the simulated session of {previous}"),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "no simulated history; starting cold");
+            History {
+                candles: Vec::new(),
+                source: format!("the simulated session of {previous} ({e})"),
+            }
+        }
+    };
+    Ok((Feed::Sim(Box::new(days)), Some(first), history))
 }
 
 /// Feeds the market to the session until it ends or a stop is asked.

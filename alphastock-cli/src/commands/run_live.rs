@@ -2,6 +2,8 @@
 //! against mStock: underlying quotes every `market_data_runner.frequency_seconds`, the option
 //! contracts around each spot every `options_data_runner.frequency_seconds`, orders through the
 //! broker, books synced every tick. Outside market hours it waits (or exits with `--once`).
+//! Before the first poll each underlying's strategies are seeded from the broker's historical
+//! candles (one `WARM` line each; see [`crate::runner::warm_start`]).
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -22,6 +24,7 @@ use crate::runner::live::{market_open, LiveFeed, FUNDS_POLL_SECONDS};
 use crate::runner::live_loop::{run_loop, LoopOptions};
 use crate::runner::recovery::{self, RUN_START};
 use crate::runner::session::{BrokerSlot, Session, SessionOptions};
+use crate::runner::warm_start::seed_from_broker;
 use crate::store::{Row, Store};
 
 /// Runs the live loop after checking the confirmation and the credentials.
@@ -69,16 +72,22 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     let mut client = MstockClient::new(cfg, credentials);
     client.set_interactive(false);
     let symbols = engine.symbols();
-    let contracts: Vec<_> = match client.script_master(now.date_naive()) {
-        Ok(records) => records
-            .iter()
-            .filter_map(|r| r.option_contract_for(&symbols))
-            .collect(),
+    let records = match client.script_master(now.date_naive()) {
+        Ok(records) => records,
         Err(e) => {
             eprintln!("error: reading the instrument list: {e}");
             return Ok(ExitCode::from(EXIT_FAILURE));
         }
     };
+    let contracts: Vec<_> = records
+        .iter()
+        .filter_map(|r| r.option_contract_for(&symbols))
+        .collect();
+    // Warm start: indicators seeded from the broker's history; a failure starts cold.
+    let holidays = config.market.holidays_with_rules();
+    for line in seed_from_broker(&mut engine, &mut client, &records, now, &holidays) {
+        println!("{line}");
+    }
     let db = args.db.clone().unwrap_or_else(|| {
         if config.storage.path.is_empty() {
             crate::store::DEFAULT_DB_FILE.into()
@@ -124,7 +133,6 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     .with_retry_attempts(config.market_data_runner.retry_attempts)
     .with_funds_every(FUNDS_POLL_SECONDS);
     feed.set_risk_free_rate(config.options_trading.risk_free_rate);
-    let holidays = config.market.holidays_with_rules();
     let mut session = Session::new(
         engine,
         BrokerSlot::Live(Box::new(MstockBroker::new(client))),

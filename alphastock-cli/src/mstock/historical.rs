@@ -1,11 +1,15 @@
-//! Historical candles for the warm start: `GET openapi/typea/instruments/historical/{segment}/
-//! {security_token}/{interval}` with `from` and `to`, at most [`MAX_BARS_PER_CALL`] bars a call.
+//! Historical candles for the warm start: `GET openapi/typea/instruments/historical/{exchange}/
+//! {instrument_token}/{interval}` with `from` and `to` (`YYYY-MM-DD HH:MM:SS`, IST), at most
+//! [`MAX_BARS_PER_CALL`] bars a call.
 //!
-//! Route: `reference/mstock-api.md` (from the documentation pages) and a public client's route
-//! table give `{segment}/{security_token}/{interval}`; the official SDK's GitHub copy
-//! (`tradingapi_a/__config__.py`, `historical_chart`) omits the segment. Two sources against an
-//! older SDK snapshot, so the segment form is used — the one place this client does not follow
-//! that SDK copy, and unverified against the live broker.
+//! Route: the broker's official Node SDK (`MiraeAsset-mStock/nodetradingapi-typeA`,
+//! `constants/routes.ts`, `historicalcandledata`, read December 2026) has
+//! `{exchange}/{instrument_token}/{interval}` and calls it as `("NSE", 26000, "day")` for the
+//! NIFTY 50 index (`examples/mconnect.ts`) and `("BFO", 875891, "minute")` for a BSE option
+//! (`test/test.ts`): the first slot is the exchange code, the second the script master's
+//! instrument token. `reference/mstock-api.md` and a public client agree on the three slots;
+//! only the older Python SDK copy (`tradingapi_a/__config__.py`, `historical_chart`) omits the
+//! exchange, so the newer SDK is followed.
 //!
 //! Each bar is `[timestamp, open, high, low, close, volume]`, the timestamp with a two-digit
 //! offset such as `2025-01-06T09:45:00+05` (the SDK's recorded `mock_responses/
@@ -92,20 +96,21 @@ pub fn parse_candles(symbol: &Symbol, data: &Value) -> Result<Vec<Candle>, Mstoc
 }
 
 impl MstockClient {
-    /// Up to [`MAX_BARS_PER_CALL`] candles of `symbol` (broker `segment` and
-    /// `security_token`, `interval` such as `5minute`) between `from` and `to` (IST), oldest
-    /// first. A read, so retried; counts against the market-data limits.
+    /// Up to [`MAX_BARS_PER_CALL`] candles of `symbol` (broker `exchange` code such as `NSE`
+    /// and `instrument_token`, `interval` such as `5minute`) between `from` and `to` (IST),
+    /// oldest first, stamped with `symbol`. A read, so retried; counts against the
+    /// market-data limits.
     pub fn historical_candles(
         &mut self,
         symbol: &Symbol,
-        segment: &str,
-        security_token: &str,
+        exchange: &str,
+        instrument_token: &str,
         interval: &str,
         from: IstTime,
         to: IstTime,
     ) -> Result<Vec<Candle>, MstockError> {
         let mut req = Request::get(format!(
-            "openapi/typea/instruments/historical/{segment}/{security_token}/{interval}"
+            "openapi/typea/instruments/historical/{exchange}/{instrument_token}/{interval}"
         ));
         req.query = vec![
             (

@@ -120,6 +120,9 @@ struct State {
     /// Leave out the recorded fixture's positions (a BANKNIFTY option no test order made).
     no_fixture_positions: bool,
     time_source: Option<TimeSource>,
+    /// Scripted historical candles per instrument token (`[timestamp, o, h, l, c, v]` rows);
+    /// a token without a script gets `historical_chart.json`.
+    history: BTreeMap<String, Vec<serde_json::Value>>,
 }
 
 /// A clock the server stamps requests with (the client's simulated clock in a test).
@@ -203,6 +206,17 @@ impl FakeMstock {
         let mut s = self.state.lock().unwrap();
         s.paths.insert(instrument.to_string(), path);
         s.served.remove(instrument);
+    }
+
+    /// Scripts the historical candles of instrument `token`: rows `[timestamp, open, high,
+    /// low, close, volume]` in the broker's shape; each call answers the rows between its
+    /// `from` and `to`.
+    pub fn script_history(&self, token: &str, rows: Vec<serde_json::Value>) {
+        self.state
+            .lock()
+            .unwrap()
+            .history
+            .insert(token.to_string(), rows);
     }
 
     /// How many quotes of `instrument` were served.
@@ -609,6 +623,34 @@ fn authed(
                 data.insert(v.clone(), entry);
             }
             ok(serde_json::json!({"status":"success","data": data}).to_string())
+        }
+        ("GET", path) if path.starts_with("openapi/typea/instruments/historical/") => {
+            // {exchange}/{instrument_token}/{interval}, as the official Node SDK builds it.
+            let parts: Vec<&str> = path.split('/').collect();
+            if parts.len() != 7 {
+                return err(404, "GeneralException", "Route not found");
+            }
+            let token = parts[5];
+            let s = state.lock().unwrap();
+            let Some(rows) = s.history.get(token) else {
+                return ok(fixture("historical_chart.json"));
+            };
+            let bound = |k: &str| {
+                r.query
+                    .iter()
+                    .find(|(q, _)| q == k)
+                    .map(|(_, v)| v.replace(' ', "T"))
+            };
+            let (from, to) = (bound("from"), bound("to"));
+            let within: Vec<&serde_json::Value> = rows
+                .iter()
+                .filter(|row| {
+                    let t = row[0].as_str().unwrap_or("");
+                    let t = &t[..t.len().min(19)];
+                    from.as_deref().is_none_or(|f| t >= f) && to.as_deref().is_none_or(|x| t <= x)
+                })
+                .collect();
+            ok(serde_json::json!({"status": "success", "data": {"candles": within}}).to_string())
         }
         ("GET", "openapi/typea/instruments/scriptmaster") => {
             (200, "text/csv", fixture("scriptmaster.csv"))

@@ -1,0 +1,307 @@
+//! Warm start: before the first live (or paper) bar, each watched underlying's strategies are
+//! seeded with completed candles from before the session ([`Engine::warm_up`]), so a strategy
+//! that needs 20 bars can fire on the session's first bar. One line per underlying says how
+//! many bars seeded it, or why none did; a failure to get history never stops the run (the
+//! underlying starts cold).
+//!
+//! Live, the bars come from the broker's historical candles
+//! ([`MstockClient::historical_candles`]), fetched one trading day per call from today backward
+//! (a day has at most 375 one-minute bars, inside the broker's 1,000 bars a call) until every
+//! strategy of the underlying has its warm-up. Paper runs seed from the simulated session of
+//! the day before ([`alphastock_core::sim::warm`]).
+
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
+
+use alphastock_core::engine::Engine;
+use alphastock_core::market::{Candle, IstTime, Symbol, IST};
+use alphastock_core::sim::warm::previous_trading_day;
+
+use super::live::underlying_key;
+use crate::mstock::script_master::ScriptRecord;
+use crate::mstock::MstockClient;
+
+/// Trading days looked back at most for history, today included.
+pub const MAX_HISTORY_DAYS: usize = 5;
+
+/// Instrument tokens of NSE indices the script master may not list. From the broker's
+/// official Node SDK (`MiraeAsset-mStock/nodetradingapi-typeA`, read December 2026):
+/// `examples/mconnect.ts` asks the historical route for `("NSE", 26000, "day")` (NIFTY 50) and
+/// `test/test.ts` asks the option chain for underlying token `26009` (NIFTY BANK). Other
+/// indices must come from the script master.
+pub const INDEX_TOKENS: [(&str, &str); 2] = [("NIFTY 50", "26000"), ("NIFTY BANK", "26009")];
+
+/// The broker's interval name for a history fetch of `candle_minutes`-minute bars and the
+/// minutes of one fetched bar: the broker's own interval when it has one (`minute`,
+/// `3minute`, `5minute`, `10minute`, `15minute`, `30minute`, `60minute`, as the SDK's callers
+/// name them), else one-minute bars that [`resample`] joins.
+pub fn history_interval(candle_minutes: u32) -> (String, u32) {
+    match candle_minutes {
+        1 => ("minute".to_string(), 1),
+        3 | 5 | 10 | 15 | 30 | 60 => (format!("{candle_minutes}minute"), candle_minutes),
+        _ => ("minute".to_string(), 1),
+    }
+}
+
+/// Joins bars of one symbol (oldest first) into `minutes`-minute bars aligned to the 09:15
+/// open, as the engine builds them from quotes: first open, highest high, lowest low, last
+/// close, summed volume. Bars before 09:15 are dropped.
+pub fn resample(candles: &[Candle], minutes: u32) -> Vec<Candle> {
+    let step = i64::from(minutes.max(1));
+    let mut out: Vec<Candle> = Vec::new();
+    for c in candles {
+        let open_time = NaiveTime::from_hms_opt(9, 15, 0).unwrap_or(NaiveTime::MIN);
+        let Some(session_open) = IST
+            .from_local_datetime(&c.timestamp.date_naive().and_time(open_time))
+            .single()
+        else {
+            continue;
+        };
+        let since = (c.timestamp - session_open).num_minutes();
+        if since < 0 {
+            continue;
+        }
+        let start = session_open + Duration::minutes(since / step * step);
+        match out.last_mut() {
+            Some(bar) if bar.timestamp == start && bar.symbol == c.symbol => {
+                bar.high = bar.high.max(c.high);
+                bar.low = bar.low.min(c.low);
+                bar.close = c.close;
+                bar.volume = bar.volume.saturating_add(c.volume);
+            }
+            _ => out.push(Candle {
+                timestamp: start,
+                ..c.clone()
+            }),
+        }
+    }
+    out
+}
+
+/// The broker's instrument token of `symbol`'s underlying: the script master's NSE record of
+/// its name (`NIFTY BANK`, `SBIN`), else [`INDEX_TOKENS`].
+pub fn history_token(symbol: &Symbol, records: &[ScriptRecord]) -> Option<String> {
+    let key = underlying_key(symbol);
+    records
+        .iter()
+        .find(|r| r.exchange == key.exchange && r.trading_symbol == key.trading_symbol)
+        .map(|r| r.instrument_token.clone())
+        .or_else(|| {
+            INDEX_TOKENS
+                .iter()
+                .find(|(name, _)| *name == key.trading_symbol)
+                .map(|(_, t)| (*t).to_string())
+        })
+}
+
+/// The line printed for one underlying's warm start.
+pub fn seed_line(symbol: &Symbol, bars: usize, minutes: u32, source: &str) -> String {
+    format!("WARM   {symbol}: seeded with {bars} bar(s) of {minutes} min from {source}")
+}
+
+/// The line printed when an underlying starts cold, with the reason.
+pub fn cold_line(symbol: &Symbol, why: &str) -> String {
+    format!("WARM   {symbol}: no history ({why}); starting cold")
+}
+
+/// Seeds `engine` from the broker's history at `now` and returns one line per watched
+/// underlying. Only bars completed by `now` are used (the bar in progress is built live).
+pub fn seed_from_broker(
+    engine: &mut Engine,
+    client: &mut MstockClient,
+    records: &[ScriptRecord],
+    now: IstTime,
+    holidays: &[NaiveDate],
+) -> Vec<String> {
+    let minutes = engine.candle_minutes();
+    let (interval, fetched_minutes) = history_interval(minutes);
+    let mut lines = Vec::new();
+    for symbol in engine.symbols() {
+        let need = engine.warmup_bars(&symbol);
+        if need == 0 {
+            continue;
+        }
+        let Some(token) = history_token(&symbol, records) else {
+            lines.push(cold_line(
+                &symbol,
+                &format!(
+                    "no instrument token for {} in the script master",
+                    underlying_key(&symbol).trading_symbol
+                ),
+            ));
+            continue;
+        };
+        let exchange = underlying_key(&symbol).exchange.code();
+        let mut bars: Vec<Candle> = Vec::new();
+        let mut day = now.date_naive();
+        let mut failure = None;
+        for _ in 0..MAX_HISTORY_DAYS {
+            let (Some(from), Some(to)) = (
+                IST.from_local_datetime(&day.and_hms_opt(9, 15, 0).unwrap_or_default())
+                    .single(),
+                IST.from_local_datetime(&day.and_hms_opt(15, 30, 0).unwrap_or_default())
+                    .single(),
+            ) else {
+                break;
+            };
+            if from < now {
+                match client.historical_candles(
+                    &symbol,
+                    exchange,
+                    &token,
+                    &interval,
+                    from,
+                    to.min(now),
+                ) {
+                    Ok(mut got) => {
+                        got.retain(|c| {
+                            c.timestamp + Duration::minutes(i64::from(fetched_minutes)) <= now
+                        });
+                        got.extend(bars);
+                        bars = got;
+                    }
+                    Err(e) => {
+                        failure = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+            if resample(&bars, minutes).len() >= need {
+                break;
+            }
+            day = previous_trading_day(day, holidays);
+        }
+        let seeded = if fetched_minutes == minutes {
+            bars
+        } else {
+            resample(&bars, minutes)
+        };
+        // A bar still in progress at `now` after joining is not complete.
+        let seeded: Vec<Candle> = seeded
+            .into_iter()
+            .filter(|c| c.timestamp + Duration::minutes(i64::from(minutes)) <= now)
+            .collect();
+        match (failure, seeded.is_empty()) {
+            (Some(why), true) => {
+                tracing::warn!(%symbol, error = %why, "history unavailable; starting cold");
+                lines.push(cold_line(&symbol, &format!("history call failed: {why}")));
+            }
+            (None, true) => lines.push(cold_line(&symbol, "the broker returned no candles")),
+            (_, false) => {
+                let used = engine.warm_up(&seeded);
+                let mut line = seed_line(&symbol, used, minutes, "the broker's history");
+                if used < need {
+                    line.push_str(&format!(" (its strategies need {need})"));
+                }
+                lines.push(line);
+            }
+        }
+    }
+    lines
+}
+
+/// Seeds `engine` with paper `candles` (the simulated session before the first day, or the
+/// data before the replay's start) and returns one line per watched underlying, `source`
+/// naming where the bars came from.
+pub fn seed_from_candles(engine: &mut Engine, candles: &[Candle], source: &str) -> Vec<String> {
+    let minutes = engine.candle_minutes();
+    let mut lines = Vec::new();
+    for symbol in engine.symbols() {
+        if engine.warmup_bars(&symbol) == 0 {
+            continue;
+        }
+        let mine: Vec<Candle> = candles
+            .iter()
+            .filter(|c| c.symbol == symbol)
+            .cloned()
+            .collect();
+        if mine.is_empty() {
+            lines.push(cold_line(&symbol, &format!("{source} has no bars of it")));
+            continue;
+        }
+        let used = engine.warm_up(&mine);
+        lines.push(seed_line(&symbol, used, minutes, source));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn bar(sym: &Symbol, h: u32, m: u32, close: i64, volume: u64) -> Candle {
+        Candle {
+            symbol: sym.clone(),
+            timestamp: IST.with_ymd_and_hms(2026, 12, 1, h, m, 0).unwrap(),
+            open: Decimal::from(close - 1),
+            high: Decimal::from(close + 2),
+            low: Decimal::from(close - 3),
+            close: Decimal::from(close),
+            volume,
+        }
+    }
+
+    #[test]
+    fn one_minute_bars_join_into_bars_aligned_to_the_open() {
+        let s = Symbol::parse("NIFTY").unwrap();
+        let ones = vec![
+            bar(&s, 9, 10, 90, 1),
+            bar(&s, 9, 15, 100, 10),
+            bar(&s, 9, 16, 105, 20),
+            bar(&s, 9, 21, 98, 30),
+            bar(&s, 9, 22, 97, 40),
+        ];
+        let sevens = resample(&ones, 7);
+        assert_eq!(sevens.len(), 2, "{sevens:?}");
+        // 09:15 to 09:22: the 09:15, 09:16 and 09:21 bars; the pre-open bar is dropped.
+        assert_eq!(sevens[0].timestamp, bar(&s, 9, 15, 0, 0).timestamp);
+        assert_eq!(
+            (
+                sevens[0].open,
+                sevens[0].high,
+                sevens[0].low,
+                sevens[0].close,
+                sevens[0].volume
+            ),
+            (
+                Decimal::from(99),
+                Decimal::from(107),
+                Decimal::from(95),
+                Decimal::from(98),
+                60
+            )
+        );
+        assert_eq!(sevens[1].timestamp, bar(&s, 9, 22, 0, 0).timestamp);
+        assert_eq!((sevens[1].close, sevens[1].volume), (Decimal::from(97), 40));
+    }
+
+    #[test]
+    fn the_broker_interval_is_used_where_it_exists() {
+        assert_eq!(history_interval(1), ("minute".to_string(), 1));
+        assert_eq!(history_interval(5), ("5minute".to_string(), 5));
+        assert_eq!(history_interval(60), ("60minute".to_string(), 60));
+        assert_eq!(history_interval(7), ("minute".to_string(), 1));
+    }
+
+    #[test]
+    fn index_tokens_come_from_the_script_master_first() {
+        let bank = Symbol::parse("BANKNIFTY").unwrap();
+        let nifty = Symbol::parse("NIFTY").unwrap();
+        let fin = Symbol::parse("FINNIFTY").unwrap();
+        assert_eq!(history_token(&bank, &[]).as_deref(), Some("26009"));
+        assert_eq!(history_token(&nifty, &[]).as_deref(), Some("26000"));
+        assert_eq!(history_token(&fin, &[]), None);
+        let rec = ScriptRecord {
+            instrument_token: "99926037".into(),
+            exchange: alphastock_core::market::Exchange::Nse,
+            trading_symbol: "NIFTY FIN SERVICE".into(),
+            name: "FINNIFTY".into(),
+            expiry: None,
+            strike: None,
+            tick_size: Decimal::new(5, 2),
+            lot_size: 1,
+            instrument_type: "INDEX".into(),
+        };
+        assert_eq!(history_token(&fin, &[rec]).as_deref(), Some("99926037"));
+    }
+}
