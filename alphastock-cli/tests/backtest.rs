@@ -370,3 +370,67 @@ fn correlations_build_learns_a_known_multiplier_of_five() {
     assert!(err.contains("correlation table"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_bars_before_from_seed_the_strategies_so_they_can_trade_from_the_first_bar() {
+    // With --from, 5 January's 75 bars per index seed the 3/8-bar EMAs and are not traded.
+    let (code, out, err) = alphastock(&[
+        "backtest",
+        "--config",
+        CONFIG,
+        "--data",
+        DATA,
+        "--from",
+        "2026-01-06",
+        "--to",
+        "2026-01-06",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for sym in ["BANKNIFTY", "NIFTY"] {
+        let line = format!(
+            "WARM   {sym}: seeded with 75 bar(s) of 5 min from the data before --from 2026-01-06"
+        );
+        assert!(out.contains(&line), "{line}\n{out}");
+    }
+    let warm = json_run(&["--from", "2026-01-06", "--to", "2026-01-06"]);
+    assert_eq!(warm["candles"], 150, "history is not replayed");
+    let first_entry = |v: &Value| {
+        v["trades"].as_array().unwrap()[0]["entry_time"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Warm, the first 6 January bar (09:15) crosses and the entry is decided at its close.
+    assert_eq!(first_entry(&warm), "2026-01-06T09:20:00+05:30");
+
+    // The same day alone starts cold: the slow EMA needs 9 bars (09:15 to 09:55), so no entry
+    // before 10:00.
+    let scratch = tempfile::tempdir().unwrap();
+    let day = scratch.path().join("day6.csv");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/candles/synthetic_5min.csv"
+    ))
+    .unwrap();
+    let only: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("timestamp") || l.starts_with("2026-01-06"))
+        .collect();
+    std::fs::write(&day, only.join("\n")).unwrap();
+    let (code, out, err) = alphastock(&[
+        "backtest",
+        "--config",
+        CONFIG,
+        "--data",
+        day.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let cold: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(cold["candles"], 150);
+    assert!(
+        first_entry(&cold).as_str() >= "2026-01-06T10:00:00+05:30",
+        "{}",
+        first_entry(&cold)
+    );
+}

@@ -189,3 +189,48 @@ fn a_paper_run_is_seeded_from_the_simulated_day_before_and_can_signal_on_its_fir
     let earliest = chrono::NaiveTime::from_hms_opt(10, 50, 0).unwrap();
     assert!(first.time() >= earliest, "cold first signal at {first}");
 }
+
+#[test]
+fn a_replay_from_date_is_seeded_with_the_bars_before_it() {
+    let (_scratch, db) = temp_db("replay-warm");
+    let data = format!(
+        "{}/../fixtures/candles/synthetic_5min.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let cfg = format!("{}/../fixtures/backtest.yaml", env!("CARGO_MANIFEST_DIR"));
+    let run = |date: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_alphastock"));
+        cmd.args(["run", "--config", &cfg, "--replay", &data])
+            .arg("--db")
+            .arg(&db);
+        if let Some(d) = date {
+            cmd.args(["--date", d]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let warm = run(Some("2026-01-06"));
+    for sym in ["BANKNIFTY", "NIFTY"] {
+        let line =
+            format!("WARM   {sym}: seeded with 75 bar(s) of 5 min from {data} before 2026-01-06");
+        assert!(warm.contains(&line), "{line}\n{warm}");
+    }
+    assert!(
+        !warm.contains("2026-01-05 "),
+        "history is not replayed:\n{warm}"
+    );
+    // As in the backtest of the same day: the first bar's crossing is traded.
+    assert!(warm.contains("2026-01-06 09:15:00 SIGNAL"), "{warm}");
+    // Without --date the replay starts at the file's first bar, cold, and says so.
+    let _ = std::fs::remove_file(&db);
+    let cold = run(None);
+    assert!(
+        cold.contains("WARM   BANKNIFTY: no history (the replay starts at the file's first bar; --date DAY replays from DAY and seeds from the bars before it); starting cold"),
+        "{cold}"
+    );
+}

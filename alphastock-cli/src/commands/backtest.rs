@@ -11,7 +11,9 @@
 //!   underlying's candles are built from the snapshots' spot; without it, chains are priced from the simulated
 //!   volatility surface of the config's `simulation` section at each candle's close, and the
 //!   output says `option_source: simulated`.
-//! - `--from`/`--to`: inclusive IST dates (`YYYY-MM-DD`) limiting the replay.
+//! - `--from`/`--to`: inclusive IST dates (`YYYY-MM-DD`) limiting the replay. The candles
+//!   before `--from` are not traded: they seed the strategies' indicators (warm start), one
+//!   `WARM` line per strategy symbol saying how many.
 //! - Fills: by the core's `FillModel` (README "How fills are simulated"): an order meets the
 //!   first quote of its contract stamped at or after its decision; entries at the ask +
 //!   `broker.paper.slippage_ticks` ticks (missed beyond `broker.paper.entry_tolerance_pct`),
@@ -69,6 +71,7 @@ use alphastock_core::sim::replay::{parse_option_snapshots, OptionSource, ReplayF
 
 use super::correlations::load_config_with_table;
 use super::EXIT_INVALID;
+use crate::runner::warm_start::{cold_line, seed_line};
 
 /// Arguments of `alphastock backtest`.
 #[derive(Debug, Args)]
@@ -108,6 +111,9 @@ pub(crate) struct Inputs {
     pub table: Option<CorrelationTable>,
     pub candles: Vec<Candle>,
     pub snapshots: Option<Vec<OptionChain>>,
+    /// Candles before `--from`: they seed the strategies' indicators (warm start) and are
+    /// not traded.
+    pub history: Vec<Candle>,
 }
 
 /// Runs the command.
@@ -135,6 +141,30 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     if inputs.candles.is_empty() {
         eprintln!("error: no candles to replay (check --data, --from and --to)");
         return Ok(ExitCode::from(EXIT_INVALID));
+    }
+    if let Some(from) = args.from {
+        // Which bars before --from seed each strategy symbol (stderr under --json, whose
+        // stdout is one JSON object).
+        let engine = Engine::new(&inputs.config).ok();
+        let symbols = engine.as_ref().map(Engine::symbols).unwrap_or_default();
+        for symbol in symbols {
+            let n = inputs.history.iter().filter(|c| c.symbol == symbol).count();
+            let line = if n == 0 {
+                cold_line(&symbol, &format!("no bars before --from {from}"))
+            } else {
+                seed_line(
+                    &symbol,
+                    n,
+                    inputs.config.market_data_runner.candle_minutes,
+                    &format!("the data before --from {from}"),
+                )
+            };
+            if args.json {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        }
     }
     if !grid.is_empty() {
         return sweep::run(&inputs, &grid, args.json);
@@ -188,7 +218,12 @@ fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
         let d = t.with_timezone(&IST).date_naive();
         args.from.is_none_or(|f| d >= f) && args.to.is_none_or(|x| d <= x)
     };
+    let before_from = |t: &alphastock_core::market::IstTime| {
+        args.from
+            .is_some_and(|f| t.with_timezone(&IST).date_naive() < f)
+    };
     let mut candles = Vec::new();
+    let mut history = Vec::new();
     // (symbol, start) → (file, line) of every candle read, to refuse the same bar twice.
     let mut seen: std::collections::HashMap<
         (Symbol, chrono::DateTime<chrono::FixedOffset>),
@@ -213,6 +248,8 @@ fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
                     seen.insert(key, (file_index, line));
                     if in_range(&c.timestamp) {
                         candles.push(c);
+                    } else if before_from(&c.timestamp) {
+                        history.push(c);
                     }
                 }
             }
@@ -225,11 +262,20 @@ fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read option snapshots {}", file.display()))?;
             match parse_option_snapshots(&text, &config.market) {
-                Ok(c) => Some(
-                    c.into_iter()
-                        .filter(|c| in_range(&c.timestamp))
-                        .collect::<Vec<_>>(),
-                ),
+                Ok(c) => {
+                    let (earlier, chains): (Vec<OptionChain>, Vec<OptionChain>) =
+                        c.into_iter().partition(|c| before_from(&c.timestamp));
+                    if args.data.is_empty() {
+                        history =
+                            candles_from_chains(&earlier, config.market_data_runner.candle_minutes);
+                    }
+                    Some(
+                        chains
+                            .into_iter()
+                            .filter(|c| in_range(&c.timestamp))
+                            .collect::<Vec<_>>(),
+                    )
+                }
                 Err(e) => return Ok(Err(format!("{}: {e}", file.display()))),
             }
         }
@@ -239,6 +285,7 @@ fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
             candles = candles_from_chains(chains, config.market_data_runner.candle_minutes);
         }
     }
+    history.sort_by_key(|c| c.timestamp);
     warn_about_symbols(&config, &candles);
     let mut config = config;
     let chain_age_raised = snapshots
@@ -254,6 +301,7 @@ fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
         table,
         candles,
         snapshots,
+        history,
     }))
 }
 
@@ -350,6 +398,7 @@ pub(crate) fn backtest(
     if let Some(t) = &inputs.table {
         engine.set_correlations(t.clone());
     }
+    engine.warm_up(&inputs.history);
     let mut bt = Backtester::new(
         engine,
         BacktestConfig {

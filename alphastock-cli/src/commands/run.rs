@@ -9,6 +9,10 @@
 //! daily P&L. A run interrupted by a crash resumes from the journal: working orders are adopted,
 //! never placed again, and positions come back from the stored fills.
 //!
+//! Warm start: before the first bar each underlying's strategies are seeded with completed
+//! candles from before it (one `WARM` line each): the simulated session of the trading day
+//! before, with `--replay --date DAY` the file's bars before DAY, live the broker's history.
+//!
 //! Exit codes: 0 done (also after Ctrl-C / SIGTERM); 1 runtime failure (journal or broker);
 //! 2 invalid input (config problems, bad flags, live trading not confirmed).
 
@@ -191,7 +195,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let warm_lines = seed_from_candles(&mut engine, &history.candles, &history.source);
+    let warm_lines = seed_from_candles(
+        &mut engine,
+        &history.candles,
+        &history.source,
+        &history.none,
+    );
     let db = db_path(&args, &config);
     let store = Store::open(&db)?;
     let now = chrono::Utc::now().with_timezone(&IST);
@@ -315,6 +324,8 @@ pub(crate) fn report_recovery(session: &mut Session, rec: &recovery::Recovered) 
 struct History {
     candles: Vec<Candle>,
     source: String,
+    /// Why an underlying without bars has none.
+    none: String,
 }
 
 /// The market feed of a paper run, its first trading day and its warm-start history: for the
@@ -356,14 +367,13 @@ fn build_feed(
                 History {
                     candles: before,
                     source: format!("{} before {start}", path.display()),
+                    none: format!("{} has no bars of it before {start}", path.display()),
                 }
             }
             None => History {
                 candles: Vec::new(),
-                source: format!(
-                    "{} (the replay starts at its first bar; --date replays from a later day and seeds from the bars before it)",
-                    path.display()
-                ),
+                source: path.display().to_string(),
+                none: "the replay starts at the file's first bar; --date DAY replays from DAY and seeds from the bars before it".to_string(),
             },
         };
         let first = candles.iter().map(|c| c.timestamp.date_naive()).min();
@@ -398,12 +408,14 @@ fn build_feed(
         Ok(candles) => History {
             candles,
             source: format!("the simulated session of {previous}"),
+            none: "not a simulated underlying".to_string(),
         },
         Err(e) => {
             tracing::warn!(error = %e, "no simulated history; starting cold");
             History {
                 candles: Vec::new(),
-                source: format!("the simulated session of {previous} ({e})"),
+                source: format!("the simulated session of {previous}"),
+                none: format!("simulating {previous} failed: {e}"),
             }
         }
     };

@@ -201,8 +201,13 @@ pub fn seed_from_broker(
 
 /// Seeds `engine` with paper `candles` (the simulated session before the first day, or the
 /// data before the replay's start) and returns one line per watched underlying, `source`
-/// naming where the bars came from.
-pub fn seed_from_candles(engine: &mut Engine, candles: &[Candle], source: &str) -> Vec<String> {
+/// naming where the bars came from and `none` why an underlying without bars has none.
+pub fn seed_from_candles(
+    engine: &mut Engine,
+    candles: &[Candle],
+    source: &str,
+    none: &str,
+) -> Vec<String> {
     let minutes = engine.candle_minutes();
     let mut lines = Vec::new();
     for symbol in engine.symbols() {
@@ -215,7 +220,7 @@ pub fn seed_from_candles(engine: &mut Engine, candles: &[Candle], source: &str) 
             .cloned()
             .collect();
         if mine.is_empty() {
-            lines.push(cold_line(&symbol, &format!("{source} has no bars of it")));
+            lines.push(cold_line(&symbol, none));
             continue;
         }
         let used = engine.warm_up(&mine);
