@@ -312,3 +312,118 @@ fn a_failed_history_call_starts_cold_and_says_why() {
         "WARM   FINNIFTY: no history (no instrument token for NIFTY FIN SERVICE in the script master); starting cold"
     );
 }
+
+/// One options tick of BANKNIFTY at 10:00 on 1 December 2025 (spot 51,245) with the quote
+/// calls answered by `answers` in order; the chain it builds.
+fn one_chain(answers: &[serde_json::Value]) -> alphastock_core::market::OptionChain {
+    let server = FakeMstock::start();
+    let scratch = tempfile::Builder::new()
+        .prefix("alphastock-chain-")
+        .tempdir()
+        .unwrap();
+    let now = IST.with_ymd_and_hms(2025, 12, 1, 10, 0, 0).unwrap();
+    let mut c = client(&server, scratch.path());
+    c.set_interactive(false);
+    let contracts: Vec<_> = c
+        .script_master(now.date_naive())
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.option_contract())
+        .collect();
+    for a in answers {
+        server.fault("quote/ohlc", Fault::Reply(200, a.to_string()));
+    }
+    let banknifty = Symbol::parse("BANKNIFTY").unwrap();
+    let mut feed = LiveFeed::new(vec![banknifty], contracts, 5, 2, 3, 50);
+    feed.set_risk_free_rate(0.065);
+    let mut broker = MstockBroker::new(c)
+        .with_wall_clock(IstClock::starting_at(now, Arc::new(FakeClock::default())));
+    let (events, problems) = feed.poll(&mut broker, Duration::ZERO, now, &[]);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(server.pending_faults(), 0, "both calls made");
+    events
+        .into_iter()
+        .find_map(|e| match e {
+            Event::OptionChain(c) => Some(c),
+            _ => None,
+        })
+        .expect("a chain")
+}
+
+#[test]
+fn a_live_chain_computes_iv_from_the_mid_and_leaves_what_the_broker_omits_unknown() {
+    use alphastock_core::options::strike::{Illiquid, LiquidityFilters};
+    use alphastock_core::options::time::{days_to_expiry, years_from_days};
+    use alphastock_core::options::{price, BsInput};
+    use rust_decimal::prelude::ToPrimitive;
+
+    let spot = serde_json::json!({"instrument_token": 26009, "last_price": 51245.0,
+        "ohlc": {"open": 51100.0, "high": 51300.0, "low": 51050.0, "close": 51120.0}});
+    let ce = |depth: bool| {
+        let mut q = serde_json::json!({"instrument_token": 35001, "last_price": 880.05,
+            "ohlc": {"open": 901.0, "high": 952.5, "low": 850.15, "close": 895.4}});
+        if depth {
+            q["volume"] = serde_json::json!(1843200);
+            q["oi"] = serde_json::json!(912345);
+            q["depth"] = serde_json::json!({
+                "buy": [{"price": 879.95, "quantity": 300, "orders": 4}],
+                "sell": [{"price": 880.15, "quantity": 420, "orders": 6}]});
+        }
+        q
+    };
+    let answers = |depth: bool| {
+        [
+            serde_json::json!({"status": "success", "data": {"NSE:NIFTY BANK": spot}}),
+            serde_json::json!({"status": "success", "data": {
+                "NSE:NIFTY BANK": spot, "NFO:BANKNIFTY25DEC51200CE": ce(depth)}}),
+        ]
+    };
+
+    // With depth: the implied vol is the one whose Black-Scholes value is the mid, 880.05.
+    let chain = one_chain(&answers(true));
+    assert_eq!(chain.spot.normalize().to_string(), "51245");
+    let q = chain
+        .quotes
+        .iter()
+        .find(|q| q.contract.trading_symbol == "BANKNIFTY25DEC51200CE")
+        .unwrap();
+    let iv = q.iv.expect("iv from the mid");
+    let now = IST.with_ymd_and_hms(2025, 12, 1, 10, 0, 0).unwrap();
+    let repriced = price(&BsInput {
+        option_type: q.contract.option_type,
+        spot: 51_245.0,
+        strike: 51_200.0,
+        years: years_from_days(days_to_expiry(now, q.contract.expiry)),
+        vol: iv,
+        rate: 0.065,
+        carry: 0.0,
+    })
+    .unwrap();
+    assert!(
+        (repriced - 880.05).abs() < 0.01,
+        "{iv} prices to {repriced}"
+    );
+    assert!(iv > 0.05 && iv < 1.0, "{iv}");
+    assert_eq!((q.oi, q.volume), (Some(912_345), Some(1_843_200)));
+    assert_eq!(LiquidityFilters::default().rejection(q), None);
+
+    // The documented OHLC answer: no depth, volume or OI. They stay unknown (never zero), no
+    // implied vol can be had, and the liquidity filter says which field it could not check.
+    let chain = one_chain(&answers(false));
+    let q = chain
+        .quotes
+        .iter()
+        .find(|q| q.contract.trading_symbol == "BANKNIFTY25DEC51200CE")
+        .unwrap();
+    assert_eq!(q.premium.to_f64(), Some(880.05));
+    assert_eq!(
+        (q.bid, q.ask, q.oi, q.volume, q.iv),
+        (None, None, None, None, None)
+    );
+    let why = LiquidityFilters::default().rejection(q).unwrap();
+    assert_eq!(why, Illiquid::OpenInterestUnknown { min_oi: 100 });
+    assert_eq!(
+        why.to_string(),
+        "open interest unknown (the quote carries none), so min_oi 100 cannot be checked"
+    );
+}

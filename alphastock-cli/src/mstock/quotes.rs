@@ -1,5 +1,17 @@
 //! Quotes for many instruments per call: `GET openapi/typea/instruments/quote/ohlc` with `i=`
 //! repeated, in batches of `quote_batch_size`.
+//!
+//! Why this endpoint for options too: the broker's official SDKs (read December 2026) have no
+//! REST call that returns market depth. The Python SDK (`MiraeAsset-mStock/pytradingapi-typeA`,
+//! `tradingapi_a/__config__.py`) routes only `quote/ohlc` and `quote/ltp`; the Node SDK
+//! (`MiraeAsset-mStock/nodetradingapi-typeA`, `constants/routes.ts`) adds historical and
+//! intraday candles, `getoptionchainmaster` and `GetOptionChain`, whose answer shape neither
+//! SDK documents (a public client reads it as `token,strike,OI,volume` rows: OI and volume, no
+//! bid or ask). Best bid/ask, volume and OI appear in the SDKs only in the WebSocket ticker's
+//! `full` mode (`types/index.ts`, `FeedData`: `Bids`, `Offers`, `Volume`, `OI`). So this client
+//! reads `depth`, `volume` and `oi` when an answer carries them and otherwise leaves them
+//! unknown (`None`), never zero: the liquidity filters then say which field they could not
+//! check, and no implied vol is computed without a two-sided quote.
 
 use rust_decimal::Decimal;
 use serde_json::Value;
