@@ -1,7 +1,7 @@
 //! A whole simulated live day (09:15–15:30 IST, 22,500 s) of the live feed against the fake
-//! mStock server with three indices: the configured 2 s options cadence holds, and the server,
-//! counting market-data calls per window on the client's clock, sees no breach of the broker's
-//! 1/s, 1,000/min and 5,000/h.
+//! mStock server with three indices, after the warm start's history calls: the configured 2 s
+//! options cadence holds, and the server, counting market-data calls (quotes and history) per
+//! window on the client's clock, sees no breach of the broker's 1/s, 1,000/min and 5,000/h.
 
 mod support;
 
@@ -14,11 +14,13 @@ use rust_decimal::Decimal;
 
 use alphastock_cli::broker::MstockBroker;
 use alphastock_cli::mstock::clock::{Clock, FakeClock, IstClock};
+use alphastock_cli::mstock::script_master::ScriptRecord;
 use alphastock_cli::mstock::{Credentials, MstockClient};
 use alphastock_cli::runner::cadence::plan_quote_load;
 use alphastock_cli::runner::live::LiveFeed;
-use alphastock_core::config::MstockConfig;
-use alphastock_core::engine::Event;
+use alphastock_cli::runner::warm_start::seed_from_broker;
+use alphastock_core::config::{Config, MstockConfig};
+use alphastock_core::engine::{Engine, Event};
 use alphastock_core::market::{Exchange, OptionContract, OptionType, Symbol, IST};
 
 use support::fake_mstock::{FakeMstock, API_KEY, API_SECRET};
@@ -87,6 +89,51 @@ fn a_live_day_with_three_indices_keeps_the_options_cadence_within_the_limits() {
     client.login_totp(59).unwrap();
     let open = IST.with_ymd_and_hms(2026, 12, 1, 9, 15, 0).unwrap();
     let wall = IstClock::starting_at(open, clock.clone());
+
+    // Warm start at the open: the previous session's 5-minute bars of each index, one history
+    // call each (NIFTY 50 and NIFTY BANK by their SDK tokens, FINNIFTY by the script master's).
+    let previous: Vec<serde_json::Value> = (0..75)
+        .map(|i| {
+            let t = IST.with_ymd_and_hms(2026, 11, 30, 9, 15, 0).unwrap()
+                + chrono::Duration::minutes(5 * i);
+            serde_json::json!([
+                t.format("%Y-%m-%dT%H:%M:%S+05").to_string(),
+                100,
+                101,
+                99,
+                100,
+                0
+            ])
+        })
+        .collect();
+    for token in ["26000", "26009", "26037"] {
+        server.script_history(token, previous.clone());
+    }
+    let fin = ScriptRecord {
+        instrument_token: "26037".into(),
+        exchange: Exchange::Nse,
+        trading_symbol: "NIFTY FIN SERVICE".into(),
+        name: "FINNIFTY".into(),
+        expiry: None,
+        strike: None,
+        tick_size: Decimal::new(5, 2),
+        lot_size: 1,
+        instrument_type: "INDEX".into(),
+    };
+    let config = Config::from_yaml_str(
+        "strategies:\n  ema_crossover: { enabled: true, symbols: [BANKNIFTY, NIFTY, FINNIFTY] }\n",
+    )
+    .unwrap();
+    let mut engine = Engine::new(&config).unwrap();
+    let lines = seed_from_broker(&mut engine, &mut client, &[fin], wall.now(), &[]);
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains("seeded with 75 bar(s) of 5 min")),
+        "{lines:?}"
+    );
+    assert_eq!(server.requests_to("instruments/historical").len(), 3);
     let mut broker = MstockBroker::new(client).with_wall_clock(wall.clone());
 
     let indices = ["BANKNIFTY", "NIFTY", "FINNIFTY"];
@@ -139,9 +186,13 @@ fn a_live_day_with_three_indices_keeps_the_options_cadence_within_the_limits() {
     assert_eq!(calls.iter().filter(|r| r.query.len() == 21).count(), 11_250);
     assert_eq!(calls.iter().filter(|r| r.query.len() == 3).count(), 2_251);
 
-    // The server's count of every published market-data window.
+    // The server's count of every published market-data window, history calls included.
     for (limit, seconds) in [(1, 1), (1000, 60), (5000, 3600)] {
-        let breaches = server.window_breaches(&["quote/ohlc"], limit, Duration::from_secs(seconds));
+        let breaches = server.window_breaches(
+            &["quote/ohlc", "instruments/historical"],
+            limit,
+            Duration::from_secs(seconds),
+        );
         assert!(
             breaches.is_empty(),
             "{} breaches, first: {}",

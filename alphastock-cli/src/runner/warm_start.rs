@@ -157,6 +157,9 @@ pub fn seed_from_broker(
                             c.timestamp + Duration::minutes(i64::from(fetched_minutes)) <= now
                         });
                         got.extend(bars);
+                        // An answer reaching past its day must not count a bar twice.
+                        got.sort_by_key(|c| c.timestamp);
+                        got.dedup_by_key(|c| c.timestamp);
                         bars = got;
                     }
                     Err(e) => {
