@@ -86,7 +86,8 @@ pub struct BacktestArgs {
     /// Recorded option snapshots CSV; without it chains are simulated.
     #[arg(long)]
     pub options: Option<PathBuf>,
-    /// First day to replay (IST, YYYY-MM-DD, inclusive).
+    /// First day to replay (IST, YYYY-MM-DD, inclusive); the bars before it are not traded
+    /// but seed the strategies' indicators.
     #[arg(long)]
     pub from: Option<NaiveDate>,
     /// Last day to replay (IST, YYYY-MM-DD, inclusive).
