@@ -1,7 +1,7 @@
 //! A paper run stopped cleanly (SIGTERM) in the middle of a day, then started again on the same
 //! journal and date: it continues the day instead of trading it again. The positions left open
-//! come back, no signal is entered twice (the market resumes after the last stored quote) and
-//! the day's summary (stored in `daily_pnl`) counts the orders, fills and trades of both runs.
+//! come back, no signal is entered twice (the market resumes after the last stored quote, the
+//! bars before it seeding the strategies) and the day's summary (stored in `daily_pnl`) counts the orders, fills and trades of both runs.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -115,6 +115,24 @@ fn a_clean_stop_and_a_restart_continue_the_day_without_entering_a_signal_twice()
         );
     }
     assert!(text.contains("resuming after 2026-12-01"), "{text}");
+    // The restarted strategies are seeded with the day before and then with the day's bars
+    // completed before the resume (09:15 to the resume time, the bar in progress left out).
+    let resume = text
+        .split("resuming after 2026-12-01 ")
+        .nth(1)
+        .and_then(|r| r.get(..8))
+        .unwrap();
+    let at = chrono::NaiveTime::parse_from_str(resume, "%H:%M:%S").unwrap();
+    let open = chrono::NaiveTime::from_hms_opt(9, 15, 0).unwrap();
+    let done = (at - open).num_minutes() / 5;
+    for sym in ["BANKNIFTY", "FINNIFTY", "NIFTY"] {
+        for line in [
+            format!("WARM   {sym}: seeded with 75 bar(s) of 5 min from the simulated session of 2026-11-30"),
+            format!("WARM   {sym}: seeded with {done} bar(s) of 5 min from the day's bars up to {resume}"),
+        ] {
+            assert!(text.contains(&line), "{line}\n{text}");
+        }
+    }
     for line in text.lines() {
         if let Some(tag) = word_after(line, "ORDER") {
             assert!(

@@ -30,7 +30,7 @@ use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, Event};
 use alphastock_core::market::{parse_candles, Candle, IST};
 use alphastock_core::sim::replay::{parse_option_snapshots, ReplayFeed};
-use alphastock_core::sim::warm::{previous_session_candles, previous_trading_day};
+use alphastock_core::sim::warm::{previous_session_candles, previous_trading_day, EventBars};
 use alphastock_core::sim::{trading_days, SimMarket};
 
 use super::{EXIT_FAILURE, EXIT_INVALID};
@@ -425,7 +425,7 @@ fn build_feed(
 /// Feeds the market to the session until it ends or a stop is asked.
 fn drive(
     session: &mut Session,
-    mut feed: Feed,
+    feed: Feed,
     speed: Speed,
     stop: &AtomicBool,
     flatten: bool,
@@ -434,8 +434,29 @@ fn drive(
     let mut pacer = Pacer::new(speed);
     let mut resume = resume_after;
     let mut stopping: Option<u32> = None;
-    while let Some(event) = feed.next_after(resume) {
-        resume = None;
+    // A resumed day: the bars of the part already run seed the strategies (not traded again).
+    let mut skipped = resume.map(|_| EventBars::new(session.engine.candle_minutes()));
+    for event in feed {
+        if let Some(t) = resume {
+            if event.timestamp() <= t {
+                if let Some(bars) = skipped.as_mut() {
+                    bars.push(&event);
+                }
+                continue;
+            }
+            resume = None;
+            if let Some(bars) = skipped.take() {
+                let bars = bars.finish();
+                for line in seed_from_candles(
+                    &mut session.engine,
+                    &bars,
+                    &format!("the day's bars up to {}", t.format("%H:%M:%S")),
+                    "none before the resume",
+                ) {
+                    session.say(&line);
+                }
+            }
+        }
         if let Event::Timer(t) = &event {
             pacer.wait_until(*t, stop);
         }

@@ -47,38 +47,89 @@ pub fn previous_session_candles(
     warm.tick_seconds = config.tick_seconds.max(WARM_TICK_SECONDS);
     warm.strikes_per_side = 1;
     let sim = SimMarket::new(&warm, market, day)?;
-    let session = MarketSession::nse();
-    let mut builders: Vec<CandleBuilder> = Vec::new();
-    let mut out: Vec<Candle> = Vec::new();
-    let mut last_time = None;
+    if !(1..=375).contains(&candle_minutes) {
+        return Err(SimError::InvalidConfig(format!(
+            "market_data_runner.candle_minutes {candle_minutes}: expected 1 to 375"
+        )));
+    }
+    let mut bars = EventBars::new(candle_minutes);
     for event in sim {
-        let Event::Quote(q) = event else { continue };
-        last_time = Some(q.timestamp);
-        let idx = match builders.iter().position(|b| b.symbol() == &q.symbol) {
-            Some(i) => i,
-            None => {
-                let b =
-                    CandleBuilder::new(q.symbol.clone(), candle_minutes, session).map_err(|e| {
-                        SimError::InvalidConfig(format!("market_data_runner.candle_minutes: {e}"))
-                    })?;
-                builders.push(b);
-                builders.len() - 1
-            }
-        };
-        if let Ok(Some(done)) = builders[idx].on_quote(&q) {
-            out.push(done);
-        }
+        bars.push(&event);
     }
-    if let Some(t) = last_time {
-        let close = t + Duration::days(1);
-        out.extend(builders.iter_mut().filter_map(|b| b.on_time(close)));
-    }
+    let mut out = bars.finish();
     for (symbol, u) in &config.underlyings {
         let tick = instrument_for(market, symbol, first_day)?.tick_size;
         rescale(&mut out, symbol, u.start_price, tick);
     }
     out.sort_by_key(|c| c.timestamp);
     Ok(out)
+}
+
+/// Completed candles from a stream of market events, as the engine would build them:
+/// quotes joined into `candle_minutes`-minute bars aligned to the 09:15 open, candles taken as
+/// they are. For seeding a warm start from events that are not traded (a simulated earlier
+/// session, or the part of a day a resumed run skips).
+#[derive(Debug, Clone)]
+pub struct EventBars {
+    minutes: u32,
+    builders: Vec<CandleBuilder>,
+    out: Vec<Candle>,
+}
+
+impl EventBars {
+    /// A collector of `candle_minutes`-minute bars (1 to 375; out of that range quotes are
+    /// ignored and only candles kept).
+    pub fn new(candle_minutes: u32) -> Self {
+        Self {
+            minutes: candle_minutes,
+            builders: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Takes one event: a quote goes into its symbol's bar, a candle is kept, anything else
+    /// is ignored.
+    pub fn push(&mut self, event: &Event) {
+        match event {
+            Event::Candle(c) => self.out.push(c.clone()),
+            Event::Quote(q) => {
+                let idx = match self.builders.iter().position(|b| b.symbol() == &q.symbol) {
+                    Some(i) => i,
+                    None => {
+                        let session = MarketSession::nse();
+                        let Ok(b) = CandleBuilder::new(q.symbol.clone(), self.minutes, session)
+                        else {
+                            return;
+                        };
+                        self.builders.push(b);
+                        self.builders.len() - 1
+                    }
+                };
+                if let Ok(Some(done)) = self.builders[idx].on_quote(q) {
+                    self.out.push(done);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The completed bars, oldest first. A bar still being built is completed only when it is
+    /// the session's last (its end at or past the close); otherwise it is left out, since the
+    /// rest of its quotes are still to come.
+    pub fn finish(mut self) -> Vec<Candle> {
+        let session = MarketSession::nse();
+        let step = Duration::minutes(i64::from(self.minutes));
+        for b in &mut self.builders {
+            let Some(start) = b.partial().map(|c| c.timestamp) else {
+                continue;
+            };
+            if !session.is_open(start + step) {
+                self.out.extend(b.on_time(start + step));
+            }
+        }
+        self.out.sort_by_key(|c| c.timestamp);
+        self.out
+    }
 }
 
 /// Scales `symbol`'s candles in `candles` so the last close becomes `anchor`, each price
@@ -144,6 +195,53 @@ mod tests {
         assert_eq!(
             candles,
             previous_session_candles(&config, &market, first, 5).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_bar_still_open_mid_session_is_left_out_and_the_last_bar_of_the_day_kept() {
+        use crate::market::Quote;
+        let sym = Symbol::parse("NIFTY").unwrap();
+        let quote = |h, m, ltp: i64| {
+            Event::Quote(Quote {
+                symbol: sym.clone(),
+                ltp: Decimal::from(ltp),
+                open: Decimal::from(ltp),
+                high: Decimal::from(ltp),
+                low: Decimal::from(ltp),
+                close: Decimal::from(ltp),
+                volume: 0,
+                bid: None,
+                ask: None,
+                oi: None,
+                timestamp: IST.with_ymd_and_hms(2026, 11, 30, h, m, 0).unwrap(),
+            })
+        };
+        // Mid-session: 10:00 and 10:04 make the 10:00 bar, complete once 10:05 starts one;
+        // the 10:05 bar is still open after its 10:06 quote.
+        let mut bars = EventBars::new(5);
+        for e in [
+            quote(10, 0, 100),
+            quote(10, 4, 104),
+            quote(10, 5, 99),
+            quote(10, 6, 98),
+        ] {
+            bars.push(&e);
+        }
+        let got = bars.finish();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].open, got[0].high, got[0].close),
+            (dec!(100), dec!(104), dec!(104))
+        );
+        // The session's last bar (15:25 to the 15:30 close) is complete.
+        let mut bars = EventBars::new(5);
+        bars.push(&quote(15, 29, 101));
+        let got = bars.finish();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].timestamp,
+            IST.with_ymd_and_hms(2026, 11, 30, 15, 25, 0).unwrap()
         );
     }
 
