@@ -3,7 +3,6 @@
 //! broker (see [`super::live`]).
 
 use alphastock_core::engine::Event;
-use alphastock_core::market::IstTime;
 use alphastock_core::sim::replay::ReplayFeed;
 use alphastock_core::sim::SimDays;
 
@@ -23,18 +22,6 @@ impl Feed {
         match self {
             Feed::Sim(_) => "simulated market",
             Feed::Replay(_) => "replay",
-        }
-    }
-
-    /// The next event stamped strictly after `after` (events at or before it are skipped: how an
-    /// interrupted run resumes where it stopped), or the next event when `after` is `None`.
-    pub fn next_after(&mut self, after: Option<IstTime>) -> Option<Event> {
-        loop {
-            let e = self.next()?;
-            match after {
-                Some(t) if e.timestamp() <= t => continue,
-                _ => return Some(e),
-            }
         }
     }
 }
