@@ -8,12 +8,10 @@ use std::time::Instant;
 
 use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, ProtectiveStopMode};
-use alphastock_core::market::IST;
 
 use super::run::{finish, report_recovery, stop_exit_code, stop_flag, RunArgs};
 use super::{EXIT_FAILURE, EXIT_INVALID};
 use crate::broker::MstockBroker;
-use crate::mstock::clock::IstClock;
 use crate::mstock::config::effective_config;
 use crate::mstock::{Credentials, MstockClient};
 use crate::runner::cadence::plan_quote_load;
@@ -22,6 +20,7 @@ use crate::runner::live::{market_open, LiveFeed, FUNDS_POLL_SECONDS};
 use crate::runner::live_loop::{run_loop, LoopOptions};
 use crate::runner::recovery::{self, RUN_START};
 use crate::runner::session::{BrokerSlot, Session, SessionOptions};
+use crate::runner::sim_clock::{live_wall_clock, ENV_SIM_CLOCK};
 use crate::store::{Row, Store};
 
 /// Runs the live loop after checking the confirmation and the credentials.
@@ -57,7 +56,15 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             .protective_stop
             .unwrap_or(ProtectiveStopMode::Broker),
     );
-    let now = chrono::Utc::now().with_timezone(&IST);
+    let cfg = effective_config(config.broker.mstock.clone(), |k| std::env::var(k).ok());
+    let wall = match live_wall_clock(std::env::var(ENV_SIM_CLOCK).ok().as_deref(), &cfg.base_url) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    let now = wall.now();
     if !market_open(now, &config.market.holidays_with_rules()) && args.once {
         println!(
             "alphastock run: the market is closed at {} IST; nothing to do (--once)",
@@ -65,7 +72,6 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let cfg = effective_config(config.broker.mstock.clone(), |k| std::env::var(k).ok());
     let mut client = MstockClient::new(cfg, credentials);
     client.set_interactive(false);
     let symbols = engine.symbols();
@@ -127,7 +133,9 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     let holidays = config.market.holidays_with_rules();
     let mut session = Session::new(
         engine,
-        BrokerSlot::Live(Box::new(MstockBroker::new(client))),
+        BrokerSlot::Live(Box::new(
+            MstockBroker::new(client).with_wall_clock(wall.clone()),
+        )),
         Executor::new(),
         store.writer(4096),
         SessionOptions {
@@ -155,14 +163,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         until: None,
         flatten_deadline: None,
     };
-    run_loop(
-        &mut session,
-        &mut feed,
-        &IstClock::system(),
-        &stop,
-        &holidays,
-        &options,
-    )?;
+    run_loop(&mut session, &mut feed, &wall, &stop, &holidays, &options)?;
     finish(&mut session, started)?;
     Ok(stop_exit_code(
         &session,

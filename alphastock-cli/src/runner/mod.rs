@@ -12,3 +12,4 @@ pub mod positions;
 pub mod recovery;
 pub mod report;
 pub mod session;
+pub mod sim_clock;
