@@ -2,7 +2,7 @@
 //! entry gets an `SL` order (trigger and limit on the tick grid) at the broker; the process
 //! then dies without a clean stop; the restart adopts that stop order by its tag instead of
 //! placing a second one; and over the whole session the broker never holds two working stop
-//! orders for the position (each replacement is placed only after its predecessor's cancel).
+//! orders for the position (a replacement is placed only after its predecessor's cancel).
 //!
 //! Then the real `alphastock run --live` binary against the same server, on a simulated clock
 //! (`ALPHASTOCK_SIM_CLOCK`), killed with SIGKILL: once the stop rests at the broker, and at the

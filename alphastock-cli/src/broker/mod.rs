@@ -171,6 +171,21 @@ pub trait Broker {
         price: Decimal,
         quantity: Option<u32>,
     ) -> Result<(), BrokerError>;
+    /// Moves a resting stop-loss (`SL`) order in place: new `trigger` and limit `price`
+    /// (rupees) and `quantity` (units), same order id. A broker that cannot refuses it.
+    fn modify_stop(
+        &mut self,
+        order_id: &str,
+        trigger: Decimal,
+        price: Decimal,
+        quantity: u32,
+    ) -> Result<(), BrokerError> {
+        let _ = (trigger, price, quantity);
+        Err(BrokerError::Invalid(format!(
+            "{} cannot modify stop order {order_id}",
+            self.name()
+        )))
+    }
     /// Cancels a resting order.
     fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError>;
     /// Today's orders.
