@@ -5,6 +5,7 @@
 pub mod cadence;
 pub mod executor;
 pub mod feed;
+pub mod funds;
 pub mod live;
 pub mod live_loop;
 pub mod pace;
