@@ -209,6 +209,10 @@ fn the_live_loop_keeps_one_stop_order_at_the_broker_across_a_crash() {
         "{stop:?}"
     );
 
+    // The trailing stop had moved it in place just before the crash (a tick, under the
+    // replacement step): the restart takes the broker's trigger, not the journal's.
+    let moved = format!("{:.2}", trigger + 0.05);
+    server.set_order_field(&stop.order_id, "trigger_price", &moved);
     // The restart adopts it by its tag; nothing new is placed for the position meanwhile.
     let placed_before = server.orders().len();
     let mut restarted = session(&server, &dir, &wall);
@@ -221,6 +225,14 @@ fn the_live_loop_keeps_one_stop_order_at_the_broker_across_a_crash() {
             .get("SBIN")
             .map(|s| s.request.tag.clone()),
         Some(stop.tag.clone())
+    );
+    assert_eq!(
+        restarted
+            .engine
+            .protective_stops()
+            .get("SBIN")
+            .map(|s| s.trigger().to_string()),
+        Some(moved.clone())
     );
     run_until(
         &mut restarted,

@@ -75,6 +75,8 @@ pub struct BrokerOrder {
     pub filled_quantity: u32,
     /// Limit price, rupees, if any.
     pub price: Option<Decimal>,
+    /// Trigger price of a stop-loss order, rupees (as last modified).
+    pub trigger_price: Option<Decimal>,
     /// Average fill price, rupees, once anything filled.
     pub average_price: Option<Decimal>,
     /// Current state.

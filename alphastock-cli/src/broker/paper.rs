@@ -151,6 +151,7 @@ impl PaperBroker {
                     quantity: r.quantity,
                     filled_quantity: 0,
                     price: r.price,
+                    trigger_price: r.trigger_price,
                     average_price: None,
                     status: OrderStatus::Open,
                     message: None,
@@ -412,6 +413,7 @@ impl Broker for PaperBroker {
                 price: r
                     .price
                     .filter(|_| needs_price || r.order_type == OrderType::Limit),
+                trigger_price: r.trigger_price.filter(|_| needs_trigger),
                 average_price: None,
                 status: OrderStatus::Open,
                 message: None,
@@ -483,6 +485,7 @@ impl Broker for PaperBroker {
             });
         }
         po.trigger_price = Some(trigger);
+        po.order.trigger_price = Some(trigger);
         self.modify_order(order_id, price, Some(quantity))
     }
 

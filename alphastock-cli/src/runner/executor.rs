@@ -439,6 +439,7 @@ mod tests {
             quantity: 75,
             filled_quantity: 75,
             price: Some(Decimal::new(28000, 2)),
+            trigger_price: None,
             average_price: Some(Decimal::new(28000, 2)),
             status: OrderStatus::Complete,
             message: None,

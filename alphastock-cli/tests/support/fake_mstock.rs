@@ -263,6 +263,17 @@ impl FakeMstock {
         self.state.lock().unwrap().refuse_from = Some(nth);
     }
 
+    /// Changes a field of an accepted order as a modification would (e.g. a `trigger_price`
+    /// moved by a modify whose record was lost).
+    pub fn set_order_field(&self, order_id: &str, key: &str, value: &str) {
+        let mut s = self.state.lock().unwrap();
+        if let Some(o) = s.orders.iter_mut().find(|o| o.order_id == order_id) {
+            if let Some(f) = o.form.iter_mut().find(|(k, _)| k == key) {
+                f.1 = value.to_string();
+            }
+        }
+    }
+
     /// Placements seen so far (every POST to the order route).
     pub fn placements(&self) -> usize {
         self.state.lock().unwrap().placements
@@ -818,7 +829,7 @@ fn authed(
                         "tradingsymbol": f("tradingsymbol"), "transaction_type": f("transaction_type"),
                         "order_type": f("order_type"), "product": f("product"), "quantity": f("quantity"),
                         "filled_quantity": if o.filled { f("quantity") } else { "0".to_string() },
-                        "price": f("price"),
+                        "price": f("price"), "trigger_price": f("trigger_price"),
                         "average_price": if o.filled { f("price") } else { "0".to_string() },
                         "status": o.status, "status_message": null,
                         "order_timestamp": "2025-12-01 09:31:03", "tag": o.tag})
