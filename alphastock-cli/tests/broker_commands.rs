@@ -5,7 +5,7 @@ mod support;
 
 use std::process::{Command, Output};
 
-use support::fake_mstock::{FakeMstock, API_KEY, API_SECRET};
+use support::fake_mstock::FakeMstock;
 
 const VARS: [&str; 6] = [
     "MSTOCK_API_KEY",
@@ -69,12 +69,7 @@ fn logged_in(server: &FakeMstock, args: &[&str], config: &std::path::Path) -> Ou
         .args(args)
         .arg("--config")
         .arg(config)
-        .env("MSTOCK_API_KEY", API_KEY)
-        .env("MSTOCK_API_SECRET", API_SECRET)
-        .env("MSTOCK_USERNAME", "MA0000001")
-        .env("MSTOCK_PASSWORD", "pw-Secret-4471")
-        .env("MSTOCK_TOTP_SECRET", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
-        .env("MSTOCK_BASE_URL", &server.base_url)
+        .envs(server.login_env())
         .output()
         .unwrap()
 }

@@ -454,6 +454,41 @@ fn modify_and_cancel_reach_the_order() {
 }
 
 #[test]
+fn a_stop_order_is_moved_in_place_as_the_sdk_modifies_it() {
+    let server = FakeMstock::start();
+    let mut c = client(&server, "modify-stop", real());
+    c.login_totp(59).unwrap();
+    let mut broker = MstockBroker::new(c);
+    let mut sl = order("AS2512010004");
+    sl.transaction_type = TransactionType::Sell;
+    sl.order_type = OrderType::StopLoss;
+    sl.trigger_price = Some(dec!(224.15));
+    sl.price = Some(dec!(217.40));
+    let id = broker.place_order(&sl).unwrap();
+    broker
+        .modify_stop(&id, dec!(240.00), dec!(232.80), 35)
+        .unwrap();
+    // `modify_order` of the official SDK: order_type, quantity, price, validity,
+    // trigger_price, disclosed_quantity, on the order's own route.
+    let put = &server.requests_to(&format!("orders/regular/{id}"))[0];
+    assert_eq!(put.method, "PUT");
+    for (k, v) in [
+        ("order_type", "SL"),
+        ("quantity", "35"),
+        ("price", "232.8"),
+        ("validity", "DAY"),
+        ("trigger_price", "240"),
+        ("disclosed_quantity", "0"),
+    ] {
+        assert_eq!(put.form_field(k), Some(v), "{k}");
+    }
+    let orders = server.orders();
+    assert_eq!(orders.len(), 1, "moved, not placed again");
+    assert_eq!(orders[0].field("trigger_price"), "240");
+    assert_eq!(orders[0].status, "OPEN");
+}
+
+#[test]
 fn script_master_is_parsed_and_cached_for_the_day() {
     let server = FakeMstock::start();
     let mut c = client(&server, "master", real());

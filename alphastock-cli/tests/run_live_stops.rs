@@ -2,14 +2,24 @@
 //! entry gets an `SL` order (trigger and limit on the tick grid) at the broker; the process
 //! then dies without a clean stop; the restart adopts that stop order by its tag instead of
 //! placing a second one; and over the whole session the broker never holds two working stop
-//! orders for the position (each replacement is placed only after its predecessor's cancel).
+//! orders for the position (a replacement is placed only after its predecessor's cancel).
+//!
+//! Then the real `alphastock run --live` binary against the same server, on a simulated clock
+//! (`ALPHASTOCK_SIM_CLOCK`), killed with SIGKILL: once the stop rests at the broker, and at the
+//! worst moments: after the entry filled while the stop's placement is on its way, dropped
+//! before the broker saw it or accepted without the answer reaching the process. Each restart
+//! on the same journal leaves the position with exactly one working stop order at the broker,
+//! and the entry's orders add up to the approved quantity.
 
 mod support;
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 
@@ -26,7 +36,7 @@ use alphastock_core::config::{Config, MstockConfig};
 use alphastock_core::engine::{Engine, ProtectiveStopMode};
 use alphastock_core::market::{IstTime, Symbol, IST};
 
-use support::fake_mstock::{FakeMstock, API_KEY, API_SECRET};
+use support::fake_mstock::{FakeMstock, ServerOrder, API_KEY, API_SECRET};
 
 const CONFIG: &str = r#"
 market_data_runner: { frequency_seconds: 5, candle_minutes: 1 }
@@ -199,6 +209,10 @@ fn the_live_loop_keeps_one_stop_order_at_the_broker_across_a_crash() {
         "{stop:?}"
     );
 
+    // The trailing stop had moved it in place just before the crash (a tick, under the
+    // replacement step): the restart takes the broker's trigger, not the journal's.
+    let moved = format!("{:.2}", trigger + 0.05);
+    server.set_order_field(&stop.order_id, "trigger_price", &moved);
     // The restart adopts it by its tag; nothing new is placed for the position meanwhile.
     let placed_before = server.orders().len();
     let mut restarted = session(&server, &dir, &wall);
@@ -211,6 +225,14 @@ fn the_live_loop_keeps_one_stop_order_at_the_broker_across_a_crash() {
             .get("SBIN")
             .map(|s| s.request.tag.clone()),
         Some(stop.tag.clone())
+    );
+    assert_eq!(
+        restarted
+            .engine
+            .protective_stops()
+            .get("SBIN")
+            .map(|s| s.trigger().to_string()),
+        Some(moved.clone())
     );
     run_until(
         &mut restarted,
@@ -236,4 +258,221 @@ fn the_live_loop_keeps_one_stop_order_at_the_broker_across_a_crash() {
     let tags: std::collections::BTreeSet<String> =
         server.orders().iter().map(|o| o.tag.clone()).collect();
     assert_eq!(tags.len(), server.orders().len(), "one order per tag");
+}
+
+/// Simulated seconds per real second of the binary's clock.
+const SPEED: u32 = 60;
+/// The longest any wait of the crash tests lasts (real time).
+const PATIENCE: Duration = Duration::from_secs(120);
+
+/// `alphastock run --live` running against `server` as a child process.
+struct LiveChild {
+    child: std::process::Child,
+    /// Its stdout so far, line by line.
+    lines: Arc<Mutex<Vec<String>>>,
+    spawned: Instant,
+    start: IstTime,
+}
+
+impl LiveChild {
+    /// Starts the binary live against `server` with `config`, journal `dir/journal.db`, on a
+    /// clock starting at `start` and running [`SPEED`] times real time.
+    fn spawn(server: &FakeMstock, dir: &Path, config: &Path, start: IstTime) -> Self {
+        let stderr =
+            std::fs::File::create(dir.join(format!("stderr-{}.txt", start.timestamp()))).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+            .args(["run", "--live", "--confirm-live", "--config"])
+            .arg(config)
+            .arg("--db")
+            .arg(dir.join("journal.db"))
+            .envs(server.login_env())
+            .env(
+                "ALPHASTOCK_SIM_CLOCK",
+                format!("{}@{SPEED}", start.to_rfc3339()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (out, sink) = (child.stdout.take().unwrap(), lines.clone());
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Self {
+            child,
+            lines,
+            spawned: Instant::now(),
+            start,
+        }
+    }
+
+    /// SIGKILL (what `Child::kill` sends on unix); returns a simulated time safely after the
+    /// last one the process can have reached.
+    fn kill(mut self) -> IstTime {
+        self.child.kill().unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(!status.success(), "killed");
+        let gone = self.spawned.elapsed() * SPEED;
+        self.start + chrono::Duration::from_std(gone).unwrap() + chrono::Duration::minutes(1)
+    }
+
+    fn stdout(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
+    }
+}
+
+fn live_config(dir: &Path) -> std::path::PathBuf {
+    let limits = "{ orders_per_second: 1000, orders_per_minute: 100000, orders_per_hour: 100000, \
+        quotes_per_second: 1000, quotes_per_minute: 100000, quotes_per_hour: 100000, \
+        other_per_second: 1000, other_per_minute: 100000, other_per_hour: 100000 }";
+    let text = format!(
+        "{CONFIG}broker:\n  mstock:\n    token_cache_dir: {}\n    read_timeout_ms: 5000\n    \
+         rate_limits: {limits}\n",
+        dir.join("tokens").display()
+    );
+    let p = dir.join("live.yaml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn sl_orders(orders: &[ServerOrder]) -> Vec<&ServerOrder> {
+    orders
+        .iter()
+        .filter(|o| o.field("order_type") == "SL" && o.field("tradingsymbol") == "SBIN")
+        .collect()
+}
+
+fn entry_filled(orders: &[ServerOrder]) -> bool {
+    orders
+        .iter()
+        .any(|o| o.filled && o.field("transaction_type") == "BUY" && o.order_id.ends_with("01"))
+}
+
+/// Where the first run is killed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum KillAt {
+    /// Once the stop order rests at the broker.
+    Resting,
+    /// While the stop's placement is held at the broker; it is then dropped unprocessed.
+    NeverArrived,
+    /// While the stop's placement is held at the broker; it is then accepted (the answer never
+    /// reached the process).
+    AcceptedUnanswered,
+}
+
+/// Trades SBIN live until the entry fills, SIGKILLs the binary at `kill_at`, restarts it on
+/// the same journal and server, and checks the broker's books a simulated minute later.
+fn crash_and_restart(kill_at: KillAt) {
+    let server = FakeMstock::start();
+    server.without_fixture_positions();
+    server.script_prices("NSE:SBIN", price_path());
+    // The entry fills; every other order rests.
+    server.fill_next(1);
+    let scratch = tempfile::Builder::new()
+        .prefix("alphastock-live-crash-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path().to_path_buf();
+    let config = live_config(&dir);
+    let start = IST.with_ymd_and_hms(2025, 12, 2, 10, 0, 0).unwrap();
+    if kill_at != KillAt::Resting {
+        server.hold_next_placement("SL");
+    }
+
+    let first = LiveChild::spawn(&server, &dir, &config, start);
+    let ready = match kill_at {
+        KillAt::Resting => server.wait_orders(PATIENCE, |o| {
+            entry_filled(o) && sl_orders(o).iter().any(|s| s.status == "OPEN")
+        }),
+        _ => server.wait_held(PATIENCE),
+    };
+    assert!(ready, "{kill_at:?} never came:\n{}", first.stdout());
+    let first_out = first.stdout();
+    let restart_at = first.kill();
+    let orders = server.orders();
+    assert!(entry_filled(&orders), "{orders:?}\n{first_out}");
+    match kill_at {
+        KillAt::Resting => {}
+        KillAt::NeverArrived => {
+            assert!(sl_orders(&orders).is_empty(), "{orders:?}");
+            server.release_held(false);
+        }
+        KillAt::AcceptedUnanswered => {
+            assert!(sl_orders(&orders).is_empty(), "{orders:?}");
+            server.release_held(true);
+            assert_eq!(sl_orders(&server.orders()).len(), 1);
+        }
+    }
+    let stops_at_kill: Vec<String> = sl_orders(&server.orders())
+        .iter()
+        .map(|o| o.order_id.clone())
+        .collect();
+    // The price stays where it is: no trailing move, no stop hit, no new signal.
+    let last = {
+        let served = server.quotes_served("NSE:SBIN");
+        price_path()[served.saturating_sub(1).min(price_path().len() - 1)]
+    };
+    server.script_prices("NSE:SBIN", vec![last]);
+
+    // The restart, on the same journal, a simulated minute after the kill at the latest.
+    let second = LiveChild::spawn(&server, &dir, &config, restart_at);
+    let placed = server.wait_orders(PATIENCE, |o| {
+        sl_orders(o).iter().any(|s| s.status == "OPEN")
+    });
+    assert!(placed, "no stop after the restart:\n{}", second.stdout());
+    // A simulated minute of ticks (12 quotes at 5 s) after the stop is there.
+    let served = server.quotes_served("NSE:SBIN");
+    let ticked = server.wait_quotes("NSE:SBIN", served + 12, PATIENCE);
+    let second_out = second.stdout();
+    second.kill();
+    assert!(ticked, "the restarted run stopped polling:\n{second_out}");
+    let text = format!("first run:\n{first_out}\nsecond run:\n{second_out}");
+
+    let orders = server.orders();
+    let stops = sl_orders(&orders);
+    let working: Vec<&&ServerOrder> = stops.iter().filter(|s| s.status == "OPEN").collect();
+    assert_eq!(working.len(), 1, "{stops:?}\n{text}");
+    // Placed exactly once over both runs: the one at the kill adopted, or (when the broker
+    // never saw it) one placed by the restart.
+    assert_eq!(stops.len(), 1, "{stops:?}\n{text}");
+    if kill_at == KillAt::NeverArrived {
+        assert!(stops_at_kill.is_empty());
+    } else {
+        assert_eq!(stops_at_kill, vec![stops[0].order_id.clone()], "adopted");
+    }
+    // The entry: the approved quantity (as the engine sent it), at the broker exactly once.
+    let approved: u32 = first_out
+        .lines()
+        .find(|l| l.contains(" ORDER ") && l.contains(" BUY ") && l.contains("(entry"))
+        .and_then(|l| l.split_whitespace().nth(5))
+        .and_then(|q| q.parse().ok())
+        .unwrap_or_else(|| panic!("no entry order line:\n{text}"));
+    let bought: u32 = orders
+        .iter()
+        .filter(|o| o.field("transaction_type") == "BUY" && o.field("tradingsymbol") == "SBIN")
+        .map(|o| o.field("quantity").parse::<u32>().unwrap())
+        .sum();
+    assert!(approved > 0);
+    assert_eq!(bought, approved, "{orders:?}\n{text}");
+    // The stop covers the whole position.
+    assert_eq!(working[0].field("quantity"), approved.to_string());
+    assert_eq!(working[0].field("transaction_type"), "SELL");
+}
+
+#[test]
+fn a_sigkilled_live_run_leaves_one_stop_at_the_broker_after_the_restart() {
+    crash_and_restart(KillAt::Resting);
+}
+
+#[test]
+fn a_kill_before_the_stop_reached_the_broker_places_it_once_after_the_restart() {
+    crash_and_restart(KillAt::NeverArrived);
+}
+
+#[test]
+fn a_kill_before_the_stop_was_acknowledged_adopts_it_after_the_restart() {
+    crash_and_restart(KillAt::AcceptedUnanswered);
 }

@@ -234,3 +234,36 @@ fn a_replay_from_date_is_seeded_with_the_bars_before_it() {
         "{cold}"
     );
 }
+
+#[test]
+fn the_paper_accounts_funds_size_entries_as_a_live_accounts_do() {
+    let (scratch, db) = temp_db("funds");
+    let base = std::fs::read_to_string(config()).unwrap();
+    let cfg = scratch.path().join("small_account.yaml");
+    std::fs::write(
+        &cfg,
+        format!("{base}broker:\n  paper: {{ starting_funds: 20000 }}\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args(["run", "--speed", "max", "--date", "2026-12-01", "--config"])
+        .arg(&cfg)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    // With the default 500,000 the day's first entry is 715 units at 34.50 (24,667.50 of
+    // premium, sized by the risk budget). The paper account's 20,000, read at the start like a
+    // live account's funds, cuts it to the whole lots it can pay for: 8 lots of 65 at 34.50 =
+    // 17,940 (9 lots would be 20,182.50).
+    let first = stdout
+        .lines()
+        .find(|l| l.contains(" ORDER ") && l.contains("(entry"))
+        .unwrap_or_else(|| panic!("no entry:\n{stdout}"));
+    assert!(
+        first.contains(" BUY 520 NIFTY26D0124150CE LIMIT @ 34.50 "),
+        "{first}\n{stdout}"
+    );
+}

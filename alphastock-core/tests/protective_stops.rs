@@ -1,5 +1,6 @@
 //! `protective_stop: broker`: the engine gives every open position one SL order at the broker,
-//! replaces it as the trailing stop moves, cancels it before any other exit (and only then
+//! moves it in place (same order id) as the trailing stop moves, cancels it before any other
+//! exit (and only then
 //! exits), adopts it after a restart instead of placing a second, and falls back to its own
 //! stop when the broker refuses it. Plus the law, over random price paths, that a position
 //! never stays a tick without its stop order and never has two.
@@ -124,6 +125,31 @@ fn placed(actions: &[Action]) -> Vec<OrderRequest> {
         .collect()
 }
 
+/// The stop modifications: (order id, tag, trigger, limit, quantity, reason).
+fn modifies(actions: &[Action]) -> Vec<(String, String, Decimal, Decimal, u32, String)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::ModifyStop {
+                order_id,
+                tag,
+                trigger_price,
+                price,
+                quantity,
+                reason,
+            } => Some((
+                order_id.clone(),
+                tag.clone(),
+                *trigger_price,
+                *price,
+                *quantity,
+                reason.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 fn cancels(actions: &[Action]) -> Vec<(String, String)> {
     actions
         .iter()
@@ -171,34 +197,48 @@ fn a_filled_entry_gets_one_sl_order_at_the_next_tick() {
 }
 
 #[test]
-fn the_stop_order_follows_the_trailing_stop_by_cancel_and_replace() {
+fn the_stop_order_follows_the_trailing_stop_in_place() {
     let mut e = engine(ProtectiveStopMode::Broker);
     open_position(&mut e);
-    let tag = placed(&e.on_event(Event::Timer(at(5))))[0].tag.clone();
-    e.on_event(update(&tag, "B7", OrderStatus::Open, 5));
+    let first = placed(&e.on_event(Event::Timer(at(5))));
+    let tag = first[0].tag.clone();
+    let initial = first[0].trigger_price.unwrap();
+    // Until the broker's id is known there is nothing to modify.
+    assert!(placed(&e.on_event(quote(dec!(120), 6))).is_empty());
+    assert!(modifies(&e.on_event(Event::Timer(at(7)))).is_empty());
+    e.on_event(update(&tag, "B7", OrderStatus::Open, 8));
     // 120: gained 20 ≥ half the 30 to the target; stop = 100 + (20 − 15) = 105.
     assert!(placed(&e.on_event(quote(dec!(120), 10))).is_empty());
     assert_eq!(e.current_stop(SYMBOL), Some(dec!(105.00)));
     let a = e.on_event(Event::Timer(at(15)));
+    assert!(cancels(&a).is_empty() && placed(&a).is_empty(), "{a:?}");
+    // The same order (id B7, same tag) moved: trigger 105, limit 105 × 0.97 = 101.85.
     assert_eq!(
-        cancels(&a),
+        modifies(&a),
         vec![(
             "B7".to_string(),
-            "protective stop: replace at trigger 105.00 for 150".to_string()
+            tag.clone(),
+            dec!(105.00),
+            dec!(101.85),
+            150,
+            format!("protective stop: trigger {initial} to 105.00 for 150")
         )]
     );
-    assert!(placed(&a).is_empty());
-    // Asked once; nothing new until the broker confirms.
+    let resting = e.protective_stops().get(SYMBOL).unwrap();
+    assert_eq!(resting.trigger(), dec!(105.00));
+    assert_eq!(resting.order_id.as_deref(), Some("B7"));
+    // Once: the next tick at the same stop asks nothing more.
     let a = e.on_event(Event::Timer(at(20)));
-    assert!(cancels(&a).is_empty() && placed(&a).is_empty(), "{a:?}");
-    e.on_event(update(&tag, "B7", OrderStatus::Cancelled, 21));
-    let a = e.on_event(Event::Timer(at(25)));
-    let p = placed(&a);
-    assert_eq!(p.len(), 1, "{a:?}");
-    assert_eq!(p[0].trigger_price, Some(dec!(105.00)));
-    // 105 × 0.97 = 101.85.
-    assert_eq!(p[0].price, Some(dec!(101.85)));
-    assert_ne!(p[0].tag, tag);
+    assert!(modifies(&a).is_empty() && cancels(&a).is_empty() && placed(&a).is_empty());
+    // A move under 2 % of the trigger (105 → 107 is 1.9 %) waits; 2.10 (2 %) moves it.
+    e.on_event(quote(dec!(122), 25));
+    assert_eq!(e.current_stop(SYMBOL), Some(dec!(107.00)));
+    assert!(modifies(&e.on_event(Event::Timer(at(26)))).is_empty());
+    e.on_event(quote(dec!(123), 30));
+    assert_eq!(e.current_stop(SYMBOL), Some(dec!(108.00)));
+    let m = modifies(&e.on_event(Event::Timer(at(31))));
+    assert_eq!(m.len(), 1);
+    assert_eq!((m[0].0.as_str(), m[0].2), ("B7", dec!(108.00)));
 }
 
 #[test]
@@ -345,6 +385,19 @@ impl Broker {
                         self.resting.push((id, request));
                     }
                 }
+                Action::ModifyStop {
+                    order_id,
+                    trigger_price,
+                    price,
+                    quantity,
+                    ..
+                } => {
+                    if let Some((_, r)) = self.resting.iter_mut().find(|(id, _)| *id == order_id) {
+                        r.trigger_price = Some(trigger_price);
+                        r.price = Some(price);
+                        r.quantity = quantity;
+                    }
+                }
                 Action::CancelOrder { order_id, tag, .. } => {
                     if let Some(i) = self.resting.iter().position(|(id, _)| *id == order_id) {
                         self.resting.remove(i);
@@ -397,8 +450,11 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// On any premium path with a tick every 5 s: after every tick an open position has exactly
-    /// one stop order at the broker (or its exit working, or a replacement under way), never
-    /// two, and the stop order covers the whole position.
+    /// one stop order at the broker (or its exit working, or for one tick neither, between the
+    /// confirmed cancel of the stop and another exit's placement), never two, the same order
+    /// (one order id) for the life of the position unless the engine cancelled it, covering the whole position, its
+    /// trigger never below the initial stop and never more than 2 % of the trigger (or a tick)
+    /// behind the engine's trailing stop.
     #[test]
     fn an_open_position_always_has_exactly_one_stop_at_the_broker(
         steps in proptest::collection::vec(-6i64..7, 10..120),
@@ -407,7 +463,10 @@ proptest! {
         let mut broker = Broker::default();
         open_position(&mut e);
         let mut premium = dec!(100);
-        let mut replacing = 0u32;
+        let mut gap = 0u32;
+        let mut stop_id: Option<String> = None;
+        let mut cancelled: Vec<String> = Vec::new();
+        let mut initial: Option<Decimal> = None;
         for (i, step) in steps.iter().enumerate() {
             let now = at(5 * (i as i64 + 1));
             premium = (premium + Decimal::from(*step)).max(dec!(1));
@@ -416,6 +475,7 @@ proptest! {
             queue.push(Event::Timer(now));
             while let Some(ev) = (!queue.is_empty()).then(|| queue.remove(0)) {
                 let actions = e.on_event(ev);
+                cancelled.extend(cancels(&actions).into_iter().map(|(id, _)| id));
                 queue.extend(broker.carry_out(actions, now, premium));
             }
             let open = e.portfolio().position(SYMBOL).is_some_and(|p| p.is_open());
@@ -425,15 +485,27 @@ proptest! {
                 let held = e.portfolio().position(SYMBOL).map_or(0, |p| p.quantity());
                 let exiting = !e.working_orders().is_empty();
                 if at_broker.is_empty() && !exiting {
-                    // Only between a confirmed cancel and the next tick's replacement.
-                    replacing += 1;
-                    prop_assert!(replacing <= 1, "a tick without a stop and no exit");
+                    // Only between the confirmed cancel of the stop before another exit (a
+                    // target) and that exit's placement at the next tick.
+                    gap += 1;
+                    prop_assert!(gap <= 1, "a tick without a stop and no exit");
                 } else {
-                    replacing = 0;
+                    gap = 0;
                 }
-                if let Some(r) = at_broker.first() {
+                if let Some((id, r)) = broker.resting.first() {
+                    // The trailing stop moves the order in place: a new one only follows a
+                    // cancel the engine asked for (before a target exit the price then left).
+                    if let Some(old) = stop_id.replace(id.clone()).filter(|old| old != id) {
+                        prop_assert!(cancelled.contains(&old), "{} replaced by {} without a cancel", old, id);
+                    }
                     prop_assert_eq!(i64::from(r.quantity), held);
                     prop_assert_eq!(r.transaction_type, TransactionType::Sell);
+                    let trigger = r.trigger_price.unwrap();
+                    prop_assert!(trigger >= *initial.get_or_insert(trigger));
+                    if let Some(stop) = e.current_stop(SYMBOL) {
+                        let step = (trigger * dec!(0.02)).max(dec!(0.05));
+                        prop_assert!(stop < trigger + step, "trigger {} behind the stop {}", trigger, stop);
+                    }
                 }
             } else {
                 prop_assert!(at_broker.is_empty(), "a stop left after the position closed");

@@ -75,6 +75,8 @@ pub struct BrokerOrder {
     pub filled_quantity: u32,
     /// Limit price, rupees, if any.
     pub price: Option<Decimal>,
+    /// Trigger price of a stop-loss order, rupees (as last modified).
+    pub trigger_price: Option<Decimal>,
     /// Average fill price, rupees, once anything filled.
     pub average_price: Option<Decimal>,
     /// Current state.
@@ -171,6 +173,21 @@ pub trait Broker {
         price: Decimal,
         quantity: Option<u32>,
     ) -> Result<(), BrokerError>;
+    /// Moves a resting stop-loss (`SL`) order in place: new `trigger` and limit `price`
+    /// (rupees) and `quantity` (units), same order id. A broker that cannot refuses it.
+    fn modify_stop(
+        &mut self,
+        order_id: &str,
+        trigger: Decimal,
+        price: Decimal,
+        quantity: u32,
+    ) -> Result<(), BrokerError> {
+        let _ = (trigger, price, quantity);
+        Err(BrokerError::Invalid(format!(
+            "{} cannot modify stop order {order_id}",
+            self.name()
+        )))
+    }
     /// Cancels a resting order.
     fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError>;
     /// Today's orders.

@@ -196,6 +196,26 @@ impl Broker for MstockBroker {
         Ok(())
     }
 
+    /// `PUT openapi/typea/orders/regular/{order_id}` with `order_type=SL` and the new trigger,
+    /// limit and quantity, as the official SDK's `modify_order` sends them.
+    fn modify_stop(
+        &mut self,
+        order_id: &str,
+        trigger: Decimal,
+        price: Decimal,
+        quantity: u32,
+    ) -> Result<(), BrokerError> {
+        self.client.modify_order(
+            order_id,
+            OrderType::StopLoss,
+            quantity,
+            Some(price),
+            Some(trigger),
+            Validity::Day,
+        )?;
+        Ok(())
+    }
+
     fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError> {
         Ok(self.client.cancel_order(order_id)?)
     }

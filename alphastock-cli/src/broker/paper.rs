@@ -151,6 +151,7 @@ impl PaperBroker {
                     quantity: r.quantity,
                     filled_quantity: 0,
                     price: r.price,
+                    trigger_price: r.trigger_price,
                     average_price: None,
                     status: OrderStatus::Open,
                     message: None,
@@ -412,6 +413,7 @@ impl Broker for PaperBroker {
                 price: r
                     .price
                     .filter(|_| needs_price || r.order_type == OrderType::Limit),
+                trigger_price: r.trigger_price.filter(|_| needs_trigger),
                 average_price: None,
                 status: OrderStatus::Open,
                 message: None,
@@ -463,6 +465,28 @@ impl Broker for PaperBroker {
         let key = Self::key_of(&po.order);
         self.match_orders(&key);
         Ok(())
+    }
+
+    fn modify_stop(
+        &mut self,
+        order_id: &str,
+        trigger: Decimal,
+        price: Decimal,
+        quantity: u32,
+    ) -> Result<(), BrokerError> {
+        let po = self.find(order_id)?;
+        if po.trigger_price.is_none() || po.triggered || po.order.status.is_terminal() {
+            return Err(BrokerError::Rejected {
+                error_type: "OrderException".to_string(),
+                message: format!(
+                    "order {order_id} is not a resting stop order ({:?})",
+                    po.order.status
+                ),
+            });
+        }
+        po.trigger_price = Some(trigger);
+        po.order.trigger_price = Some(trigger);
+        self.modify_order(order_id, price, Some(quantity))
     }
 
     fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError> {
@@ -584,6 +608,25 @@ mod tests {
             product: Product::Nrml,
             validity: Validity::Day,
         }
+    }
+
+    /// A broker holding 30 units bought at market (ask 280.10) at 09:20.
+    fn long_30() -> PaperBroker {
+        let mut b = broker(None);
+        b.on_quote(&quote(
+            dec!(279.90),
+            dec!(280.10),
+            "2026-12-01T09:20:00+05:30",
+        ));
+        b.place_order(&order(
+            "B1",
+            TransactionType::Buy,
+            OrderType::Market,
+            30,
+            None,
+        ))
+        .unwrap();
+        b
     }
 
     fn broker(partial: Option<Decimal>) -> PaperBroker {
@@ -794,21 +837,45 @@ mod tests {
     }
 
     #[test]
-    fn stop_loss_market_waits_for_its_trigger() {
-        let mut b = broker(None);
-        b.on_quote(&quote(
-            dec!(279.90),
-            dec!(280.10),
-            "2026-12-01T09:20:00+05:30",
-        ));
-        b.place_order(&order(
-            "B1",
-            TransactionType::Buy,
-            OrderType::Market,
+    fn a_stop_order_moves_in_place_and_triggers_at_its_new_trigger() {
+        let mut b = long_30();
+        let mut sl = order(
+            "S1",
+            TransactionType::Sell,
+            OrderType::StopLoss,
             30,
-            None,
-        ))
-        .unwrap();
+            Some(dec!(242.50)),
+        );
+        sl.trigger_price = Some(dec!(250));
+        let id = b.place_order(&sl).unwrap();
+        // A limit order is not a stop: refused, left as it was.
+        let limit = b
+            .place_order(&order(
+                "L1",
+                TransactionType::Sell,
+                OrderType::Limit,
+                30,
+                Some(dec!(400)),
+            ))
+            .unwrap();
+        assert!(b.modify_stop(&limit, dec!(270), dec!(261.90), 30).is_err());
+        // Trailing: the same order now triggers at 270 (limit 261.90).
+        b.modify_stop(&id, dec!(270), dec!(261.90), 30).unwrap();
+        let fills = b.on_quote(&quote(
+            dec!(264.90),
+            dec!(265.10),
+            "2026-12-01T09:21:00+05:30",
+        ));
+        assert_eq!(fills.len(), 1, "265 is through the new trigger 270");
+        assert_eq!(fills[0].order_id, id);
+        assert_eq!(fills[0].quantity, 30);
+        assert!(fills[0].price >= dec!(261.90), "{:?}", fills[0]);
+        assert_eq!(b.positions().unwrap()[0].net_quantity, 0);
+    }
+
+    #[test]
+    fn stop_loss_market_waits_for_its_trigger() {
+        let mut b = long_30();
         let mut sl = order(
             "S1",
             TransactionType::Sell,

@@ -37,6 +37,7 @@ use super::{EXIT_FAILURE, EXIT_INVALID};
 use crate::broker::PaperBroker;
 use crate::runner::executor::Executor;
 use crate::runner::feed::Feed;
+use crate::runner::funds::FundsPoll;
 use crate::runner::pace::{Pacer, Speed};
 use crate::runner::recovery::{self, RUN_START, RUN_STOP};
 use crate::runner::session::{BrokerSlot, Session, SessionOptions};
@@ -435,6 +436,8 @@ fn drive(
     let mut resume = resume_after;
     let mut stopping: Option<u32> = None;
     // A resumed day: the bars of the part already run seed the strategies (not traded again).
+    // The paper account's funds reach the engine as a live account's do.
+    let mut funds = FundsPoll::default();
     let mut skipped = resume.map(|_| EventBars::new(session.engine.candle_minutes()));
     for event in feed {
         if let Some(t) = resume {
@@ -478,6 +481,14 @@ fn drive(
             stopping = Some(0);
         }
         let is_timer = matches!(event, Event::Timer(_));
+        match funds.poll(session.broker.as_dyn(), event.timestamp()) {
+            Some(Ok(read)) => session.on_market_event(read)?,
+            Some(Err(problem)) => session.say(&format!(
+                "{} WARN   {problem}",
+                event.timestamp().format("%Y-%m-%d %H:%M:%S")
+            )),
+            None => {}
+        }
         session.on_market_event(event)?;
         if let Some(ticks) = stopping.as_mut() {
             if is_timer {

@@ -10,12 +10,10 @@ use std::time::Instant;
 
 use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, ProtectiveStopMode};
-use alphastock_core::market::IST;
 
 use super::run::{finish, report_recovery, stop_exit_code, stop_flag, RunArgs};
 use super::{EXIT_FAILURE, EXIT_INVALID};
 use crate::broker::MstockBroker;
-use crate::mstock::clock::IstClock;
 use crate::mstock::config::effective_config;
 use crate::mstock::{Credentials, MstockClient};
 use crate::runner::cadence::plan_quote_load;
@@ -24,6 +22,7 @@ use crate::runner::live::{market_open, LiveFeed, FUNDS_POLL_SECONDS};
 use crate::runner::live_loop::{run_loop, LoopOptions};
 use crate::runner::recovery::{self, RUN_START};
 use crate::runner::session::{BrokerSlot, Session, SessionOptions};
+use crate::runner::sim_clock::{live_wall_clock, ENV_SIM_CLOCK};
 use crate::runner::warm_start::seed_from_broker;
 use crate::store::{Row, Store};
 
@@ -60,7 +59,15 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             .protective_stop
             .unwrap_or(ProtectiveStopMode::Broker),
     );
-    let now = chrono::Utc::now().with_timezone(&IST);
+    let cfg = effective_config(config.broker.mstock.clone(), |k| std::env::var(k).ok());
+    let wall = match live_wall_clock(std::env::var(ENV_SIM_CLOCK).ok().as_deref(), &cfg.base_url) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    let now = wall.now();
     if !market_open(now, &config.market.holidays_with_rules()) && args.once {
         println!(
             "alphastock run: the market is closed at {} IST; nothing to do (--once)",
@@ -68,7 +75,6 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let cfg = effective_config(config.broker.mstock.clone(), |k| std::env::var(k).ok());
     let mut client = MstockClient::new(cfg, credentials);
     client.set_interactive(false);
     let symbols = engine.symbols();
@@ -135,7 +141,9 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     feed.set_risk_free_rate(config.options_trading.risk_free_rate);
     let mut session = Session::new(
         engine,
-        BrokerSlot::Live(Box::new(MstockBroker::new(client))),
+        BrokerSlot::Live(Box::new(
+            MstockBroker::new(client).with_wall_clock(wall.clone()),
+        )),
         Executor::new(),
         store.writer(4096),
         SessionOptions {
@@ -163,14 +171,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         until: None,
         flatten_deadline: None,
     };
-    run_loop(
-        &mut session,
-        &mut feed,
-        &IstClock::system(),
-        &stop,
-        &holidays,
-        &options,
-    )?;
+    run_loop(&mut session, &mut feed, &wall, &stop, &holidays, &options)?;
     finish(&mut session, started)?;
     Ok(stop_exit_code(
         &session,

@@ -70,6 +70,41 @@ impl Clock for FakeClock {
     }
 }
 
+/// Real time run faster by a factor: `now` is the real time elapsed since creation times the
+/// factor, and `sleep(d)` sleeps `d` divided by it (a loopback test server's session run on
+/// simulated time by the real binary, see [`crate::runner::sim_clock`]).
+#[derive(Debug)]
+pub struct ScaledClock {
+    origin: Instant,
+    factor: f64,
+}
+
+impl ScaledClock {
+    /// A clock running `factor` times faster than real time (a factor that is not finite and
+    /// positive counts as 1).
+    pub fn new(factor: f64) -> Self {
+        Self {
+            origin: Instant::now(),
+            factor: if factor.is_finite() && factor > 0.0 {
+                factor
+            } else {
+                1.0
+            },
+        }
+    }
+}
+
+impl Clock for ScaledClock {
+    fn now(&self) -> Duration {
+        self.origin.elapsed().mul_f64(self.factor)
+    }
+    fn sleep(&self, d: Duration) {
+        if !d.is_zero() {
+            std::thread::sleep(d.div_f64(self.factor));
+        }
+    }
+}
+
 /// Wall-clock time in IST for the live loop and the broker: the real time, or (in tests) a
 /// fixed start moved forward by a [`Clock`], so a session runs on simulated time.
 #[derive(Clone)]

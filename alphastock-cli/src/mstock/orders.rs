@@ -69,6 +69,7 @@ pub fn parse_order(v: &Value, now: IstTime) -> Option<BrokerOrder> {
         quantity,
         filled_quantity: filled,
         price: nonzero(dec_of(v, &["price"])),
+        trigger_price: nonzero(dec_of(v, &["trigger_price"])),
         average_price: nonzero(dec_of(v, &["average_price", "avg_price"])),
         status,
         message: text_of(v, &["status_message", "message", "rejection_reason"])

@@ -102,26 +102,21 @@ impl Executor {
                 tag,
                 price,
                 ..
-            } => match broker.modify_order(order_id, *price, None) {
-                Ok(()) => (Vec::new(), Some(Outcome::Done { tag: tag.clone() })),
-                Err(e) => (
-                    Vec::new(),
-                    Some(Outcome::Failed {
-                        tag: tag.clone(),
-                        reason: e.to_string(),
-                    }),
-                ),
-            },
-            Action::CancelOrder { order_id, tag, .. } => match broker.cancel_order(order_id) {
-                Ok(()) => (Vec::new(), Some(Outcome::Done { tag: tag.clone() })),
-                Err(e) => (
-                    Vec::new(),
-                    Some(Outcome::Failed {
-                        tag: tag.clone(),
-                        reason: e.to_string(),
-                    }),
-                ),
-            },
+            } => answered(tag, broker.modify_order(order_id, *price, None)),
+            Action::ModifyStop {
+                order_id,
+                tag,
+                trigger_price,
+                price,
+                quantity,
+                ..
+            } => answered(
+                tag,
+                broker.modify_stop(order_id, *trigger_price, *price, *quantity),
+            ),
+            Action::CancelOrder { order_id, tag, .. } => {
+                answered(tag, broker.cancel_order(order_id))
+            }
             Action::Alert { .. } | Action::Record(_) => (Vec::new(), None),
         }
     }
@@ -238,6 +233,21 @@ impl Executor {
         }
         Ok(events)
     }
+}
+
+/// The outcome of a modify or cancel of the order tagged `tag`: done, or failed with the
+/// broker's reason.
+fn answered(tag: &str, result: Result<(), BrokerError>) -> (Vec<Event>, Option<Outcome>) {
+    let outcome = match result {
+        Ok(()) => Outcome::Done {
+            tag: tag.to_string(),
+        },
+        Err(e) => Outcome::Failed {
+            tag: tag.to_string(),
+            reason: e.to_string(),
+        },
+    };
+    (Vec::new(), Some(outcome))
 }
 
 #[cfg(test)]
@@ -429,6 +439,7 @@ mod tests {
             quantity: 75,
             filled_quantity: 75,
             price: Some(Decimal::new(28000, 2)),
+            trigger_price: None,
             average_price: Some(Decimal::new(28000, 2)),
             status: OrderStatus::Complete,
             message: None,

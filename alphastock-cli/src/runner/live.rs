@@ -25,8 +25,7 @@ use alphastock_core::options::strike::{atm_strike, watched_split};
 use super::cadence::{Cadence, Due};
 use crate::broker::{Broker, BrokerError, BrokerQuote, InstrumentKey};
 
-/// Seconds between reads of the account's funds in a live run (every 5 minutes).
-pub const FUNDS_POLL_SECONDS: u64 = 300;
+pub use super::funds::FUNDS_POLL_SECONDS;
 
 /// The broker's instrument for an underlying: indices by their NSE index name, stocks by
 /// their name without the exchange prefix (`SBIN` for `NSE:SBIN`).

@@ -5,6 +5,7 @@
 pub mod cadence;
 pub mod executor;
 pub mod feed;
+pub mod funds;
 pub mod live;
 pub mod live_loop;
 pub mod pace;
@@ -12,4 +13,5 @@ pub mod positions;
 pub mod recovery;
 pub mod report;
 pub mod session;
+pub mod sim_clock;
 pub mod warm_start;

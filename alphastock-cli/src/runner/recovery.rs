@@ -12,7 +12,7 @@ use anyhow::Result;
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use rust_decimal::Decimal;
 
-use alphastock_core::engine::{Action, Event, OrderPurpose, Record};
+use alphastock_core::engine::{Action, Event, OrderPurpose, ProtectiveStops, Record};
 use alphastock_core::market::{IstTime, IST};
 use alphastock_core::order::{OrderStatus, OrderUpdate};
 use alphastock_core::portfolio::PositionMeta;
@@ -150,10 +150,17 @@ pub fn recover_from(
                 if !b.status.is_terminal() {
                     if let Some(purpose) = &o.purpose {
                         // The broker's price is the current one (the order may have been
-                        // re-priced since it was journaled).
+                        // re-priced since it was journaled); so are a stop order's trigger and
+                        // quantity (the trailing stop modifies it in place).
                         let mut request = o.request.clone();
                         if b.price.is_some_and(|p| p > Decimal::ZERO) {
                             request.price = b.price;
+                        }
+                        if ProtectiveStops::is_stop_request(&request) {
+                            if b.trigger_price.is_some_and(|t| t > Decimal::ZERO) {
+                                request.trigger_price = b.trigger_price;
+                            }
+                            request.quantity = b.quantity;
                         }
                         session
                             .engine

@@ -186,6 +186,21 @@ pub fn order_line(action: &Action, outcome: Option<&Outcome>, at: &IstTime) -> O
             reason,
             said
         )),
+        Action::ModifyStop {
+            tag,
+            trigger_price,
+            price,
+            reason,
+            ..
+        } => Some(format!(
+            "{} MODIFY {} to trigger {} limit {} ({}) {}",
+            hms(at),
+            tag,
+            trigger_price,
+            price,
+            reason,
+            said
+        )),
         Action::CancelOrder { tag, reason, .. } => {
             Some(format!("{} CANCEL {} ({}) {}", hms(at), tag, reason, said))
         }

@@ -418,7 +418,9 @@ impl Session {
                     self.day_tally.orders += 1;
                     self.carry_out(&action, now)?;
                 }
-                Action::ModifyOrder { .. } | Action::CancelOrder { .. } => {
+                Action::ModifyOrder { .. }
+                | Action::ModifyStop { .. }
+                | Action::CancelOrder { .. } => {
                     self.carry_out(&action, now)?;
                 }
                 Action::Alert { level, message } => {

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// The API key the fake server expects.
@@ -123,6 +123,19 @@ struct State {
     /// Scripted historical candles per instrument token (`[timestamp, o, h, l, c, v]` rows);
     /// a token without a script gets `historical_chart.json`.
     history: BTreeMap<String, Vec<serde_json::Value>>,
+    /// A placement to hold before processing it (see [`FakeMstock::hold_next_placement`]).
+    hold: Option<Hold>,
+}
+
+/// A placement held on arrival until the test releases it.
+#[derive(Debug)]
+struct Hold {
+    /// The `order_type` of the placement to hold ("SL").
+    order_type: String,
+    /// True once such a placement arrived (and waits).
+    arrived: bool,
+    /// Set by the test: process it (`Some(true)`) or drop it unprocessed (`Some(false)`).
+    release: Option<bool>,
 }
 
 /// A clock the server stamps requests with (the client's simulated clock in a test).
@@ -132,6 +145,8 @@ pub type TimeSource = Arc<dyn Fn() -> Duration + Send + Sync>;
 pub struct FakeMstock {
     pub base_url: String,
     state: Arc<Mutex<State>>,
+    /// Notified after every request the server answered (and when a held one arrives).
+    changed: Arc<Condvar>,
     stop: Arc<AtomicBool>,
 }
 
@@ -152,20 +167,22 @@ impl FakeMstock {
             ..State::default()
         }));
         let stop = Arc::new(AtomicBool::new(false));
-        let (st, sp) = (state.clone(), stop.clone());
+        let changed = Arc::new(Condvar::new());
+        let (st, sp, ch) = (state.clone(), stop.clone(), changed.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if sp.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
-                let st = st.clone();
-                std::thread::spawn(move || handle(conn, st));
+                let (st, ch) = (st.clone(), ch.clone());
+                std::thread::spawn(move || handle(conn, st, ch));
             }
         });
         Self {
             base_url: format!("http://{addr}"),
             state,
+            changed,
             stop,
         }
     }
@@ -260,6 +277,17 @@ impl FakeMstock {
         self.state.lock().unwrap().refuse_from = Some(nth);
     }
 
+    /// Changes a field of an accepted order as a modification would (e.g. a `trigger_price`
+    /// moved by a modify whose record was lost).
+    pub fn set_order_field(&self, order_id: &str, key: &str, value: &str) {
+        let mut s = self.state.lock().unwrap();
+        if let Some(o) = s.orders.iter_mut().find(|o| o.order_id == order_id) {
+            if let Some(f) = o.form.iter_mut().find(|(k, _)| k == key) {
+                f.1 = value.to_string();
+            }
+        }
+    }
+
     /// Placements seen so far (every POST to the order route).
     pub fn placements(&self) -> usize {
         self.state.lock().unwrap().placements
@@ -320,14 +348,95 @@ impl FakeMstock {
         self.state.lock().unwrap().faults.len()
     }
 
+    /// The environment a child process logs in to this server with: the test account's
+    /// `MSTOCK_*` credentials and `MSTOCK_BASE_URL`.
+    pub fn login_env(&self) -> [(&'static str, String); 6] {
+        [
+            ("MSTOCK_API_KEY", API_KEY.to_string()),
+            ("MSTOCK_API_SECRET", API_SECRET.to_string()),
+            ("MSTOCK_USERNAME", "MA0000001".to_string()),
+            ("MSTOCK_PASSWORD", "pw-Secret-4471".to_string()),
+            (
+                "MSTOCK_TOTP_SECRET",
+                "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".to_string(),
+            ),
+            ("MSTOCK_BASE_URL", self.base_url.clone()),
+        ]
+    }
+
     pub fn tokens_issued(&self) -> u32 {
         self.state.lock().unwrap().tokens_issued
+    }
+
+    /// Waits (at most `timeout`) until `done` holds for the orders the server accepted,
+    /// checked after every request it answers; returns whether it did.
+    pub fn wait_orders(&self, timeout: Duration, done: impl Fn(&[ServerOrder]) -> bool) -> bool {
+        let s = self.state.lock().unwrap();
+        let (_s, waited) = self
+            .changed
+            .wait_timeout_while(s, timeout, |s| !done(&s.orders))
+            .unwrap();
+        !waited.timed_out()
+    }
+
+    /// Waits (at most `timeout`) until at least `n` quotes of `instrument` were served;
+    /// returns whether they were.
+    pub fn wait_quotes(&self, instrument: &str, n: usize, timeout: Duration) -> bool {
+        let s = self.state.lock().unwrap();
+        let (_s, waited) = self
+            .changed
+            .wait_timeout_while(s, timeout, |s| {
+                s.served.get(instrument).copied().unwrap_or(0) < n
+            })
+            .unwrap();
+        !waited.timed_out()
+    }
+
+    /// The next placement with this `order_type` ("SL") is held on arrival, before it is
+    /// processed, until [`FakeMstock::release_held`] (or a minute): its client waits for the
+    /// answer meanwhile.
+    pub fn hold_next_placement(&self, order_type: &str) {
+        self.state.lock().unwrap().hold = Some(Hold {
+            order_type: order_type.to_string(),
+            arrived: false,
+            release: None,
+        });
+    }
+
+    /// Waits (at most `timeout`) until the held placement arrived; returns whether it did.
+    pub fn wait_held(&self, timeout: Duration) -> bool {
+        let s = self.state.lock().unwrap();
+        let (_s, waited) = self
+            .changed
+            .wait_timeout_while(s, timeout, |s| !s.hold.as_ref().is_some_and(|h| h.arrived))
+            .unwrap();
+        !waited.timed_out()
+    }
+
+    /// Lets the held placement go: processed into the order book (`process`), or dropped as
+    /// if it never reached the broker. Returns once it is done with.
+    pub fn release_held(&self, process: bool) {
+        let mut s = self.state.lock().unwrap();
+        if let Some(h) = s.hold.as_mut() {
+            h.release = Some(process);
+        }
+        self.changed.notify_all();
+        let _ = self
+            .changed
+            .wait_timeout_while(s, Duration::from_secs(10), |s| s.hold.is_some())
+            .unwrap();
     }
 }
 
 impl Drop for FakeMstock {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        if let Ok(mut s) = self.state.lock() {
+            if let Some(h) = s.hold.as_mut() {
+                h.release.get_or_insert(false);
+            }
+        }
+        self.changed.notify_all();
         // Wake the accept loop.
         let _ = TcpStream::connect(self.base_url.trim_start_matches("http://"));
     }
@@ -398,7 +507,40 @@ fn error_json(conn: &mut TcpStream, status: u16, error_type: &str, message: &str
 
 const HTML: &str = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
 
-fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
+fn handle(conn: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Condvar>) {
+    serve(conn, &state, &changed);
+    changed.notify_all();
+}
+
+/// Holds a placement matching the scripted hold until the test releases it; returns whether
+/// to process it.
+fn held(rec: &Recorded, state: &Arc<Mutex<State>>, changed: &Condvar) -> bool {
+    let mut s = state.lock().unwrap();
+    let matches = rec.method == "POST"
+        && rec.path == "openapi/typea/orders/regular"
+        && s.hold.as_ref().is_some_and(|h| {
+            !h.arrived && rec.form_field("order_type") == Some(h.order_type.as_str())
+        });
+    if !matches {
+        return true;
+    }
+    if let Some(h) = s.hold.as_mut() {
+        h.arrived = true;
+    }
+    changed.notify_all();
+    let (mut s, _) = changed
+        .wait_timeout_while(s, Duration::from_secs(60), |s| {
+            s.hold.as_ref().is_some_and(|h| h.release.is_none())
+        })
+        .unwrap();
+    let process = s.hold.take().and_then(|h| h.release).unwrap_or(false);
+    changed.notify_all();
+    process
+}
+
+/// Reads, records and answers one request (a held placement the test drops is closed
+/// unanswered).
+fn serve(mut conn: TcpStream, state: &Arc<Mutex<State>>, changed: &Condvar) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
     let Ok(clone) = conn.try_clone() else { return };
     let mut reader = BufReader::new(clone);
@@ -487,7 +629,11 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
         }
         _ => {}
     }
-    let (status, content_type, body) = route(&rec, &state);
+    if !held(&rec, state, changed) {
+        let _ = conn.shutdown(std::net::Shutdown::Both);
+        return;
+    }
+    let (status, content_type, body) = route(&rec, state);
     match fault {
         Some(Fault::Slow(d)) => std::thread::sleep(d),
         Some(Fault::Malformed) => {
@@ -725,7 +871,7 @@ fn authed(
                         "tradingsymbol": f("tradingsymbol"), "transaction_type": f("transaction_type"),
                         "order_type": f("order_type"), "product": f("product"), "quantity": f("quantity"),
                         "filled_quantity": if o.filled { f("quantity") } else { "0".to_string() },
-                        "price": f("price"),
+                        "price": f("price"), "trigger_price": f("trigger_price"),
                         "average_price": if o.filled { f("price") } else { "0".to_string() },
                         "status": o.status, "status_message": null,
                         "order_timestamp": "2025-12-01 09:31:03", "tag": o.tag})

@@ -502,6 +502,19 @@ impl Backtester {
                         w.order.request.price = Some(price);
                     }
                 }
+                Action::ModifyStop {
+                    tag,
+                    trigger_price,
+                    price,
+                    quantity,
+                    ..
+                } => {
+                    if let Some(w) = self.orders.get_mut(&tag) {
+                        w.order.request.trigger_price = Some(trigger_price);
+                        w.order.request.price = Some(price);
+                        w.order.request.quantity = quantity;
+                    }
+                }
                 Action::CancelOrder { order_id, tag, .. } => {
                     if let Some(w) = self.orders.remove(&tag) {
                         if !is_exit(&w.purpose) {

@@ -80,6 +80,22 @@ pub enum Action {
         /// Why.
         reason: String,
     },
+    /// Move a resting protective stop-loss order (`SL`) in place: new trigger, limit and
+    /// quantity, same order id (the trailing stop following the position).
+    ModifyStop {
+        /// The broker's order id.
+        order_id: String,
+        /// The order's tag.
+        tag: String,
+        /// The new trigger price in rupees, on the tick grid.
+        trigger_price: rust_decimal::Decimal,
+        /// The new limit price in rupees, on the tick grid.
+        price: rust_decimal::Decimal,
+        /// The new quantity, units (the whole position).
+        quantity: u32,
+        /// Why.
+        reason: String,
+    },
     /// Cancel a resting order.
     CancelOrder {
         /// The broker's order id.

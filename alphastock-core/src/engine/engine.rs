@@ -1366,8 +1366,8 @@ impl Engine {
 
 impl Engine {
     /// `protective_stop: broker`: gives every open position its stop order at the broker,
-    /// replaces one whose trigger (trailing) or quantity is out of date, and cancels those of
-    /// closed positions (see [`protect`]).
+    /// moves one whose trigger (trailing) or quantity is out of date in place, replaces one on
+    /// the wrong side, and cancels those of closed positions (see [`protect`]).
     fn protect_positions(&mut self, now: IstTime, out: &mut Vec<Action>) {
         if !self.protect.at_broker() {
             return;
@@ -1441,11 +1441,30 @@ impl Engine {
             let exchange = position.meta().exchange;
             match self.protect.get(&symbol) {
                 Some(s) if s.cancel_requested => {}
+                Some(s) if s.selling() != selling => {
+                    let why = format!("replace at trigger {trigger} for {quantity}");
+                    self.cancel_stop(&symbol, &why, out);
+                }
                 Some(s) => {
-                    let moved = s.outdated_by(trigger, tick);
-                    if s.request.quantity != quantity || moved || s.selling() != selling {
-                        let why = format!("replace at trigger {trigger} for {quantity}");
-                        self.cancel_stop(&symbol, &why, out);
+                    if s.request.quantity == quantity && !s.outdated_by(trigger, tick) {
+                        continue;
+                    }
+                    let from = s.trigger();
+                    let limit = protect::stop_limit_price(trigger, tick, selling);
+                    if let Some((order_id, tag)) =
+                        self.protect.modify(&symbol, trigger, limit, quantity)
+                    {
+                        out.push(Action::ModifyStop {
+                            order_id,
+                            tag,
+                            trigger_price: trigger,
+                            price: limit,
+                            quantity,
+                            reason: format!(
+                                "{}: trigger {from} to {trigger} for {quantity}",
+                                protect::PROTECTIVE_STOP_REASON
+                            ),
+                        });
                     }
                 }
                 None if self.protect.is_refused(&symbol) => {}

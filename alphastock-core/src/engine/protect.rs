@@ -9,9 +9,16 @@
 //! The rules, applied by the engine on every timer tick (so a position is without its broker
 //! stop for at most one tick after a fill) and on every exit decision:
 //! - **place** one when an open position has none (and no exit of its own is working);
-//! - **replace** it (cancel, then place anew once the cancel is confirmed) when the trailing
+//! - **modify** it in place (same order id: new trigger, limit and quantity) when the trailing
 //!   stop has moved by [`STOP_REPLACE_MIN_MOVE_PCT`] % of the trigger (at least a tick), or the
-//!   position's quantity changed; until then the engine's own stop still watches every quote;
+//!   position's quantity changed; until then the engine's own stop still watches every quote.
+//!   The broker allows it: the official mStock Type A SDK (`MiraeAsset-mStock/pytradingapi-typeA`,
+//!   `tradingapi_a/mconnect.py`, `modify_order`, as of April 2025) sends `order_type, quantity,
+//!   price, validity, trigger_price, disclosed_quantity` with `PUT
+//!   openapi/typea/orders/regular/{order_id}`. A modify never leaves the position with no stop
+//!   or two, as a cancel and a new placement would; a modify the broker refuses leaves the
+//!   previous trigger resting (still one stop) and is tried again at the next move. Only a
+//!   stop on the wrong side (the position reversed) is cancelled and placed anew;
 //! - **cancel** it before any other exit (target, time exit, kill switch, shutdown): the exit
 //!   order is only sent once the cancel is confirmed, so the stop and the exit can never both
 //!   fill and leave a short option position; a stop that fills meanwhile closes the position
@@ -38,8 +45,8 @@ use crate::order::{OrderRequest, OrderStatus, OrderType, TransactionType};
 pub const STOP_LIMIT_GAP_PCT: u32 = 3;
 
 /// Smallest move of the trailing stop, percent of the resting trigger (and at least a tick),
-/// that replaces the stop order: fewer cancel-and-place round trips against the broker's order
-/// rate limits; the engine's own stop follows every tick meanwhile.
+/// that moves the stop order at the broker: fewer modify calls against the broker's order rate
+/// limits; the engine's own stop follows every tick meanwhile.
 pub const STOP_REPLACE_MIN_MOVE_PCT: u32 = 2;
 
 /// Prefix of the reason of every protective stop order (`OrderPurpose::Exit`).
@@ -241,6 +248,28 @@ impl ProtectiveStops {
                 hit_since: None,
             },
         );
+    }
+
+    /// Moves `trading_symbol`'s stop order to `trigger` with limit `limit` (rupees) for
+    /// `quantity` units; returns the order id and tag to modify, or `None` (nothing changed)
+    /// while its id is not known yet or a cancel is under way.
+    pub(super) fn modify(
+        &mut self,
+        trading_symbol: &str,
+        trigger: Decimal,
+        limit: Decimal,
+        quantity: u32,
+    ) -> Option<(String, String)> {
+        let s = self.by_symbol.get_mut(trading_symbol)?;
+        if s.cancel_requested {
+            return None;
+        }
+        let id = s.order_id.clone()?;
+        s.request.trigger_price = Some(trigger);
+        s.request.price = Some(limit);
+        s.request.quantity = quantity;
+        s.hit_since = None;
+        Some((id, s.request.tag.clone()))
     }
 
     /// Marks a cancel as asked for; returns the order id to cancel, when known and not asked
