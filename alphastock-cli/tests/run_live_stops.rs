@@ -369,6 +369,9 @@ fn crash_and_restart(kill_at: KillAt) {
     let server = FakeMstock::start();
     server.without_fixture_positions();
     server.script_prices("NSE:SBIN", price_path());
+    // The broker has no earlier bars of SBIN (token 3045): both runs start cold, so the scripted
+    // path alone decides when the strategy signals, before and after the restart.
+    server.script_history("3045", Vec::new());
     // The entry fills; every other order rests.
     server.fill_next(1);
     let scratch = tempfile::Builder::new()
