@@ -254,16 +254,31 @@ fn the_paper_accounts_funds_size_entries_as_a_live_accounts_do() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    // With the default 500,000 the day's first entry is 715 units at 34.50 (24,667.50 of
-    // premium, sized by the risk budget). The paper account's 20,000, read at the start like a
-    // live account's funds, cuts it to the whole lots it can pay for: 8 lots of 65 at 34.50 =
-    // 17,940 (9 lots would be 20,182.50).
-    let first = stdout
-        .lines()
-        .find(|l| l.contains(" ORDER ") && l.contains("(entry"))
-        .unwrap_or_else(|| panic!("no entry:\n{stdout}"));
+    // The paper account's 20,000, read at the start like a live account's funds, sizes every
+    // entry. BANKNIFTY's first signal needs 30 × 688.55 = 20,656.50 for one lot: refused.
     assert!(
-        first.contains(" BUY 520 NIFTY26D0124150CE LIMIT @ 34.50 "),
-        "{first}\n{stdout}"
+        stdout.contains("rejected: risk: premium for one lot 20656.50 > available funds 20000.00"),
+        "{stdout}"
     );
+    // At 10:15 two entries go out in the same tick. FINNIFTY takes one lot of 60 at 277.70 =
+    // 16,662 (two would be 33,324); NIFTY is sized against what is left of the read, 20,000 −
+    // 16,662 = 3,338: one lot of 65 at 29.35 = 1,907.75 (two would be 3,815.50). Nothing is
+    // sized on funds the broker no longer has, so the broker refuses nothing.
+    let entries: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains(" ORDER ") && l.contains("(entry"))
+        .collect();
+    assert!(
+        entries
+            .first()
+            .is_some_and(|l| l.contains(" BUY 60 FINNIFTY26DEC23450PE LIMIT @ 277.70 ")),
+        "{stdout}"
+    );
+    assert!(
+        entries
+            .get(1)
+            .is_some_and(|l| l.contains(" BUY 65 NIFTY26D0124250PE LIMIT @ 29.35 ")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("insufficient funds"), "{stdout}");
 }

@@ -92,6 +92,9 @@ pub struct Engine {
     tags: TagGenerator,
     links: BTreeMap<String, EntryLink>,
     funds: Option<Decimal>,
+    /// Premium (rupees) of option entries placed since the last funds read: the broker's figure
+    /// does not reflect them yet, so sizing takes them off it.
+    funds_committed: Decimal,
     blocked: BTreeMap<Symbol, String>,
     no_new_entries: bool,
     flatten_all: bool,
@@ -166,6 +169,7 @@ impl Engine {
             tags: TagGenerator::new(),
             links: BTreeMap::new(),
             funds: None,
+            funds_committed: Decimal::ZERO,
             blocked: BTreeMap::new(),
             no_new_entries: false,
             flatten_all: false,
@@ -493,7 +497,10 @@ impl Engine {
             Event::OptionQuote(q) => self.on_option_quote(&q, now, &mut out),
             Event::OrderUpdate(update) => self.on_order_update(&update, &mut out),
             Event::Fill(fill) => self.on_fill(&fill, now, &mut out),
-            Event::Funds { available, .. } => self.funds = Some(available),
+            Event::Funds { available, .. } => {
+                self.funds = Some(available);
+                self.funds_committed = Decimal::ZERO;
+            }
             Event::OrderOutcomeUnknown { tag, .. } => {
                 let underlying = self.orders.get(&tag).and_then(|o| match &o.role {
                     OrderRole::Entry { underlying, .. } => Some(underlying.clone()),
@@ -751,7 +758,7 @@ impl Engine {
             held_quantity: held,
             exit_working: self.orders.has_working_exit(&trading_symbol),
             flip,
-            available_funds: self.funds,
+            available_funds: self.funds_for_sizing(),
             book: &book,
         };
         let tags = &mut self.tags;
@@ -870,7 +877,7 @@ impl Engine {
                 positioned_same_direction: positioned,
             },
             chain: self.chains.get(&signal.symbol),
-            available_funds: self.funds,
+            available_funds: self.funds_for_sizing(),
             book: &book,
         };
         let tags = &mut self.tags;
@@ -893,6 +900,8 @@ impl Engine {
                     .portfolio
                     .position(&request.trading_symbol)
                     .map_or(1, |p| p.meta().lot_size);
+                self.funds_committed +=
+                    request.price.unwrap_or_default() * Decimal::from(request.quantity);
                 let slices = freeze_slices(request, &signal.symbol, lot, now);
                 out.push(Action::Record(Record::Signal {
                     signal,
@@ -911,6 +920,13 @@ impl Engine {
                 rejected: Some(rejection.to_string()),
             })),
         }
+    }
+
+    /// Funds (rupees) sizing may use: the last funds read less the premium of option entries
+    /// placed since, never below zero; `None` before the first read.
+    fn funds_for_sizing(&self) -> Option<Decimal> {
+        self.funds
+            .map(|f| (f - self.funds_committed).max(Decimal::ZERO))
     }
 
     fn register_entry(
