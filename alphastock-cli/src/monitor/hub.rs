@@ -27,6 +27,8 @@ use crate::runner::report::Tally;
 
 /// Equity points kept; older ones are thinned to every other one beyond this.
 const MAX_EQUITY_POINTS: usize = 2000;
+/// A warning repeated word for word is alerted again after this many market minutes.
+const PROBLEM_REPEAT_MINUTES: i64 = 10;
 /// How long the end of a run waits for queued alerts to go out.
 const CLOSE_GRACE: Duration = Duration::from_secs(3);
 
@@ -202,6 +204,7 @@ pub struct Hub {
     last_quote: BTreeMap<String, IstTime>,
     stale: BTreeSet<String>,
     last_equity_minute: Option<i64>,
+    last_problem: Option<(String, IstTime)>,
 }
 
 impl Hub {
@@ -221,6 +224,7 @@ impl Hub {
             last_quote: BTreeMap::new(),
             stale: BTreeSet::new(),
             last_equity_minute: None,
+            last_problem: None,
         }
     }
 
@@ -499,6 +503,18 @@ impl SessionObserver for Hub {
 
     fn on_problem(&mut self, text: &str, now: IstTime) {
         self.live.view().last_problem = Some(text.to_string());
+        // The same problem every tick is alerted once per PROBLEM_REPEAT_MINUTES.
+        let what = text
+            .split_once("WARN")
+            .map_or(text, |(_, w)| w)
+            .trim()
+            .to_string();
+        if let Some((last, at)) = &self.last_problem {
+            if *last == what && now - *at < chrono::Duration::minutes(PROBLEM_REPEAT_MINUTES) {
+                return;
+            }
+        }
+        self.last_problem = Some((what, now));
         let mut a = Alert::new("broker_error", "BROKER problem", text);
         a.at = Some(now);
         self.alert(a);
@@ -537,5 +553,42 @@ impl SessionObserver for Hub {
         a.pnl = Some(tally.net());
         a.at = Some(at);
         self.alert(a);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_warning_repeated_every_tick_is_alerted_once_per_interval_and_counted_on_the_page() {
+        let config = AlertsConfig::default();
+        // No target: the worker counts each alert it takes as sent.
+        let sender = AlertSender::start(&config, Vec::new()).unwrap();
+        let stats = sender.stats();
+        let live = Live::new("live run", Controls::default());
+        let mut hub = Hub::new(live.clone(), Some(sender), &config);
+        let t0 = alphastock_core::market::IST
+            .with_ymd_and_hms(2026, 12, 1, 10, 0, 0)
+            .unwrap();
+        for s in 0..60 {
+            let now = t0 + chrono::Duration::seconds(5 * s);
+            hub.on_problem(
+                &format!("{} WARN   quotes not read: timeout", now.format("%H:%M:%S")),
+                now,
+            );
+        }
+        hub.on_problem("10:05:00 WARN   positions not read", t0);
+        let later = t0 + chrono::Duration::minutes(PROBLEM_REPEAT_MINUTES);
+        hub.on_problem("WARN   quotes not read: timeout", later);
+        let mut state = DashboardState::default();
+        live.overlay(&mut state);
+        assert_eq!(
+            state.health.last_problem.as_deref(),
+            Some("WARN   quotes not read: timeout")
+        );
+        drop(hub);
+        assert_eq!(stats.read().0, 3);
     }
 }

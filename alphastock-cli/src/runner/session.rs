@@ -127,6 +127,14 @@ impl Session {
         self.out.println(line);
     }
 
+    /// Prints a warning line and reports it to the observer (an alert, the dashboard's health).
+    pub fn warn(&mut self, line: &str, now: IstTime) {
+        if let Some(o) = self.observer.as_mut() {
+            o.on_problem(line, now);
+        }
+        self.say(line);
+    }
+
     /// Market time of the last event handled.
     pub fn last_time(&self) -> Option<IstTime> {
         self.last_time
@@ -196,10 +204,7 @@ impl Session {
                     "{} WARN   broker books not read: {e}",
                     now.format("%H:%M:%S")
                 );
-                if let Some(o) = self.observer.as_mut() {
-                    o.on_problem(&line, now);
-                }
-                self.say(&line);
+                self.warn(&line, now);
             }
         }
         self.drain()?;
