@@ -41,6 +41,9 @@ impl Cockpit {
             Some(AlertSender::start(&config.alerts, targets)?)
         };
         let token = env(&config.dashboard.token_env).filter(|t| !t.trim().is_empty());
+        if let Some(listen) = listen {
+            dashboard::check_listen_text(listen, token.as_deref())?;
+        }
         let live = (alerts.is_some() || listen.is_some()).then(|| {
             Live::new(
                 mode,

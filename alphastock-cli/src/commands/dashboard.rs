@@ -18,7 +18,7 @@ use clap::Args;
 use alphastock_core::config::{Config, DashboardConfig};
 
 use super::{EXIT_FAILURE, EXIT_INVALID};
-use crate::dashboard::{self, check_listen, Source};
+use crate::dashboard::{self, check_listen_text, Source};
 use crate::monitor::state::Controls;
 use crate::store::Store;
 
@@ -69,11 +69,9 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
     let token = std::env::var(&settings.token_env)
         .ok()
         .filter(|t| !t.trim().is_empty());
-    if let Ok(addr) = args.listen.parse::<std::net::SocketAddr>() {
-        if let Err(e) = check_listen(&addr, token.as_deref()) {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(EXIT_INVALID));
-        }
+    if let Err(e) = check_listen_text(&args.listen, token.as_deref()) {
+        eprintln!("error: {e:#}");
+        return Ok(ExitCode::from(EXIT_INVALID));
     }
     let stop = super::run::stop_flag()?;
     let served = dashboard::start(

@@ -76,12 +76,7 @@ impl Drop for Dashboard {
 /// Starts serving `source` on `listen` (`HOST:PORT`). `token` is the access token, required
 /// for a non-loopback address (see [`check_listen`]).
 pub fn start(listen: &str, token: Option<String>, source: Source) -> Result<Dashboard> {
-    let addr = listen
-        .to_socket_addrs()
-        .with_context(|| format!("`{listen}` is not an address to listen on (HOST:PORT)"))?
-        .next()
-        .ok_or_else(|| anyhow!("`{listen}` resolves to no address"))?;
-    check_listen(&addr, token.as_deref())?;
+    let addr = check_listen_text(listen, token.as_deref())?;
     let server = Server::http(addr)
         .map_err(|e| anyhow!("cannot listen on {addr} for the dashboard: {e}"))?;
     let addr = server
@@ -114,6 +109,17 @@ pub fn start(listen: &str, token: Option<String>, source: Source) -> Result<Dash
         stop,
         worker: Some(worker),
     })
+}
+
+/// Resolves `listen` (`HOST:PORT`) and applies [`check_listen`]: the address to listen on.
+pub fn check_listen_text(listen: &str, token: Option<&str>) -> Result<SocketAddr> {
+    let addr = listen
+        .to_socket_addrs()
+        .with_context(|| format!("`{listen}` is not an address to listen on (HOST:PORT)"))?
+        .next()
+        .ok_or_else(|| anyhow!("`{listen}` resolves to no address"))?;
+    check_listen(&addr, token)?;
+    Ok(addr)
 }
 
 struct App {
