@@ -4,6 +4,8 @@
 //! dead webhook that must not hold the run back, and the page rendered by a real headless
 //! Chromium.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -570,4 +572,66 @@ fn a_headless_browser_renders_the_live_page() {
     }
     child.kill().unwrap();
     let _ = child.wait();
+}
+
+#[test]
+fn broker_calls_are_counted_by_endpoint_with_errors_the_breaker_and_rate_limit_use() {
+    use alphastock_cli::broker::{Broker, InstrumentKey, MstockBroker};
+    use alphastock_cli::monitor::hub::Live;
+    use alphastock_cli::monitor::metered::Metered;
+    use alphastock_cli::monitor::metrics;
+    use alphastock_cli::monitor::state::{Controls, DashboardState};
+    use alphastock_cli::mstock::MstockClient;
+    use alphastock_core::config::MstockConfig;
+    use support::fake_mstock::{test_credentials, FakeMstock, Fault};
+
+    let server = FakeMstock::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = MstockConfig {
+        base_url: server.base_url.clone(),
+        connect_timeout_ms: 500,
+        read_timeout_ms: 2000,
+        token_cache_dir: dir.path().join("tokens").to_string_lossy().into_owned(),
+        ..MstockConfig::default()
+    };
+    let credentials = test_credentials();
+    let mut client = MstockClient::new(cfg, credentials);
+    client.set_interactive(false);
+    let live = Live::new("live run", Controls::default());
+    let mut broker = Metered::new(Box::new(MstockBroker::new(client)), live.clone());
+    let sbin = InstrumentKey {
+        exchange: alphastock_core::market::Exchange::Nse,
+        trading_symbol: "SBIN".into(),
+    };
+    broker.quotes(std::slice::from_ref(&sbin)).unwrap();
+    server.fault("quote", Fault::Status(400));
+    assert!(broker.quotes(std::slice::from_ref(&sbin)).is_err());
+    broker.funds().unwrap();
+
+    let counters = live.counters();
+    let quotes = &counters.api["quotes"];
+    assert_eq!((quotes.calls, quotes.errors), (2, 1));
+    assert_eq!(*quotes.buckets.last().unwrap(), 2, "every call within 10 s");
+    assert_eq!(counters.api["funds"].calls, 1);
+    let mut state = DashboardState::default();
+    live.overlay(&mut state);
+    assert_eq!(state.health.broker, "ok", "the last call succeeded");
+    assert_eq!(state.health.api["quotes"].error_rate_pct, 50.0);
+    assert!(state.health.circuit_breaker.is_some());
+    assert!(!state.health.circuit_breaker_open);
+    let market = state
+        .health
+        .rate_limits
+        .iter()
+        .find(|w| w.class == "market data")
+        .unwrap_or_else(|| panic!("{:?}", state.health.rate_limits));
+    assert!(
+        market.used >= 2 && market.limit >= market.used,
+        "{market:?}"
+    );
+    let text = metrics::render(&counters, &state);
+    assert!(text.contains("alphastock_api_calls_total{endpoint=\"quotes\"} 2\n"));
+    assert!(text.contains("alphastock_api_errors_total{endpoint=\"quotes\"} 1\n"));
+    assert!(text.contains("alphastock_rate_limit_used_ratio{class=\"market data\""));
+    assert!(text.contains("alphastock_circuit_breaker_open{state="));
 }

@@ -18,10 +18,11 @@ use alphastock_core::order::{Fill, TransactionType};
 
 use super::metrics::Counters;
 use super::state::{
-    AlertView, ApiView, Controls, DashboardState, EquityPoint, PnlView, PositionView,
+    AlertView, ApiView, Controls, DashboardState, EquityPoint, PnlView, PositionView, RateWindow,
 };
 use super::{Control, SessionObserver};
 use crate::alerts::{Alert, AlertSender, AlertStats};
+use crate::broker::LinkHealth;
 use crate::runner::executor::Outcome;
 use crate::runner::report::Tally;
 
@@ -47,6 +48,7 @@ struct View {
     broker_last_error: Option<String>,
     pending_alerts: Vec<Alert>,
     kill_request: Option<String>,
+    link: Option<LinkHealth>,
 }
 
 /// The live view of a run, shared between the trading loop and the dashboard's thread.
@@ -142,6 +144,11 @@ impl Live {
         }
     }
 
+    /// Keeps the broker link's latest circuit-breaker and rate-limit state.
+    pub fn set_link(&self, link: Option<LinkHealth>) {
+        self.view().link = link;
+    }
+
     /// Lays the live view over `state` read from the journal.
     pub fn overlay(&self, state: &mut DashboardState) {
         let v = self.view();
@@ -187,6 +194,20 @@ impl Live {
             )
         };
         state.health.last_problem = v.last_problem.clone();
+        if let Some(link) = &v.link {
+            state.health.circuit_breaker = Some(link.breaker.clone());
+            state.health.circuit_breaker_open = link.breaker_open;
+            state.health.rate_limits = link
+                .windows
+                .iter()
+                .map(|(class, secs, used, limit)| RateWindow {
+                    class: class.clone(),
+                    window_seconds: *secs,
+                    used: *used,
+                    limit: *limit,
+                })
+                .collect();
+        }
         drop(v);
         state.health.alerts = self.alert_stats();
         state.finish_curve();

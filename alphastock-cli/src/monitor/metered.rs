@@ -1,6 +1,7 @@
 //! A [`Broker`] wrapper that counts every call by endpoint with its latency and failure into
 //! the run's live view (for `/metrics` and the dashboard's health panel), and reports a broker
-//! error or an opened circuit breaker as an alert.
+//! error or an opened circuit breaker as an alert; after each call it reads the link's
+//! circuit breaker and rate-limit use.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,6 +37,7 @@ impl Metered {
         let error = result.as_ref().err().map(|e| e.to_string());
         self.live
             .record_api(endpoint, started.elapsed().as_secs_f64(), error.as_deref());
+        self.live.set_link(self.inner.link_health());
         result
     }
 }

@@ -241,6 +241,37 @@ pub fn render(counters: &Counters, state: &DashboardState) -> String {
             label(u)
         );
     }
+    if let Some(b) = &state.health.circuit_breaker {
+        family(
+            &mut out,
+            "alphastock_circuit_breaker_open",
+            "gauge",
+            "1 while the broker link's circuit breaker is open (calls paused).",
+        );
+        let _ = writeln!(
+            out,
+            "alphastock_circuit_breaker_open{{state=\"{}\"}} {}",
+            label(b),
+            u8::from(state.health.circuit_breaker_open)
+        );
+    }
+    if !state.health.rate_limits.is_empty() {
+        family(
+            &mut out,
+            "alphastock_rate_limit_used_ratio",
+            "gauge",
+            "Share of each broker rate-limit window in use (1 = at the limit).",
+        );
+        for w in &state.health.rate_limits {
+            let _ = writeln!(
+                out,
+                "alphastock_rate_limit_used_ratio{{class=\"{}\",window_seconds=\"{}\"}} {:.4}",
+                label(&w.class),
+                w.window_seconds,
+                f64::from(w.used) / f64::from(w.limit.max(1))
+            );
+        }
+    }
     if let Some(a) = &state.health.alerts {
         family(
             &mut out,

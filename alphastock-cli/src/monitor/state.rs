@@ -186,6 +186,19 @@ pub struct AlertView {
     pub failed: u64,
 }
 
+/// One rate-limit window of the broker link.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RateWindow {
+    /// Endpoint class (`orders`, `market data`, `other`).
+    pub class: String,
+    /// The window's length, seconds.
+    pub window_seconds: f64,
+    /// Calls made within the last window.
+    pub used: u32,
+    /// Calls allowed in a window.
+    pub limit: u32,
+}
+
 /// The process's health.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Health {
@@ -197,6 +210,12 @@ pub struct Health {
     pub api: BTreeMap<String, ApiView>,
     /// The broker link: `ok`, `failing: N calls in a row (last: ...)` or `not measured`.
     pub broker: String,
+    /// The circuit breaker of the broker link (live): `closed`, `open (calls paused)`, ...
+    pub circuit_breaker: Option<String>,
+    /// True while the circuit breaker is open.
+    pub circuit_breaker_open: bool,
+    /// Rate-limit use of the broker link per endpoint class and window (live).
+    pub rate_limits: Vec<RateWindow>,
     /// The kill switch's reason when it is on.
     pub kill_switch: Option<String>,
     /// Alert delivery, when alerts are on.
