@@ -460,10 +460,14 @@ impl SessionObserver for Hub {
                 let mut a = Alert::new(
                     event,
                     format!(
-                        "{level:?}: {}",
+                        "{}: {}",
+                        if *level == AlertLevel::Critical {
+                            "CRITICAL"
+                        } else {
+                            "WARNING"
+                        },
                         message.chars().take(80).collect::<String>()
-                    )
-                    .to_uppercase(),
+                    ),
                     message.clone(),
                 );
                 a.at = Some(now);
