@@ -4,9 +4,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod alerts;
 pub mod broker;
 pub mod commands;
+pub mod dashboard;
 pub mod logging;
+pub mod monitor;
 pub mod mstock;
 pub mod runner;
 pub mod store;

@@ -200,4 +200,21 @@ pub trait Broker {
     fn funds(&mut self) -> Result<BrokerFunds, BrokerError>;
     /// Quotes for many instruments (implementations batch them).
     fn quotes(&mut self, keys: &[InstrumentKey]) -> Result<Vec<BrokerQuote>, BrokerError>;
+    /// The link's circuit breaker and rate-limit use, for the dashboard; `None` when the broker
+    /// has neither (paper).
+    fn link_health(&self) -> Option<LinkHealth> {
+        None
+    }
+}
+
+/// The state of a broker link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkHealth {
+    /// The circuit breaker: `closed`, `closed (N failures in a row)`, `open (trial in N ms)`,
+    /// `half-open`.
+    pub breaker: String,
+    /// True while the breaker is open (calls fail fast).
+    pub breaker_open: bool,
+    /// Each rate-limit window in use: (endpoint class, window seconds, calls used, limit).
+    pub windows: Vec<(String, f64, u32, u32)>,
 }

@@ -142,6 +142,38 @@ impl Broker for MstockBroker {
         "mstock"
     }
 
+    fn link_health(&self) -> Option<super::LinkHealth> {
+        use crate::mstock::breaker::BreakerState;
+        use crate::mstock::rate_limit::EndpointClass;
+        let state = self.client.breaker_state();
+        let breaker = match state {
+            BreakerState::Closed { failures: 0 } => "closed".to_string(),
+            BreakerState::Closed { failures } => {
+                format!("closed ({failures} failure(s) in a row)")
+            }
+            BreakerState::Open { .. } => "open (calls paused)".to_string(),
+            BreakerState::HalfOpen => "half-open (trial call)".to_string(),
+        };
+        let windows = EndpointClass::ALL
+            .iter()
+            .flat_map(|c| {
+                self.client.rate_usage(*c).into_iter().map(move |u| {
+                    (
+                        c.name().to_string(),
+                        u.window.length.as_secs_f64(),
+                        u.used,
+                        u.window.limit,
+                    )
+                })
+            })
+            .collect();
+        Some(super::LinkHealth {
+            breaker,
+            breaker_open: matches!(state, BreakerState::Open { .. }),
+            windows,
+        })
+    }
+
     fn place_order(&mut self, request: &OrderRequest) -> Result<String, BrokerError> {
         if let Some(tag) = self.in_doubt.get(&request.trading_symbol).cloned() {
             // An earlier placement here is in doubt: it may have appeared since. A book that

@@ -12,9 +12,11 @@ pub mod account;
 pub mod backtest;
 pub mod broker_args;
 pub mod charges;
+pub mod cockpit;
 pub mod config;
 pub mod contracts;
 pub mod correlations;
+pub mod dashboard;
 pub mod doctor;
 pub mod greeks;
 pub mod login;
@@ -79,6 +81,9 @@ pub enum Command {
     /// Read-only check of what live trading needs from mStock (credentials, login, clock,
     /// funds, a quote, the script master, static IP, rate limits); exit 0 when ready.
     Doctor(doctor::DoctorArgs),
+    /// Serve the web dashboard of a journal, read-only (a run in another terminal, or a past
+    /// day): the page, /api/state and /metrics.
+    Dashboard(dashboard::DashboardArgs),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
@@ -99,5 +104,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Contracts(args) => contracts::run(args),
         Command::Charges(args) => charges::run(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Dashboard(args) => dashboard::run(args),
     }
 }

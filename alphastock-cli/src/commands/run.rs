@@ -33,6 +33,7 @@ use alphastock_core::sim::replay::{parse_option_snapshots, ReplayFeed};
 use alphastock_core::sim::warm::{previous_session_candles, previous_trading_day, EventBars};
 use alphastock_core::sim::{trading_days, SimMarket};
 
+use super::cockpit::Cockpit;
 use super::{EXIT_FAILURE, EXIT_INVALID};
 use crate::broker::PaperBroker;
 use crate::runner::executor::Executor;
@@ -92,6 +93,11 @@ pub struct RunArgs {
     /// 120 MB a simulated day; the default 12 = one a minute on 5-second ticks, about 12 MB).
     #[arg(long, default_value_t = 12)]
     pub chain_every: u32,
+    /// Serve the live web dashboard (`/`, `/api/state`, `/metrics`) on HOST:PORT, e.g.
+    /// 127.0.0.1:8080 (port 0 picks a free one). An address beyond loopback needs the access
+    /// token named by `dashboard.token_env`.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub dashboard: Option<String>,
 }
 
 fn invalid(msg: impl std::fmt::Display) -> ExitCode {
@@ -202,6 +208,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         &history.source,
         &history.none,
     );
+    let mut cockpit = match Cockpit::prepare(&config, args.dashboard.as_deref(), "paper run") {
+        Ok(c) => c,
+        Err(e) => return Ok(invalid(format!("{e:#}"))),
+    };
     let db = db_path(&args, &config);
     let store = Store::open(&db)?;
     let now = chrono::Utc::now().with_timezone(&IST);
@@ -227,6 +237,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let stop = stop_flag()?;
     let rec = recovery::recover_from(&mut session, None, first_day)?;
     report_recovery(&mut session, &rec);
+    if let Err(e) = cockpit.attach(&mut session, &db) {
+        return Ok(invalid(format!("{e:#}")));
+    }
     session.writer.push_durable(Row::Journal {
         at: now,
         kind: RUN_START.to_string(),
@@ -255,6 +268,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         rec.resume_after,
     )?;
     finish(&mut session, started)?;
+    cockpit.finish(&mut session);
     Ok(stop_exit_code(
         &session,
         args.flatten_on_exit && stop.load(Ordering::SeqCst),

@@ -11,6 +11,7 @@ use std::time::Instant;
 use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, ProtectiveStopMode};
 
+use super::cockpit::Cockpit;
 use super::run::{finish, report_recovery, stop_exit_code, stop_flag, RunArgs};
 use super::{EXIT_FAILURE, EXIT_INVALID};
 use crate::broker::MstockBroker;
@@ -139,11 +140,18 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     .with_retry_attempts(config.market_data_runner.retry_attempts)
     .with_funds_every(FUNDS_POLL_SECONDS);
     feed.set_risk_free_rate(config.options_trading.risk_free_rate);
+    let mut cockpit = match Cockpit::prepare(&config, args.dashboard.as_deref(), "live run") {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
     let mut session = Session::new(
         engine,
-        BrokerSlot::Live(Box::new(
+        BrokerSlot::Live(cockpit.meter(Box::new(
             MstockBroker::new(client).with_wall_clock(wall.clone()),
-        )),
+        ))),
         Executor::new(),
         store.writer(4096),
         SessionOptions {
@@ -155,6 +163,10 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     let stop = stop_flag()?;
     let rec = recovery::recover(&mut session, Some(now.date_naive()))?;
     report_recovery(&mut session, &rec);
+    if let Err(e) = cockpit.attach(&mut session, &db) {
+        eprintln!("error: {e:#}");
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
     session.writer.push_durable(Row::Journal {
         at: now,
         kind: RUN_START.to_string(),
@@ -173,6 +185,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     };
     run_loop(&mut session, &mut feed, &wall, &stop, &holidays, &options)?;
     finish(&mut session, started)?;
+    cockpit.finish(&mut session);
     Ok(stop_exit_code(
         &session,
         args.flatten_on_exit && stop.load(std::sync::atomic::Ordering::SeqCst),

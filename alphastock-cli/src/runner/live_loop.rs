@@ -100,7 +100,10 @@ pub fn run_loop(
         let (events, problems) = feed.poll(session.broker.as_dyn(), elapsed, now, &held);
         let polled = feed.next_due() != due_before;
         for p in problems {
-            session.say(&format!("{} WARN   {p}", now.format("%Y-%m-%d %H:%M:%S")));
+            session.warn(
+                &format!("{} WARN   {p}", now.format("%Y-%m-%d %H:%M:%S")),
+                now,
+            );
         }
         for e in events {
             session.on_market_event(e)?;

@@ -16,6 +16,7 @@ use super::executor::Executor;
 use super::positions;
 use super::report::{self, StatusLine, Tally};
 use crate::broker::{Broker, BrokerQuote, InstrumentKey, PaperBroker};
+use crate::monitor::{Control, SessionObserver};
 use crate::store::{PositionRow, Row, StoreWriter};
 
 /// The broker a run trades through.
@@ -78,6 +79,7 @@ pub struct Session {
     /// Live: instruments whose quantity differed from the broker's at the last check, with
     /// the broker's quantity then (a difference seen twice in a row is adopted).
     suspect: std::collections::BTreeMap<String, i64>,
+    observer: Option<Box<dyn SessionObserver>>,
 }
 
 impl Session {
@@ -105,12 +107,32 @@ impl Session {
             chains_seen: std::collections::BTreeMap::new(),
             memory: Vec::new(),
             suspect: std::collections::BTreeMap::new(),
+            observer: None,
         }
+    }
+
+    /// Reports every market event, action, order outcome, fill, tick and day end to
+    /// `observer` (alerts, the dashboard, metrics).
+    pub fn set_observer(&mut self, observer: Box<dyn SessionObserver>) {
+        self.observer = Some(observer);
+    }
+
+    /// Takes the observer off the session (to end it: alerts still queued go out).
+    pub fn take_observer(&mut self) -> Option<Box<dyn SessionObserver>> {
+        self.observer.take()
     }
 
     /// Prints a line (above the status line).
     pub fn say(&mut self, line: &str) {
         self.out.println(line);
+    }
+
+    /// Prints a warning line and reports it to the observer (an alert, the dashboard's health).
+    pub fn warn(&mut self, line: &str, now: IstTime) {
+        if let Some(o) = self.observer.as_mut() {
+            o.on_problem(line, now);
+        }
+        self.say(line);
     }
 
     /// Market time of the last event handled.
@@ -153,6 +175,9 @@ impl Session {
         }
         self.day = Some(date);
         self.last_time = Some(self.last_time.map_or(at, |t| t.max(at)));
+        if let Some(o) = self.observer.as_mut() {
+            o.on_market(&event);
+        }
         let fills = self.feed_paper(&event);
         if let Some(row) = self.row_for(&event) {
             self.writer.push(row)?;
@@ -179,12 +204,19 @@ impl Session {
                     "{} WARN   broker books not read: {e}",
                     now.format("%H:%M:%S")
                 );
-                self.say(&line);
+                self.warn(&line, now);
             }
         }
         self.drain()?;
         if matches!(self.broker, BrokerSlot::Live(_)) {
             self.check_positions(now)?;
+        }
+        if let Some(Control::KillAndFlatten(reason)) = self
+            .observer
+            .as_mut()
+            .and_then(|o| o.on_tick(&self.engine, now))
+        {
+            self.kill_and_flatten(&reason, now)?;
         }
         self.writer.flush()?;
         if self.options.status_line {
@@ -265,6 +297,25 @@ impl Session {
         self.drain()
     }
 
+    /// Trips the kill switch for `reason` (journaled as a critical alert, so a restart keeps
+    /// it) and closes every open position.
+    fn kill_and_flatten(&mut self, reason: &str, now: IstTime) -> Result<()> {
+        let message = format!("kill switch tripped: {reason}");
+        self.engine.restore_kill_switch(&message, now);
+        self.run_actions(
+            vec![Action::Alert {
+                level: AlertLevel::Critical,
+                message,
+            }],
+            now,
+        )?;
+        self.process(Event::Shutdown {
+            flatten: true,
+            at: now,
+        })?;
+        self.drain()
+    }
+
     /// Feeds an event that is not market data (shutdown, an order update from recovery).
     pub fn on_control_event(&mut self, event: Event) -> Result<()> {
         self.process(event)?;
@@ -282,6 +333,9 @@ impl Session {
             .unwrap_or_else(|| chrono::Utc::now().with_timezone(&alphastock_core::market::IST));
         self.writer
             .push(Row::DailyPnl(self.day_tally.daily_row(day, at)))?;
+        if let Some(o) = self.observer.as_mut() {
+            o.on_day_end(day, &self.day_tally, at);
+        }
         self.writer.flush()?;
         let mut line = format!("DAY {day}: {}", self.day_tally.line());
         if let Some(kib) = report::resident_kib() {
@@ -369,6 +423,9 @@ impl Session {
                 self.say(&report::fill_line(f));
             }
             self.process(e)?;
+            if let (Some(f), Some(o)) = (&fill, self.observer.as_mut()) {
+                o.on_fill(f, &self.engine);
+            }
             if let Some(f) = fill {
                 self.store_position(&f.trading_symbol, f.timestamp)?;
             }
@@ -406,6 +463,9 @@ impl Session {
 
     fn run_actions(&mut self, actions: Vec<Action>, now: IstTime) -> Result<()> {
         for action in actions {
+            if let Some(o) = self.observer.as_mut() {
+                o.on_action(&action, &self.engine, now);
+            }
             match &action {
                 Action::PlaceOrder { request, purpose } => {
                     // On disk before it is sent, so a crash can never lose an order the broker
@@ -453,6 +513,9 @@ impl Session {
     /// less than stdout showed.
     fn carry_out(&mut self, action: &Action, now: IstTime) -> Result<()> {
         let (events, outcome) = self.executor.execute(self.broker.as_dyn(), action, now);
+        if let Some(o) = self.observer.as_mut() {
+            o.on_outcome(action, outcome.as_ref(), now);
+        }
         let mut answered = false;
         for e in &events {
             if let Event::OrderUpdate(u) = e {

@@ -8,6 +8,7 @@
 //! for one commit per tick at most. Duplicate order tags and trade ids are ignored, not stored
 //! twice.
 
+mod reads;
 mod rows;
 mod schema;
 mod writer;
@@ -23,6 +24,7 @@ use chrono::{DateTime, Datelike, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row as SqlRow};
 use rust_decimal::Decimal;
 
+pub use reads::SignalRow;
 pub use rows::{DailyPnlRow, PositionRow, Row, SnapshotRow, StoredOrder};
 pub use schema::SCHEMA_VERSION;
 pub use writer::StoreWriter;

@@ -15,6 +15,20 @@ pub const API_KEY: &str = "test-api-key-7f3a";
 /// The API secret of the test account (the session call does not use it: see the checksum).
 pub const API_SECRET: &str = "test-api-secret-91bc";
 
+/// The credentials the fake server accepts (API key and secret above, a test user and TOTP
+/// secret).
+pub fn test_credentials() -> alphastock_cli::mstock::Credentials {
+    alphastock_cli::mstock::Credentials::from_lookup(|k| match k {
+        "MSTOCK_API_KEY" => Some(API_KEY.into()),
+        "MSTOCK_API_SECRET" => Some(API_SECRET.into()),
+        "MSTOCK_USERNAME" => Some("MA0000001".into()),
+        "MSTOCK_PASSWORD" => Some("pw-Secret-4471".into()),
+        "MSTOCK_TOTP_SECRET" => Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
+        _ => None,
+    })
+    .expect("test credentials")
+}
+
 /// A fault to inject into the next request whose path contains a pattern.
 #[derive(Debug, Clone)]
 pub enum Fault {

@@ -20,6 +20,8 @@ const SECTIONS: &[&str] = &[
     "storage",
     "broker",
     "simulation",
+    "alerts",
+    "dashboard",
 ];
 
 /// Longest config text accepted, bytes (a real config is a few kilobytes).
@@ -128,6 +130,8 @@ impl Config {
                 "storage" => read_section(&name, value, &mut config.storage, &mut problems),
                 "broker" => read_section(&name, value, &mut config.broker, &mut problems),
                 "simulation" => read_section(&name, value, &mut config.simulation, &mut problems),
+                "alerts" => read_section(&name, value, &mut config.alerts, &mut problems),
+                "dashboard" => read_section(&name, value, &mut config.dashboard, &mut problems),
                 _ => problems.push(unknown_key("", &name, SECTIONS)),
             }
         }
@@ -186,6 +190,15 @@ impl Config {
             "simulation",
             self.simulation.validate(),
         ));
+        for (section, problems) in [
+            ("alerts", self.alerts.validate()),
+            ("dashboard", self.dashboard.validate()),
+        ] {
+            out.extend(super::problem::prefixed(
+                section,
+                problems.into_iter().map(|p| (p.path, p.reason)).collect(),
+            ));
+        }
         out
     }
 

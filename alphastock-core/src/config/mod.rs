@@ -12,7 +12,9 @@
 mod broker;
 mod feasibility;
 mod load;
+mod monitor;
 pub use load::{MAX_CONFIG_BYTES, MAX_CONFIG_MAGNITUDE, MAX_YAML_DEPTH};
+pub use monitor::*;
 mod problem;
 mod sections;
 mod suggest;

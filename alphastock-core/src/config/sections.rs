@@ -36,6 +36,10 @@ pub struct Config {
     pub broker: super::BrokerConfig,
     /// `simulation`: the seeded simulated market for paper runs without a broker.
     pub simulation: crate::sim::SimConfig,
+    /// `alerts`: webhook and Telegram alerts, their events and limits.
+    pub alerts: super::AlertsConfig,
+    /// `dashboard`: the web dashboard's access token and kill-switch button.
+    pub dashboard: super::DashboardConfig,
 }
 
 /// Deployment label. It is informational: it does **not** switch on live trading, which needs

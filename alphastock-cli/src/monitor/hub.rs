@@ -1,0 +1,619 @@
+//! The run's observer: [`Hub`] turns what the loop reports into alerts (through the
+//! [`AlertSender`]) and into the [`Live`] view, shared with the dashboard's thread: counters,
+//! positions at their marks, the equity curve, quote ages, broker health, the kill switch, and
+//! the dashboard's kill-switch request going the other way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use alphastock_core::backtest::reason_kind;
+use alphastock_core::config::AlertsConfig;
+use alphastock_core::engine::{Action, AlertLevel, Engine, Event, OrderPurpose, Record};
+use alphastock_core::market::IstTime;
+use alphastock_core::order::{Fill, TransactionType};
+
+use super::metrics::Counters;
+use super::state::{
+    AlertView, ApiView, Controls, DashboardState, EquityPoint, PnlView, PositionView, RateWindow,
+};
+use super::{Control, SessionObserver};
+use crate::alerts::{Alert, AlertSender, AlertStats};
+use crate::broker::LinkHealth;
+use crate::runner::executor::Outcome;
+use crate::runner::report::Tally;
+
+/// Equity points kept; older ones are thinned to every other one beyond this.
+const MAX_EQUITY_POINTS: usize = 2000;
+/// A warning repeated word for word is alerted again after this many market minutes.
+const PROBLEM_REPEAT_MINUTES: i64 = 10;
+/// How long the end of a run waits for queued alerts to go out.
+const CLOSE_GRACE: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Default)]
+struct View {
+    counters: Counters,
+    day: Option<NaiveDate>,
+    as_of: Option<IstTime>,
+    positions: Vec<PositionView>,
+    pnl: PnlView,
+    equity: Vec<EquityPoint>,
+    kill_switch: Option<String>,
+    quote_age: BTreeMap<String, i64>,
+    last_problem: Option<String>,
+    broker_failures: u32,
+    broker_last_error: Option<String>,
+    pending_alerts: Vec<Alert>,
+    kill_request: Option<String>,
+    link: Option<LinkHealth>,
+}
+
+/// The live view of a run, shared between the trading loop and the dashboard's thread.
+#[derive(Debug)]
+pub struct Live {
+    view: Mutex<View>,
+    started: Instant,
+    mode: String,
+    controls: Controls,
+    alert_stats: Mutex<Option<Arc<AlertStats>>>,
+}
+
+impl Live {
+    /// A live view for a run in `mode` (`paper run`, `live run`) with the page's `controls`.
+    pub fn new(mode: &str, controls: Controls) -> Arc<Live> {
+        Arc::new(Live {
+            view: Mutex::new(View::default()),
+            started: Instant::now(),
+            mode: mode.to_string(),
+            controls,
+            alert_stats: Mutex::new(None),
+        })
+    }
+
+    fn view(&self) -> MutexGuard<'_, View> {
+        // A panic elsewhere while holding the lock leaves plain data behind: keep serving it.
+        self.view.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The trading day the run is on.
+    pub fn day(&self) -> Option<NaiveDate> {
+        self.view().day
+    }
+
+    /// The run's counters so far.
+    pub fn counters(&self) -> Counters {
+        self.view().counters.clone()
+    }
+
+    /// Whether the dashboard's kill-switch button is offered.
+    pub fn kill_switch_button(&self) -> bool {
+        self.controls.kill_switch_button
+    }
+
+    /// Asks the loop to trip the kill switch and flatten at the end of its next tick.
+    pub fn request_kill(&self, reason: &str) {
+        self.view().kill_request = Some(reason.to_string());
+    }
+
+    /// Alert delivery counts, when alerts are on.
+    pub fn alert_stats(&self) -> Option<AlertView> {
+        let stats = self
+            .alert_stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        let (sent, dropped, rate_limited, failed) = stats.read();
+        Some(AlertView {
+            sent,
+            dropped,
+            rate_limited,
+            failed,
+        })
+    }
+
+    /// Counts one broker call to `endpoint` that took `seconds` and failed with `error` (or
+    /// not). A failure after a success, and the circuit breaker opening, raise an alert.
+    pub fn record_api(&self, endpoint: &str, seconds: f64, error: Option<&str>) {
+        let mut v = self.view();
+        v.counters
+            .api
+            .entry(endpoint.to_string())
+            .or_default()
+            .record(seconds, error.is_some());
+        match error {
+            None => {
+                v.broker_failures = 0;
+            }
+            Some(e) => {
+                v.broker_failures += 1;
+                v.broker_last_error = Some(e.to_string());
+                let breaker = e.contains("calls paused");
+                if v.broker_failures == 1 || breaker {
+                    let title = if breaker {
+                        "BROKER circuit breaker open".to_string()
+                    } else {
+                        format!("BROKER {endpoint} failed")
+                    };
+                    v.pending_alerts
+                        .push(Alert::new("broker_error", title, e.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Keeps the broker link's latest circuit-breaker and rate-limit state.
+    pub fn set_link(&self, link: Option<LinkHealth>) {
+        self.view().link = link;
+    }
+
+    /// Lays the live view over `state` read from the journal.
+    pub fn overlay(&self, state: &mut DashboardState) {
+        let v = self.view();
+        state.mode = self.mode.clone();
+        state.controls = self.controls.clone();
+        state.health.uptime_seconds = Some(self.started.elapsed().as_secs_f64());
+        if let Some(t) = v.as_of {
+            state.as_of = Some(t.to_rfc3339());
+            state.positions = v.positions.clone();
+            state.pnl = v.pnl.clone();
+            state.equity = v.equity.clone();
+            state.health.quote_age_seconds = v.quote_age.clone();
+        }
+        if v.kill_switch.is_some() {
+            state.health.kill_switch = v.kill_switch.clone();
+        }
+        state.health.api = v
+            .counters
+            .api
+            .iter()
+            .map(|(ep, s)| {
+                let calls = s.calls.max(1) as f64;
+                (
+                    ep.clone(),
+                    ApiView {
+                        calls: s.calls,
+                        errors: s.errors,
+                        error_rate_pct: s.errors as f64 * 100.0 / calls,
+                        mean_ms: s.seconds * 1000.0 / calls,
+                    },
+                )
+            })
+            .collect();
+        state.health.broker = if v.counters.api.is_empty() {
+            "paper broker (no API calls)".to_string()
+        } else if v.broker_failures == 0 {
+            "ok".to_string()
+        } else {
+            format!(
+                "failing: {} call(s) in a row (last: {})",
+                v.broker_failures,
+                v.broker_last_error.as_deref().unwrap_or("")
+            )
+        };
+        state.health.last_problem = v.last_problem.clone();
+        if let Some(link) = &v.link {
+            state.health.circuit_breaker = Some(link.breaker.clone());
+            state.health.circuit_breaker_open = link.breaker_open;
+            state.health.rate_limits = link
+                .windows
+                .iter()
+                .map(|(class, secs, used, limit)| RateWindow {
+                    class: class.clone(),
+                    window_seconds: *secs,
+                    used: *used,
+                    limit: *limit,
+                })
+                .collect();
+        }
+        drop(v);
+        state.health.alerts = self.alert_stats();
+        state.finish_curve();
+    }
+}
+
+/// The run's observer (see the module docs).
+pub struct Hub {
+    live: Arc<Live>,
+    alerts: Option<AlertSender>,
+    config: AlertsConfig,
+    last_heartbeat: Option<Instant>,
+    rejected: BTreeMap<String, u64>,
+    rejected_since: Option<IstTime>,
+    last_quote: BTreeMap<String, IstTime>,
+    stale: BTreeSet<String>,
+    last_equity_minute: Option<i64>,
+    last_problem: Option<(String, IstTime)>,
+}
+
+impl Hub {
+    /// An observer feeding `live` and, when given, sending alerts through `alerts` under
+    /// `config`'s heartbeat, rejection-summary and stale-data settings.
+    pub fn new(live: Arc<Live>, alerts: Option<AlertSender>, config: &AlertsConfig) -> Hub {
+        if let Some(a) = &alerts {
+            *live.alert_stats.lock().unwrap_or_else(|e| e.into_inner()) = Some(a.stats());
+        }
+        Hub {
+            live,
+            alerts,
+            config: config.clone(),
+            last_heartbeat: None,
+            rejected: BTreeMap::new(),
+            rejected_since: None,
+            last_quote: BTreeMap::new(),
+            stale: BTreeSet::new(),
+            last_equity_minute: None,
+            last_problem: None,
+        }
+    }
+
+    fn alert(&mut self, alert: Alert) {
+        if let Some(a) = self.alerts.as_mut() {
+            a.send(alert);
+        }
+    }
+
+    fn summarise_rejections(&mut self, now: IstTime, force: bool) {
+        let Some(since) = self.rejected_since else {
+            return;
+        };
+        let window = chrono::Duration::minutes(i64::from(self.config.rejection_summary_minutes));
+        if !force && now - since < window {
+            return;
+        }
+        let total: u64 = self.rejected.values().sum();
+        let mut kinds: Vec<(String, u64)> =
+            std::mem::take(&mut self.rejected).into_iter().collect();
+        kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
+        let text = kinds
+            .iter()
+            .map(|(r, n)| format!("{n} × {r}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        self.rejected_since = None;
+        let mut a = Alert::new(
+            "rejections",
+            format!("{total} signal(s) rejected since {}", since.format("%H:%M")),
+            text,
+        );
+        a.at = Some(now);
+        self.alert(a);
+    }
+
+    fn update_view(&mut self, engine: &Engine, now: IstTime) {
+        let book = engine.portfolio();
+        let day = book.day_pnl();
+        let pnl = PnlView {
+            closed: day.realised - day.charges,
+            unrealised: day.unrealised,
+            net: day.net(),
+        };
+        let positions = book
+            .open_positions()
+            .map(|p| PositionView {
+                trading_symbol: p.trading_symbol().to_string(),
+                underlying: p.underlying().to_string(),
+                quantity: p.quantity(),
+                average_price: p.average_price(),
+                mark: p.last_price(),
+                unrealised_pnl: p.last_price().map(|_| p.unrealised_pnl()),
+                stop: engine.current_stop(p.trading_symbol()),
+                target: p.meta().target,
+            })
+            .collect();
+        let minute = now.timestamp().div_euclid(60);
+        let mut quote_age = BTreeMap::new();
+        let mut stale_now = Vec::new();
+        for s in engine.symbols() {
+            let name = s.to_string();
+            let Some(last) = self.last_quote.get(&name) else {
+                continue;
+            };
+            let age = (now - *last).num_seconds().max(0);
+            quote_age.insert(name.clone(), age);
+            if age > i64::from(self.config.stale_quote_seconds) {
+                if self.stale.insert(name.clone()) {
+                    stale_now.push((name, age));
+                }
+            } else {
+                self.stale.remove(&name);
+            }
+        }
+        let mut v = self.live.view();
+        if v.day != Some(now.date_naive()) {
+            v.equity.clear();
+            self.last_equity_minute = None;
+        }
+        v.day = Some(now.date_naive());
+        v.as_of = Some(now);
+        v.positions = positions;
+        if self.last_equity_minute != Some(minute) {
+            self.last_equity_minute = Some(minute);
+            v.equity.push(EquityPoint {
+                at: now.to_rfc3339(),
+                net_pnl: pnl.net,
+            });
+            if v.equity.len() > MAX_EQUITY_POINTS {
+                let thinned: Vec<EquityPoint> = v.equity.iter().step_by(2).cloned().collect();
+                v.equity = thinned;
+            }
+        } else if let Some(last) = v.equity.last_mut() {
+            last.net_pnl = pnl.net;
+        }
+        v.pnl = pnl;
+        v.quote_age = quote_age;
+        if engine.kill_switch_on(now) {
+            v.kill_switch.get_or_insert_with(|| "on".to_string());
+        } else {
+            v.kill_switch = None;
+        }
+        let pending = std::mem::take(&mut v.pending_alerts);
+        drop(v);
+        for (name, age) in stale_now {
+            let mut a = Alert::new(
+                "stale_data",
+                format!("STALE {name}: no quote for {age} s"),
+                format!(
+                    "no quote of {name} since {} (alerts.stale_quote_seconds {})",
+                    (now - chrono::Duration::seconds(age)).format("%H:%M:%S"),
+                    self.config.stale_quote_seconds
+                ),
+            );
+            a.at = Some(now);
+            self.live.view().last_problem = Some(a.title.clone());
+            self.alert(a);
+        }
+        for a in pending {
+            self.alert(a);
+        }
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        if let Some(a) = self.alerts.as_mut() {
+            a.close(CLOSE_GRACE);
+        }
+    }
+}
+
+fn money(d: Decimal) -> String {
+    d.round_dp(2).to_string()
+}
+
+impl SessionObserver for Hub {
+    fn on_market(&mut self, event: &Event) {
+        if let Event::Quote(q) = event {
+            let e = self
+                .last_quote
+                .entry(q.symbol.to_string())
+                .or_insert(q.timestamp);
+            *e = (*e).max(q.timestamp);
+        }
+    }
+
+    fn on_action(&mut self, action: &Action, _engine: &Engine, now: IstTime) {
+        match action {
+            Action::PlaceOrder { purpose, .. } => {
+                let kind = match purpose {
+                    OrderPurpose::Entry { .. } => "entry",
+                    OrderPurpose::Exit { .. } => "exit",
+                };
+                *self
+                    .live
+                    .view()
+                    .counters
+                    .orders
+                    .entry(kind.to_string())
+                    .or_default() += 1;
+            }
+            Action::Record(Record::Signal { rejected, .. }) => match rejected {
+                None => self.live.view().counters.signals_accepted += 1,
+                Some(reason) => {
+                    let kind = reason_kind(reason);
+                    *self
+                        .live
+                        .view()
+                        .counters
+                        .rejections
+                        .entry(kind.clone())
+                        .or_default() += 1;
+                    *self.rejected.entry(kind).or_default() += 1;
+                    self.rejected_since.get_or_insert(now);
+                }
+            },
+            Action::Record(Record::PositionClosed {
+                trading_symbol,
+                underlying,
+                net_pnl,
+                reason,
+                at,
+            }) => {
+                let mut a = Alert::new(
+                    "exit",
+                    format!("EXIT {trading_symbol} ({reason}): net P&L {}", money(*net_pnl)),
+                    format!(
+                        "{underlying} {trading_symbol} closed at {} on {reason}; net P&L {} rupees after charges",
+                        at.format("%H:%M:%S"),
+                        money(*net_pnl)
+                    ),
+                );
+                a.pnl = Some(*net_pnl);
+                a.trading_symbol = Some(trading_symbol.clone());
+                a.at = Some(*at);
+                self.alert(a);
+            }
+            Action::Alert { level, message } => {
+                let kill = message.starts_with("kill switch");
+                if kill {
+                    self.live.view().kill_switch = Some(message.clone());
+                }
+                let event = if kill {
+                    "kill_switch"
+                } else if *level == AlertLevel::Info {
+                    return;
+                } else {
+                    "broker_error"
+                };
+                let mut a = Alert::new(
+                    event,
+                    format!(
+                        "{}: {}",
+                        if *level == AlertLevel::Critical {
+                            "CRITICAL"
+                        } else {
+                            "WARNING"
+                        },
+                        message.chars().take(80).collect::<String>()
+                    ),
+                    message.clone(),
+                );
+                a.at = Some(now);
+                self.alert(a);
+            }
+            Action::ModifyOrder { .. } | Action::CancelOrder { .. } => {}
+        }
+    }
+
+    fn on_outcome(&mut self, _action: &Action, outcome: Option<&Outcome>, now: IstTime) {
+        let text = match outcome {
+            Some(Outcome::Refused { tag, reason }) => format!("order {tag} refused: {reason}"),
+            Some(Outcome::Unknown { tag, detail }) => {
+                format!("order {tag}: outcome unknown: {detail}")
+            }
+            _ => return,
+        };
+        self.live.view().counters.order_refusals += 1;
+        let mut a = Alert::new("broker_error", "BROKER order not placed", text);
+        a.at = Some(now);
+        self.alert(a);
+    }
+
+    fn on_fill(&mut self, fill: &Fill, engine: &Engine) {
+        self.live.view().counters.fills += 1;
+        let Some(p) = engine.portfolio().position(&fill.trading_symbol) else {
+            return;
+        };
+        let opening = match fill.transaction_type {
+            TransactionType::Buy => p.quantity() > 0,
+            TransactionType::Sell => p.quantity() < 0,
+        };
+        if !opening {
+            return;
+        }
+        let levels = |d: Option<Decimal>| d.map_or("-".to_string(), money);
+        let mut a = Alert::new(
+            "entry",
+            format!(
+                "ENTRY {} {} {} @ {}",
+                crate::store::enum_text(&fill.transaction_type),
+                fill.quantity,
+                fill.trading_symbol,
+                money(fill.price)
+            ),
+            format!(
+                "position {} units at average {}; stop {}, target {}",
+                p.quantity(),
+                money(p.average_price()),
+                levels(engine.current_stop(&fill.trading_symbol)),
+                levels(p.meta().target)
+            ),
+        );
+        a.trading_symbol = Some(fill.trading_symbol.clone());
+        a.at = Some(fill.timestamp);
+        self.alert(a);
+    }
+
+    fn on_problem(&mut self, text: &str, now: IstTime) {
+        self.live.view().last_problem = Some(text.to_string());
+        // The same problem every tick is alerted once per PROBLEM_REPEAT_MINUTES.
+        let what = text
+            .split_once("WARN")
+            .map_or(text, |(_, w)| w)
+            .trim()
+            .to_string();
+        if let Some((last, at)) = &self.last_problem {
+            if *last == what && now - *at < chrono::Duration::minutes(PROBLEM_REPEAT_MINUTES) {
+                return;
+            }
+        }
+        self.last_problem = Some((what, now));
+        let mut a = Alert::new("broker_error", "BROKER problem", text);
+        a.at = Some(now);
+        self.alert(a);
+    }
+
+    fn on_tick(&mut self, engine: &Engine, now: IstTime) -> Option<Control> {
+        self.update_view(engine, now);
+        self.summarise_rejections(now, false);
+        let every = Duration::from_secs(u64::from(self.config.heartbeat_minutes) * 60);
+        if !every.is_zero() && self.last_heartbeat.is_none_or(|t| t.elapsed() >= every) {
+            self.last_heartbeat = Some(Instant::now());
+            let v = self.live.view();
+            let text = format!(
+                "market time {}, open positions {}, day net P&L {}",
+                now.format("%Y-%m-%d %H:%M:%S"),
+                v.positions.len(),
+                money(v.pnl.net)
+            );
+            drop(v);
+            self.alert(Alert::new("heartbeat", "alphastock is running", text));
+        }
+        self.live
+            .view()
+            .kill_request
+            .take()
+            .map(Control::KillAndFlatten)
+    }
+
+    fn on_day_end(&mut self, day: NaiveDate, tally: &Tally, at: IstTime) {
+        self.summarise_rejections(at, true);
+        let mut a = Alert::new(
+            "daily_summary",
+            format!("DAY {day}: net P&L {}", money(tally.net())),
+            tally.line(),
+        );
+        a.pnl = Some(tally.net());
+        a.at = Some(at);
+        self.alert(a);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_warning_repeated_every_tick_is_alerted_once_per_interval_and_counted_on_the_page() {
+        let config = AlertsConfig::default();
+        // No target: the worker counts each alert it takes as sent.
+        let sender = AlertSender::start(&config, Vec::new()).unwrap();
+        let stats = sender.stats();
+        let live = Live::new("live run", Controls::default());
+        let mut hub = Hub::new(live.clone(), Some(sender), &config);
+        let t0 = alphastock_core::market::IST
+            .with_ymd_and_hms(2026, 12, 1, 10, 0, 0)
+            .unwrap();
+        for s in 0..60 {
+            let now = t0 + chrono::Duration::seconds(5 * s);
+            hub.on_problem(
+                &format!("{} WARN   quotes not read: timeout", now.format("%H:%M:%S")),
+                now,
+            );
+        }
+        hub.on_problem("10:05:00 WARN   positions not read", t0);
+        let later = t0 + chrono::Duration::minutes(PROBLEM_REPEAT_MINUTES);
+        hub.on_problem("WARN   quotes not read: timeout", later);
+        let mut state = DashboardState::default();
+        live.overlay(&mut state);
+        assert_eq!(
+            state.health.last_problem.as_deref(),
+            Some("WARN   quotes not read: timeout")
+        );
+        drop(hub);
+        assert_eq!(stats.read().0, 3);
+    }
+}
