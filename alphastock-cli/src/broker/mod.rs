@@ -174,7 +174,8 @@ pub trait Broker {
         quantity: Option<u32>,
     ) -> Result<(), BrokerError>;
     /// Moves a resting stop-loss (`SL`) order in place: new `trigger` and limit `price`
-    /// (rupees) and `quantity` (units), same order id. A broker that cannot refuses it.
+    /// (rupees) and `quantity` (units), same order id. A broker that cannot refuses it; a
+    /// wrapper around another broker must forward it, or the inner broker's modify is lost.
     fn modify_stop(
         &mut self,
         order_id: &str,

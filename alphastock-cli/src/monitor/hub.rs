@@ -473,7 +473,8 @@ impl SessionObserver for Hub {
                 a.at = Some(now);
                 self.alert(a);
             }
-            Action::ModifyOrder { .. } | Action::CancelOrder { .. } => {}
+            Action::ModifyOrder { .. } | Action::ModifyStop { .. } | Action::CancelOrder { .. } => {
+            }
         }
     }
 

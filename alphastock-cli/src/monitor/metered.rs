@@ -62,6 +62,18 @@ impl Broker for Metered {
         })
     }
 
+    fn modify_stop(
+        &mut self,
+        order_id: &str,
+        trigger: Decimal,
+        price: Decimal,
+        quantity: u32,
+    ) -> Result<(), BrokerError> {
+        self.timed("modify_stop", |b| {
+            b.modify_stop(order_id, trigger, price, quantity)
+        })
+    }
+
     fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError> {
         self.timed("cancel_order", |b| b.cancel_order(order_id))
     }
