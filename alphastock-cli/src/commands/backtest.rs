@@ -392,10 +392,7 @@ fn opt_number(d: Option<Decimal>) -> Json {
 
 /// `bullish` for a BUY signal, `bearish` for a SELL.
 pub(crate) fn direction(t: &TradeRecord) -> &'static str {
-    match t.side {
-        alphastock_core::strategy::Side::Buy => "bullish",
-        alphastock_core::strategy::Side::Sell => "bearish",
-    }
+    t.side.direction()
 }
 
 fn trade_json(t: &TradeRecord) -> Json {
@@ -403,7 +400,6 @@ fn trade_json(t: &TradeRecord) -> Json {
         "trading_symbol": t.trading_symbol,
         "underlying": t.underlying.as_str(),
         "strategy": t.strategy,
-        "side": t.side.code(),
         "direction": direction(t),
         "order_side": t.order_side.code(),
         "signal_time": t.signal_time.to_rfc3339(),

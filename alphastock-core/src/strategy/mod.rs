@@ -49,6 +49,15 @@ impl Side {
         }
     }
 
+    /// The view as traders name it: `bullish` for [`Side::Buy`], `bearish` for [`Side::Sell`].
+    /// A bearish signal is traded by *buying* a PE, so the signal's side is not the order's.
+    pub fn direction(self) -> &'static str {
+        match self {
+            Side::Buy => "bullish",
+            Side::Sell => "bearish",
+        }
+    }
+
     /// The other side.
     pub fn opposite(self) -> Side {
         match self {
