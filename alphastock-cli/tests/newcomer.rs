@@ -253,3 +253,333 @@ fn correlations_build_reads_the_quick_start_journal_and_writes_outside_the_clone
         text(&o).1
     );
 }
+
+/// Runs the binary with `args` (in a scratch directory) and gives exit code, stdout, stderr.
+fn alphastock(args: &[&str]) -> (i32, String, String) {
+    let dir = scratch();
+    let o = run_in(dir.path(), args);
+    let (out, err) = text(&o);
+    (o.status.code().unwrap_or(-1), out, err)
+}
+
+#[test]
+fn a_volatility_typed_as_a_percentage_is_refused_or_warned_with_the_fraction_meant() {
+    let base = [
+        "greeks", "--type", "CE", "--spot", "100", "--strike", "100", "--days", "3", "--vol",
+    ];
+    let mut sixteen = base.to_vec();
+    sixteen.push("16");
+    let (code, _, err) = alphastock(&sixteen);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("got 16; for 16 % a year pass --vol 0.16"),
+        "{err}"
+    );
+
+    let mut five = base.to_vec();
+    five.push("5");
+    let (code, out, err) = alphastock(&five);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("vol 500.0000 %"), "{out}");
+    assert!(
+        err.contains(
+            "warning: --vol 5 is read as a fraction: 500 % a year; for 5 % pass --vol 0.05"
+        ),
+        "{err}"
+    );
+
+    let mut usual = base.to_vec();
+    usual.push("0.16");
+    let (code, _, err) = alphastock(&usual);
+    assert_eq!(code, 0);
+    assert!(err.is_empty(), "no warning for a fraction: {err}");
+}
+
+#[test]
+fn a_date_typo_names_the_flag_and_the_format() {
+    let config = fixture("paper.yaml");
+    let data = fixture("candles/synthetic_5min.csv");
+    let bt = fixture("backtest.yaml");
+    for (args, flag, why) in [
+        (
+            vec!["run", "--config", &config, "--date", "2026-12-01x"],
+            "--date",
+            "extra characters",
+        ),
+        (
+            vec!["run", "--config", &config, "--date", "01-12-2026"],
+            "--date",
+            "the year goes first",
+        ),
+        (
+            vec![
+                "backtest",
+                "--config",
+                &bt,
+                "--data",
+                &data,
+                "--from",
+                "2026-02-30",
+            ],
+            "--from",
+            "no such day",
+        ),
+        (
+            vec!["contracts", "NIFTY", "--date", "2026/12/01"],
+            "--date",
+            "not in that form",
+        ),
+        (
+            vec![
+                "charges",
+                "--date",
+                "tomorrow",
+                "--segment",
+                "options",
+                "--buy",
+                "1",
+                "--sell",
+                "2",
+                "--quantity",
+                "75",
+            ],
+            "--date",
+            "not in that form",
+        ),
+    ] {
+        let (code, _, err) = alphastock(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(
+            err.contains("expected a date as YYYY-MM-DD, e.g. 2026-12-01"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains(why), "{args:?}: {err}");
+        assert!(!err.contains("trailing input"), "{err}");
+    }
+}
+
+#[test]
+fn a_weekend_date_is_announced_and_flags_that_do_nothing_are_refused() {
+    let config = fixture("paper.yaml");
+    let (code, out, err) = alphastock(&["run", "--config", &config, "--date", "2026-12-05"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("note: --date 2026-12-05 is a Saturday, not a trading day; the run starts on the next trading day, Monday 2026-12-07"),
+        "{err}"
+    );
+    assert!(out.contains("DAY 2026-12-07"), "{out}");
+
+    // --date with --replay: the replay's days are the file's.
+    let (code, _, err) = alphastock(&[
+        "run",
+        "--config",
+        &config,
+        "--replay",
+        &fixture("candles/synthetic_5min.csv"),
+        "--date",
+        "2026-01-05",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("'--replay <CANDLES.csv>' cannot be used with '--date <DATE>'"),
+        "{err}"
+    );
+    // --once only means something live.
+    let (code, _, err) = alphastock(&["run", "--config", &config, "--once"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("required arguments were not provided") && err.contains("--live"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sweep_mistakes_exit_2_and_the_split_is_explained() {
+    let config = fixture("backtest.yaml");
+    let data = fixture("candles/synthetic_5min.csv");
+    let base = ["backtest", "--config", &config, "--data", &data, "--sweep"];
+
+    let mut dashed = base.to_vec();
+    dashed.push("fast_ema=3-5");
+    let (code, out, err) = alphastock(&dashed);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("--sweep `fast_ema=3-5`: `3-5` is not a range: write 3..5"),
+        "{err}"
+    );
+
+    // A value every strategy refuses: no ranking of nothing with exit 0.
+    let mut refused = base.to_vec();
+    refused.push("fast_ema=50");
+    let (code, _, err) = alphastock(&refused);
+    assert_eq!(code, 2);
+    assert!(err.contains("every combination was refused"), "{err}");
+    assert!(err.contains("fast_ema=50:"), "{err}");
+
+    let mut with_report = base.to_vec();
+    with_report.extend(["fast_ema=3..4", "--report", "rep"]);
+    let (code, _, err) = alphastock(&with_report);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--report is not written for a --sweep"),
+        "{err}"
+    );
+
+    let mut good = base.to_vec();
+    good.push("fast_ema=3..4");
+    let (code, out, err) = alphastock(&good);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("In-sample plus out-of-sample therefore differs from a plain backtest"),
+        "{out}"
+    );
+    good.push("--json");
+    let (_, out, _) = alphastock(&good);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(v["note"].as_str().unwrap().contains("warm up again"), "{v}");
+}
+
+#[test]
+fn logs_redirected_to_a_file_or_pipe_carry_no_colour_codes() {
+    let dir = scratch();
+    let o = bin()
+        .current_dir(dir.path())
+        .env("RUST_LOG", "alphastock=info")
+        .env_remove("NO_COLOR")
+        .args([
+            "run",
+            "--config",
+            &fixture("paper.yaml"),
+            "--date",
+            "2026-12-01",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("INFO"), "logs were written: {err}");
+    assert!(!err.contains('\u{1b}'), "no escape codes: {err:?}");
+}
+
+#[test]
+fn the_journal_reads_back_without_sqlite3() {
+    let dir = scratch();
+    let config = fixture("paper.yaml");
+    let ran = run_in(
+        dir.path(),
+        &["run", "--config", &config, "--date", "2026-12-01"],
+    );
+    let (run_out, _) = text(&ran);
+    assert!(ran.status.success());
+    let count = |word: &str| run_out.lines().filter(|l| l.contains(word)).count();
+
+    let json = |view: &str, extra: &[&str]| -> Vec<Value> {
+        let mut args = vec!["journal", view, "--json"];
+        args.extend(extra);
+        let o = run_in(dir.path(), &args);
+        assert!(o.status.success(), "{}", text(&o).1);
+        serde_json::from_slice::<Value>(&o.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    // The default journal is the one the run wrote (the config's storage.path).
+    let trades = json("trades", &[]);
+    assert_eq!(trades.len(), count(" EXIT "));
+    let orders = json("orders", &["--date", "2026-12-01"]);
+    assert_eq!(orders.len(), count(" ORDER "));
+    let signals = json("signals", &[]);
+    assert_eq!(signals.len(), count(" SIGNAL "));
+    let pnl = json("pnl", &[]);
+    assert_eq!(pnl.len(), 1);
+
+    // The numbers are the run's: the DAY line's net P&L and the trades' sum.
+    let day = run_out
+        .lines()
+        .find(|l| l.starts_with("DAY 2026-12-01"))
+        .unwrap();
+    let dec = |s: &str| s.trim().parse::<rust_decimal::Decimal>().unwrap();
+    let net = dec(day.rsplit("net P&L ").next().unwrap());
+    assert_eq!(dec(&pnl[0]["net_pnl"].to_string()), net, "{day}");
+    let sum: rust_decimal::Decimal = trades.iter().map(|t| dec(&t["net_pnl"].to_string())).sum();
+    assert_eq!(sum, net);
+    for s in &signals {
+        let d = s["direction"].as_str().unwrap();
+        assert!(d == "bullish" || d == "bearish", "{s}");
+    }
+    // Every EXIT line's contract and P&L is a trade row.
+    for l in run_out.lines().filter(|l| l.contains(" EXIT ")) {
+        let contract = l.split_whitespace().nth(3).unwrap();
+        assert!(
+            trades.iter().any(|t| t["contract"] == contract),
+            "{contract}"
+        );
+    }
+
+    // Text: a header and one line per row; another day has none.
+    let o = run_in(dir.path(), &["journal", "orders"]);
+    let (out, _) = text(&o);
+    assert!(out.starts_with("time "), "{out}");
+    assert_eq!(out.lines().count(), 1 + count(" ORDER "));
+    let o = run_in(dir.path(), &["journal", "trades", "--date", "2026-12-02"]);
+    assert_eq!(
+        text(&o).0,
+        "time  underlying  contract  net_pnl  reason\n(none)\n"
+    );
+
+    // No journal, or a file that is not one: exit 2 naming it.
+    let o = run_in(dir.path(), &["journal", "pnl", "--db", "missing.db"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("no journal database at missing.db"));
+    std::fs::write(dir.path().join("notes.db"), "not sqlite").unwrap();
+    let o = run_in(dir.path(), &["journal", "pnl", "--db", "notes.db"]);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("notes.db is not an alphastock journal"));
+}
+
+#[test]
+fn strategies_lists_every_strategy_with_its_parameters() {
+    let o = run_in(scratch().path(), &["strategies", "--json"]);
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let all = v.as_array().unwrap();
+    let kinds: Vec<&str> = all.iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ema_crossover",
+            "rsi_divergence",
+            "bollinger_reversion",
+            "price_breakout",
+            "volume_spike",
+            "iv_regime"
+        ]
+    );
+    let ema = &all[0]["parameters"];
+    assert_eq!(ema[0]["key"], "fast_ema");
+    assert_eq!(ema[0]["default"], 5);
+    assert_eq!(ema[0]["range"], "1..=500");
+    assert_eq!(ema[1]["key"], "slow_ema");
+    assert_eq!(ema[1]["default"], 20);
+    // Every default is accepted by the strategy itself: scan runs with each one given.
+    for s in all {
+        for p in s["parameters"].as_array().unwrap() {
+            assert!(!p["meaning"].as_str().unwrap().is_empty(), "{p}");
+        }
+    }
+    let o = run_in(
+        scratch().path(),
+        &[
+            "scan",
+            "--strategy",
+            "bollinger_reversion",
+            "--param",
+            &format!("std_dev={}", all[2]["parameters"][1]["default"]),
+            "--data",
+            &fixture("candles/synthetic_5min.csv"),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o).1);
+}

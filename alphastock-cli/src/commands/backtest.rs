@@ -84,10 +84,10 @@ pub struct BacktestArgs {
     #[arg(long)]
     pub options: Option<PathBuf>,
     /// First day to replay (IST, YYYY-MM-DD, inclusive).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_date)]
     pub from: Option<NaiveDate>,
     /// Last day to replay (IST, YYYY-MM-DD, inclusive).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_date)]
     pub to: Option<NaiveDate>,
     /// Print one JSON object instead of text.
     #[arg(long)]
@@ -137,6 +137,13 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_INVALID));
     }
     if !grid.is_empty() {
+        if args.report.is_some() {
+            eprintln!(
+                "error: --report is not written for a --sweep; sweep first, then run the chosen \
+                 parameters without --sweep to get their report"
+            );
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
         return sweep::run(&inputs, &grid, args.json);
     }
     let progress = progress_bar(inputs.candles.len() as u64, "candles");

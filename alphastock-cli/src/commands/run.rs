@@ -57,10 +57,11 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1)]
     pub days: usize,
     /// First simulated trading day (YYYY-MM-DD; default today, or the next trading day).
-    #[arg(long)]
+    /// A weekend or holiday is moved to the next trading day, with a notice.
+    #[arg(long, value_parser = super::parse_date, conflicts_with_all = ["replay", "live"])]
     pub date: Option<NaiveDate>,
     /// Live: exit instead of waiting when the market is closed.
-    #[arg(long)]
+    #[arg(long, requires = "live")]
     pub once: bool,
     /// Paper or replay: when the journal already has the day played to its end, continue it
     /// (positions, P&L and tags restored; nothing traded twice).
@@ -450,9 +451,28 @@ fn build_feed(args: &RunArgs, config: &Config) -> Result<(Feed, Option<NaiveDate
         .first()
         .copied()
         .unwrap_or(start);
+    if first != start {
+        eprintln!(
+            "note: {} {start} is {}, not a trading day; the run starts on the next trading day, {} {first}",
+            if args.date.is_some() { "--date" } else { "today," },
+            non_trading_kind(start, &config.market.holidays),
+            first.format("%A"),
+        );
+    }
     SimMarket::days(&config.simulation, &config.market, first, args.days)
         .map(|d| (Feed::Sim(Box::new(d)), Some(first)))
         .map_err(invalid)
+}
+
+/// Why `day` has no session: `a Saturday`, `a Sunday`, `a holiday in market.holidays` or `an
+/// NSE holiday (market rules)`.
+fn non_trading_kind(day: NaiveDate, holidays: &[NaiveDate]) -> String {
+    use chrono::Datelike;
+    match day.weekday() {
+        chrono::Weekday::Sat | chrono::Weekday::Sun => format!("a {}", day.format("%A")),
+        _ if holidays.contains(&day) => "a holiday in market.holidays".to_string(),
+        _ => "an NSE holiday (market rules)".to_string(),
+    }
 }
 
 /// Feeds the market to the session until it ends or a stop is asked.
