@@ -417,14 +417,30 @@ fn sweep_mistakes_exit_2_and_the_split_is_explained() {
     assert!(err.contains("every combination was refused"), "{err}");
     assert!(err.contains("fast_ema=50:"), "{err}");
 
+    // With --report: the grid as in- and out-of-sample heatmaps side by side.
+    let dir = scratch();
+    let report = dir.path().join("rep");
     let mut with_report = base.to_vec();
-    with_report.extend(["fast_ema=3..4", "--report", "rep"]);
-    let (code, _, err) = alphastock(&with_report);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("--report is not written for a --sweep"),
-        "{err}"
+    with_report.extend([
+        "fast_ema=3..5",
+        "slow_ema=8,12",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let o = run_in(dir.path(), &with_report);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let html = std::fs::read_to_string(report.join("sweep.html")).unwrap();
+    assert_eq!(html.matches("<table class=\"heat\">").count(), 2);
+    // 3 x 2 cells in each heatmap, every combination valid here.
+    assert_eq!(
+        html.matches("<td style=\"background:").count(),
+        12,
+        "{html}"
     );
+    assert!(html.contains("<th>fast_ema=4</th>") && html.contains("<th>slow_ema=12</th>"));
+    assert!(html.contains("In-sample: 1 day(s) 2026-01-05..2026-01-05"));
+    assert!(html.contains("warm up again"));
+    assert!(!html.contains("<script"));
 
     let mut good = base.to_vec();
     good.push("fast_ema=3..4");

@@ -39,13 +39,16 @@
 //!   comma lists `a,b,c`) over the parameters of every enabled strategy that has those keys;
 //!   each combination runs on the first 70 % of the trading days (in-sample) and separately on
 //!   the rest (out-of-sample); rows are ranked by in-sample Sharpe with the out-of-sample
-//!   results beside them, so overfitting shows as a gap.
+//!   results beside them, so overfitting shows as a gap. With `--report DIR` the sweep writes
+//!   `DIR/sweep.html`: in- and out-of-sample heatmaps of the grid side by side.
 //!
 //! A progress bar is drawn on stderr when it is a terminal. Exit codes: 0 done; 2 invalid config,
 //! arguments or data (with the line); 1 a file cannot be read or written.
 
+mod charts;
 mod html;
 mod sweep;
+mod sweep_html;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -92,7 +95,8 @@ pub struct BacktestArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Write a self-contained HTML report (report.html) into this directory.
+    /// Write a self-contained HTML report into this directory: report.html, or sweep.html (the
+    /// grid as in- and out-of-sample heatmaps) with --sweep.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
     /// Parameter grid as KEY=A..B (inclusive integers) or KEY=a,b,c (repeatable).
@@ -137,14 +141,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_INVALID));
     }
     if !grid.is_empty() {
-        if args.report.is_some() {
-            eprintln!(
-                "error: --report is not written for a --sweep; sweep first, then run the chosen \
-                 parameters without --sweep to get their report"
-            );
-            return Ok(ExitCode::from(EXIT_INVALID));
-        }
-        return sweep::run(&inputs, &grid, args.json);
+        return sweep::run(&inputs, &grid, args.json, args.report.as_deref());
     }
     let progress = progress_bar(inputs.candles.len() as u64, "candles");
     let report = match backtest(&inputs, &inputs.config, &inputs.candles, progress.as_ref()) {
@@ -161,8 +158,11 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create report directory {}", dir.display()))?;
         let path = dir.join("report.html");
-        std::fs::write(&path, html::render(&report))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(
+            &path,
+            html::render(&report, &inputs.candles, &inputs.config),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("report written to {}", path.display());
     }
     if args.json {
@@ -180,6 +180,9 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         }
     } else {
         print_text(&report, inputs.candles.len(), inputs.chain_age_raised);
+        for caveat in html::caveats(&report) {
+            println!("Caveat: {caveat}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -70,7 +70,7 @@ pub enum IvError {
 ///     strike: 51200.0,
 ///     years: years_from_days(3.0),
 ///     vol: 0.0, // ignored
-///     rate: 0.065,
+///     rate: 0.0,
 ///     carry: 0.0,
 /// };
 /// let iv = implied_vol(&input, 280.0).unwrap();

@@ -19,6 +19,9 @@ use alphastock_core::config::Config;
 use alphastock_core::market::{Candle, IST};
 use alphastock_core::strategy::{build_strategy, StrategyBuildError};
 
+use anyhow::Context;
+
+use super::sweep_html::Cell;
 use super::{backtest, number, progress_bar, ratio, Inputs};
 use crate::commands::EXIT_INVALID;
 
@@ -200,8 +203,13 @@ fn summary_json(r: &BacktestReport) -> Json {
     })
 }
 
-/// Runs the sweep and prints the ranking.
-pub fn run(inputs: &Inputs, axes: &[Axis], as_json: bool) -> anyhow::Result<ExitCode> {
+/// Runs the sweep and prints the ranking; with `report`, writes `sweep.html` there too.
+pub fn run(
+    inputs: &Inputs,
+    axes: &[Axis],
+    as_json: bool,
+    report: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
     let days: BTreeSet<NaiveDate> = inputs
         .candles
         .iter()
@@ -277,6 +285,30 @@ pub fn run(inputs: &Inputs, axes: &[Axis], as_json: bool) -> anyhow::Result<Exit
                 .cmp(&a.in_sample.metrics.net_pnl)
         })
     });
+    if let Some(dir) = report {
+        let cells: Vec<Cell> = rows
+            .iter()
+            .map(|r| Cell {
+                combo: r.combo.clone(),
+                in_sample: (r.in_sample.metrics.net_pnl, r.in_sample.metrics.trades),
+                out_of_sample: r
+                    .out_of_sample
+                    .as_ref()
+                    .map(|o| (o.metrics.net_pnl, o.metrics.trades)),
+            })
+            .collect();
+        let span = |d: &[NaiveDate]| match (d.first(), d.last()) {
+            (Some(a), Some(b)) => format!("{} day(s) {a}..{b}", d.len()),
+            _ => "no days".to_string(),
+        };
+        let html =
+            super::sweep_html::render(axes, &cells, &skipped, &span(in_days), &span(out_days));
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create report directory {}", dir.display()))?;
+        let path = dir.join("sweep.html");
+        std::fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("report written to {}", path.display());
+    }
     if as_json {
         let results: Vec<Json> = rows
             .iter()
