@@ -30,8 +30,15 @@ pub fn directives(env: Option<&str>, default: &str) -> String {
     kept.join(",")
 }
 
+/// Whether log lines may carry colour codes: only when stderr is a terminal and `NO_COLOR` is
+/// unset or empty (<https://no-color.org>), so redirected logs stay plain text.
+pub fn colour(stderr_is_terminal: bool, no_color: Option<&str>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(str::is_empty)
+}
+
 /// Installs the stderr subscriber once (later calls do nothing). `default` is the filter when
-/// `RUST_LOG` is not set, e.g. `warn` or `warn,alphastock=debug`.
+/// `RUST_LOG` is not set, e.g. `warn` or `warn,alphastock=debug`. Colour only on a terminal
+/// (see [`colour`]).
 pub fn init(default: &str) {
     let env = std::env::var("RUST_LOG").ok();
     let text = directives(env.as_deref(), default);
@@ -41,12 +48,24 @@ pub fn init(default: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var("NO_COLOR").ok().as_deref(),
+        ))
         .try_init();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some("")));
+        assert!(!colour(true, Some("1")));
+        assert!(!colour(false, None));
+    }
 
     #[test]
     fn the_wire_dump_is_off_whatever_rust_log_says() {

@@ -122,10 +122,23 @@ fn report_is_one_self_contained_html_file_with_charts_and_trades() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert_eq!(
         html.matches("<svg").count(),
-        2,
-        "equity and drawdown charts"
+        5,
+        "equity, drawdown, daily P&L, and the price of BANKNIFTY and of NIFTY"
     );
-    assert_eq!(html.matches("<polyline").count(), 2);
+    // Lines: the equity curve and the two prices; the drawdown is an area closed on zero.
+    assert_eq!(html.matches("<polyline").count(), 3);
+    let trades = v["trades"].as_array().unwrap().len();
+    // Every trade's entry and exit is marked on its underlying's price.
+    assert_eq!(html.matches("class=\"marker\"").count(), 2 * trades);
+    // One bar per trading day; a time axis with the days and hours; value ticks.
+    assert_eq!(html.matches("class=\"bar\"").count(), 2);
+    assert!(html.contains(">2026-01-05</text>") && html.contains(">2026-01-06</text>"));
+    assert!(html.contains(">14:00</text>"));
+    assert!(html.contains(">500,000</text>"), "equity ticks");
+    assert!(!html.contains(">-0<"), "no minus zero");
+    // Short-sample caveats and the config used.
+    assert!(html.contains("Sharpe and Sortino are computed from 2 daily return(s)"));
+    assert!(html.contains("<h2>Config used</h2>") && html.contains("fast_ema: 3"));
     assert!(!html.contains("<script") && !html.contains("src=\"http"));
     // One table row per trade in the trade table (after its header).
     let trade_table = html.split("<h2>Trades</h2>").nth(1).unwrap();

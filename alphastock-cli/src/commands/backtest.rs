@@ -41,13 +41,16 @@
 //!   comma lists `a,b,c`) over the parameters of every enabled strategy that has those keys;
 //!   each combination runs on the first 70 % of the trading days (in-sample) and separately on
 //!   the rest (out-of-sample); rows are ranked by in-sample Sharpe with the out-of-sample
-//!   results beside them, so overfitting shows as a gap.
+//!   results beside them, so overfitting shows as a gap. With `--report DIR` the sweep writes
+//!   `DIR/sweep.html`: in- and out-of-sample heatmaps of the grid side by side.
 //!
 //! A progress bar is drawn on stderr when it is a terminal. Exit codes: 0 done; 2 invalid config,
 //! arguments or data (with the line); 1 a file cannot be read or written.
 
+mod charts;
 mod html;
 mod sweep;
+mod sweep_html;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -88,15 +91,16 @@ pub struct BacktestArgs {
     pub options: Option<PathBuf>,
     /// First day to replay (IST, YYYY-MM-DD, inclusive); the bars before it are not traded
     /// but seed the strategies' indicators.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_date)]
     pub from: Option<NaiveDate>,
     /// Last day to replay (IST, YYYY-MM-DD, inclusive).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_date)]
     pub to: Option<NaiveDate>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Write a self-contained HTML report (report.html) into this directory.
+    /// Write a self-contained HTML report into this directory: report.html, or sweep.html (the
+    /// grid as in- and out-of-sample heatmaps) with --sweep.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
     /// Parameter grid as KEY=A..B (inclusive integers) or KEY=a,b,c (repeatable).
@@ -168,7 +172,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if !grid.is_empty() {
-        return sweep::run(&inputs, &grid, args.json);
+        return sweep::run(&inputs, &grid, args.json, args.report.as_deref());
     }
     let progress = progress_bar(inputs.candles.len() as u64, "candles");
     let report = match backtest(&inputs, &inputs.config, &inputs.candles, progress.as_ref()) {
@@ -185,8 +189,11 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create report directory {}", dir.display()))?;
         let path = dir.join("report.html");
-        std::fs::write(&path, html::render(&report))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(
+            &path,
+            html::render(&report, &inputs.candles, &inputs.config),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("report written to {}", path.display());
     }
     if args.json {
@@ -204,6 +211,9 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         }
     } else {
         print_text(&report, inputs.candles.len(), inputs.chain_age_raised);
+        for caveat in html::caveats(&report) {
+            println!("Caveat: {caveat}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -442,10 +452,7 @@ fn opt_number(d: Option<Decimal>) -> Json {
 
 /// `bullish` for a BUY signal, `bearish` for a SELL.
 pub(crate) fn direction(t: &TradeRecord) -> &'static str {
-    match t.side {
-        alphastock_core::strategy::Side::Buy => "bullish",
-        alphastock_core::strategy::Side::Sell => "bearish",
-    }
+    t.side.direction()
 }
 
 fn trade_json(t: &TradeRecord) -> Json {
@@ -453,7 +460,6 @@ fn trade_json(t: &TradeRecord) -> Json {
         "trading_symbol": t.trading_symbol,
         "underlying": t.underlying.as_str(),
         "strategy": t.strategy,
-        "side": t.side.code(),
         "direction": direction(t),
         "order_side": t.order_side.code(),
         "signal_time": t.signal_time.to_rfc3339(),

@@ -26,7 +26,7 @@ use super::{EXIT_FAILURE, EXIT_INVALID};
 #[derive(Debug, Args)]
 pub struct ChargesArgs {
     /// The trade date, YYYY-MM-DD: the rules in force that day apply.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_date)]
     pub date: NaiveDate,
     /// `options` (NSE index and stock options, on premium) or `equity-intraday`.
     #[arg(long)]

@@ -24,7 +24,7 @@ pub struct ContractsArgs {
     /// HDFCBANK (an `NSE:` prefix is accepted).
     pub underlying: String,
     /// The trade date, YYYY-MM-DD.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_date)]
     pub date: NaiveDate,
     /// List expiries up to this many calendar days after the date (default 90; long-dated
     /// contracts beyond it are left out).

@@ -1,4 +1,4 @@
-//! `alphastock correlations build [--db FILE] [--out FILE] [--json]`: learns how many percent
+//! `alphastock correlations build [--db FILE | --config FILE] [--out FILE] [--json]`: learns how many percent
 //! an option's premium moves per percent of its underlying's move, from the option snapshots
 //! stored in the journal, and saves the table as JSON for the `historical_correlation` target
 //! method.
@@ -36,6 +36,11 @@
 //! `config check` checks that it loads. The core holds only the path; the engine gets the table
 //! through `Engine::set_correlations`.
 //!
+//! The journal is `--db`, else `--config`'s `storage.path`, else `alphastock-paper.db` (the one
+//! the Quick start writes). The table goes to `--out`, else to `correlation_table.json` in the
+//! user's data directory (`$XDG_DATA_HOME/alphastock`, else `~/.local/share/alphastock`), never
+//! into the working directory (a clone); the path written is printed.
+//!
 //! Exit codes: 0 done; 2 bad arguments or no usable pairs; 1 the database or file cannot be
 //! read or written.
 
@@ -68,15 +73,30 @@ pub enum CorrelationsCommand {
     Build(BuildArgs),
 }
 
+/// The journal `correlations build` reads by default: the one the README's Quick start writes
+/// (`storage.path` of `fixtures/paper.yaml`).
+pub const DEFAULT_JOURNAL: &str = "alphastock-paper.db";
+
+/// The file name of the table in the data directory when `--out` is not given.
+pub const DEFAULT_TABLE_FILE: &str = "correlation_table.json";
+
+/// Environment variable naming the user's data directory (XDG Base Directory).
+pub const ENV_XDG_DATA_HOME: &str = "XDG_DATA_HOME";
+
 /// Arguments of `alphastock correlations build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The journal database holding option snapshots.
-    #[arg(long, default_value = "alphastock.db")]
-    pub db: PathBuf,
-    /// Where to write the table.
-    #[arg(long, default_value = "correlation_table.json")]
-    pub out: PathBuf,
+    /// The journal database holding option snapshots (default: the `storage.path` of --config,
+    /// else alphastock-paper.db, the journal the Quick start writes).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Take the journal from this config's `storage.path`.
+    #[arg(long, conflicts_with = "db")]
+    pub config: Option<PathBuf>,
+    /// Where to write the table (default: correlation_table.json in the user's data directory,
+    /// $XDG_DATA_HOME/alphastock or ~/.local/share/alphastock; never the working directory).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Print the table (the file's JSON) on stdout too.
     #[arg(long)]
     pub json: bool,
@@ -89,18 +109,75 @@ pub fn run(cmd: CorrelationsCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The default place of the table: `$XDG_DATA_HOME/alphastock/correlation_table.json`, else
+/// `$HOME/.local/share/alphastock/correlation_table.json` (XDG Base Directory defaults; relative
+/// values ignored); `None` when neither gives an absolute path.
+pub fn default_table_path(lookup: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let absolute = |name: &str| {
+        lookup(name)
+            .map(|v| PathBuf::from(v.trim()))
+            .filter(|p| p.is_absolute())
+    };
+    let dir = absolute(ENV_XDG_DATA_HOME)
+        .or_else(|| absolute("HOME").map(|h| h.join(".local").join("share")))?;
+    Some(dir.join("alphastock").join(DEFAULT_TABLE_FILE))
+}
+
+/// The journal to read: `--db`, else `--config`'s `storage.path`, else [`DEFAULT_JOURNAL`].
+fn journal_path(args: &BuildArgs) -> anyhow::Result<Result<PathBuf, String>> {
+    if let Some(db) = &args.db {
+        return Ok(Ok(db.clone()));
+    }
+    let Some(config) = &args.config else {
+        return Ok(Ok(PathBuf::from(DEFAULT_JOURNAL)));
+    };
+    let text = std::fs::read_to_string(config)
+        .with_context(|| format!("cannot read config file {}", config.display()))?;
+    match Config::from_yaml_str(&text) {
+        Ok(c) if c.storage.path.is_empty() => Ok(Ok(PathBuf::from(crate::store::DEFAULT_DB_FILE))),
+        Ok(c) => Ok(Ok(PathBuf::from(c.storage.path))),
+        Err(e) => Ok(Err(format!("{}: {e}", config.display()))),
+    }
+}
+
 fn build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
-    if !args.db.exists() {
-        eprintln!("error: no journal database at {}", args.db.display());
+    let db = match journal_path(args)? {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    if !db.exists() {
+        eprintln!(
+            "error: no journal database at {} (run `alphastock run` first, or pass --db FILE)",
+            db.display()
+        );
         return Ok(ExitCode::from(EXIT_INVALID));
     }
-    let store = Store::open(&args.db)?;
+    let out = match &args.out {
+        Some(p) => p.clone(),
+        None => match default_table_path(|k| std::env::var(k).ok()) {
+            Some(p) => p,
+            None => {
+                eprintln!(
+                    "error: no data directory: set {ENV_XDG_DATA_HOME} or HOME, or pass --out FILE"
+                );
+                return Ok(ExitCode::from(EXIT_INVALID));
+            }
+        },
+    };
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let store = Store::open(&db)?;
     let rows = store.option_snapshots()?;
     let pairs = move_pairs(&rows);
     if pairs.is_empty() {
         eprintln!(
             "error: {} has {} option snapshot(s) but no two of one contract on the same day",
-            args.db.display(),
+            db.display(),
             rows.len()
         );
         return Ok(ExitCode::from(EXIT_INVALID));
@@ -108,14 +185,14 @@ fn build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     let table = CorrelationTable::fit(&pairs);
     let doc = table_json(&table);
     let text = serde_json::to_string_pretty(&doc).context("encoding the table")?;
-    std::fs::write(&args.out, format!("{text}\n"))
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    std::fs::write(&out, format!("{text}\n"))
+        .with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!(
         "{} move pair(s) from {} snapshot(s); {} bucket(s) learned; written to {}",
         pairs.len(),
         rows.len(),
         table.len(),
-        args.out.display()
+        out.display()
     );
     if args.json {
         println!("{doc}");

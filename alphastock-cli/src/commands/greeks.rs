@@ -7,7 +7,9 @@
 //! ```
 //! `--json` prints one object with `price`, `delta`, `gamma`, `theta_per_day`,
 //! `vega_per_point`, `rho_per_pct` (and `implied_vol`, a fraction, with `--price`).
-//! Impossible inputs (negative spot, a premium below intrinsic value, ...) exit 2.
+//! Impossible inputs (negative spot, a premium below intrinsic value, ...) exit 2. `--vol` is a
+//! fraction, as in the config: above 10 (1,000 %) it is refused with the fraction that was
+//! probably meant (`--vol 16` → `pass --vol 0.16`); between 1 and 10 it is used with a warning.
 
 use std::process::ExitCode;
 
@@ -35,7 +37,7 @@ pub struct GreeksArgs {
     /// Calendar days to expiry (fractional allowed); years = days / 365.
     #[arg(long, allow_negative_numbers = true)]
     pub days: f64,
-    /// Volatility as a fraction (0.16 = 16 %).
+    /// Volatility as a fraction (0.16 = 16 %); above 1 (100 %) a warning, above 10 refused.
     #[arg(long, allow_negative_numbers = true)]
     pub vol: Option<f64>,
     /// Option premium, rupees: solve the implied vol instead of taking `--vol`.
@@ -56,12 +58,57 @@ pub struct GreeksArgs {
 /// is degenerate and its percentage display overflows.
 const MAX_VOL: f64 = 10.0;
 
+/// Why `--vol` cannot be used: not finite, or above [`MAX_VOL`] (a percentage typed as a
+/// fraction is named, e.g. `16` → `did you mean --vol 0.16`).
+fn vol_problem(vol: f64) -> Option<String> {
+    if vol.is_finite() && vol <= MAX_VOL {
+        return None;
+    }
+    let hint = if vol.is_finite() && vol <= 1000.0 {
+        format!(
+            "; for {vol} % a year pass --vol {}",
+            format_fraction(vol / 100.0)
+        )
+    } else {
+        String::new()
+    };
+    let got = if hint.is_empty() {
+        format!("{vol:e}")
+    } else {
+        format!("{vol}")
+    };
+    Some(format!(
+        "--vol is a fraction (0.16 = 16 % a year) of at most {MAX_VOL}, got {got}{hint}"
+    ))
+}
+
+/// A warning for a `--vol` above 1 (100 % a year): legal, but more often a percentage typed
+/// where a fraction is meant.
+fn vol_warning(vol: f64) -> Option<String> {
+    (vol > 1.0 && vol <= MAX_VOL).then(|| {
+        format!(
+            "--vol {vol} is read as a fraction: {} % a year; for {vol} % pass --vol {}",
+            format_fraction(vol * 100.0),
+            format_fraction(vol / 100.0)
+        )
+    })
+}
+
+/// A number without trailing zeros (`0.16`, `1600`).
+fn format_fraction(x: f64) -> String {
+    let s = format!("{x:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// Runs `alphastock greeks`.
 pub fn run(args: GreeksArgs) -> anyhow::Result<ExitCode> {
-    if let Some(vol) = args.vol.filter(|v| !v.is_finite() || *v > MAX_VOL) {
-        return Ok(invalid(&format!(
-            "--vol is a fraction of at most {MAX_VOL} (1000 %), got {vol:e}"
-        )));
+    if let Some(vol) = args.vol {
+        if let Some(message) = vol_problem(vol) {
+            return Ok(invalid(&message));
+        }
+        if let Some(warning) = vol_warning(vol) {
+            eprintln!("warning: {warning}");
+        }
     }
     let mut input = BsInput {
         option_type: args.option_type,
@@ -134,4 +181,24 @@ pub fn run(args: GreeksArgs) -> anyhow::Result<ExitCode> {
 pub(crate) fn invalid(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(EXIT_INVALID)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_percentage_typed_as_a_fraction_is_named() {
+        let e = vol_problem(16.0).unwrap();
+        assert!(e.contains("for 16 % a year pass --vol 0.16"), "{e}");
+        assert!(vol_problem(0.16).is_none());
+        assert!(vol_problem(f64::NAN).is_some());
+        assert!(vol_warning(0.16).is_none());
+        assert!(vol_warning(1.0).is_none());
+        let w = vol_warning(5.0).unwrap();
+        assert!(
+            w.contains("500 % a year") && w.contains("--vol 0.05"),
+            "{w}"
+        );
+    }
 }

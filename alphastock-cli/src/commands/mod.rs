@@ -19,12 +19,14 @@ pub mod correlations;
 pub mod dashboard;
 pub mod doctor;
 pub mod greeks;
+pub mod journal;
 pub mod login;
 pub mod price_option;
 pub mod quote;
 pub mod run;
 pub mod run_live;
 pub mod scan;
+pub mod strategies;
 
 /// Exit code for a runtime failure.
 pub const EXIT_FAILURE: u8 = 1;
@@ -51,12 +53,16 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Run one strategy over a candle CSV file and print the signals it would emit.
     Scan(scan::ScanArgs),
+    /// The built-in strategies and their parameters: default, accepted range and meaning.
+    Strategies(strategies::StrategiesArgs),
     /// Replay historical candles through the engine with simulated fills and report the
     /// trades and performance (or sweep strategy parameters).
     Backtest(backtest::BacktestArgs),
     /// Option/underlying move multipliers learned from stored option snapshots.
     #[command(subcommand)]
     Correlations(correlations::CorrelationsCommand),
+    /// Read a run's journal: closed trades, orders, signals or the daily P&L.
+    Journal(journal::JournalArgs),
     /// Black-Scholes price and greeks of an option, or its implied vol from a premium.
     Greeks(greeks::GreeksArgs),
     /// An option's target and stop-loss premium from the underlying's target and stop.
@@ -86,14 +92,39 @@ pub enum Command {
     Dashboard(dashboard::DashboardArgs),
 }
 
+/// Parses a date flag's value: `YYYY-MM-DD` (e.g. `2026-12-01`). The message says the format
+/// expected and what was wrong; clap prefixes it with the flag's name.
+pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    let s = s.trim();
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        let shape: String = s
+            .chars()
+            .map(|c| if c.is_ascii_digit() { 'N' } else { c })
+            .collect();
+        let why = match shape.as_str() {
+            "NNNN-NN-NN" | "NNNN-N-NN" | "NNNN-NN-N" | "NNNN-N-N" => "no such day",
+            "NN-NN-NNNN" | "NN/NN/NNNN" | "NN.NN.NNNN" => "the year goes first",
+            _ if s.len() > 10
+                && chrono::NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").is_ok() =>
+            {
+                "extra characters after the day"
+            }
+            _ => "not in that form",
+        };
+        format!("expected a date as YYYY-MM-DD, e.g. 2026-12-01 ({why})")
+    })
+}
+
 /// Runs the chosen subcommand and returns its exit code.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Config(cmd) => config::run(cmd),
         Command::Scan(args) => scan::run(args),
+        Command::Strategies(args) => strategies::run(args),
         Command::Backtest(args) => backtest::run(args),
         Command::Correlations(cmd) => correlations::run(cmd),
+        Command::Journal(args) => journal::run(args),
         Command::Greeks(args) => greeks::run(args),
         Command::PriceOption(args) => price_option::run(args),
         Command::Login(args) => login::run(args),
@@ -105,5 +136,28 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Charges(args) => charges::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Dashboard(args) => dashboard::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+
+    #[test]
+    fn dates_are_read_as_year_month_day_and_typos_say_why() {
+        assert_eq!(
+            parse_date("2026-12-01"),
+            Ok(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default())
+        );
+        for (bad, why) in [
+            ("2026-02-30", "no such day"),
+            ("01-12-2026", "the year goes first"),
+            ("2026-12-01x", "extra characters"),
+            ("2026-12-1x", "not in that form"),
+            ("tomorrow", "not in that form"),
+        ] {
+            let e = parse_date(bad).err().unwrap_or_default();
+            assert!(e.contains("YYYY-MM-DD") && e.contains(why), "{bad}: {e}");
+        }
     }
 }

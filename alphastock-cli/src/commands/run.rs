@@ -7,7 +7,10 @@
 //! line; each trading day ends with a summary line (`DAY ...`) and the run with `RUN ...`. The
 //! journal (SQLite) gets every quote, option snapshot, signal, order, fill, position and the
 //! daily P&L. A run interrupted by a crash resumes from the journal: working orders are adopted,
-//! never placed again, and positions come back from the stored fills.
+//! never placed again, and positions come back from the stored fills. A paper or replay day
+//! the journal already has to the end of its data is only run again with `--resume` (continue
+//! it) or `--fresh` (a new journal; the old file is renamed `NAME.replaced-STAMP.db`, never
+//! deleted).
 //!
 //! Warm start: before the first bar each underlying's strategies are seeded with completed
 //! candles from before it (one `WARM` line each): the simulated session of the trading day
@@ -40,7 +43,7 @@ use crate::runner::executor::Executor;
 use crate::runner::feed::Feed;
 use crate::runner::funds::FundsPoll;
 use crate::runner::pace::{Pacer, Speed};
-use crate::runner::recovery::{self, RUN_START, RUN_STOP};
+use crate::runner::recovery::{self, RUN_END_OF_DATA, RUN_START, RUN_STOP};
 use crate::runner::session::{BrokerSlot, Session, SessionOptions};
 use crate::runner::warm_start::seed_from_candles;
 use crate::store::{Row, Store};
@@ -63,11 +66,20 @@ pub struct RunArgs {
     pub days: usize,
     /// First simulated trading day (YYYY-MM-DD; default today, or the next trading day). With
     /// `--replay`: the first replayed day; the file's earlier bars seed the strategies.
-    #[arg(long)]
+    /// A weekend or holiday is moved to the next trading day, with a notice.
+    #[arg(long, value_parser = super::parse_date, conflicts_with = "live")]
     pub date: Option<NaiveDate>,
     /// Live: exit instead of waiting when the market is closed.
-    #[arg(long)]
+    #[arg(long, requires = "live")]
     pub once: bool,
+    /// Paper or replay: when the journal already has the day played to its end, continue it
+    /// (positions, P&L and tags restored; nothing traded twice).
+    #[arg(long, conflicts_with_all = ["fresh", "live"])]
+    pub resume: bool,
+    /// Paper or replay: when the journal already has the day, start it anew in a new journal;
+    /// the old journal file is kept, renamed to `NAME.replaced-YYYYMMDD-HHMMSS.db`.
+    #[arg(long, conflicts_with = "live")]
+    pub fresh: bool,
     /// Replay candles from this CSV (`timestamp,symbol,open,high,low,close,volume`) instead of
     /// the simulated market.
     #[arg(long, value_name = "CANDLES.csv")]
@@ -213,8 +225,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(invalid(format!("{e:#}"))),
     };
     let db = db_path(&args, &config);
-    let store = Store::open(&db)?;
     let now = chrono::Utc::now().with_timezone(&IST);
+    match replay_choice(&db, first_day, &args, now)? {
+        Ok(()) => {}
+        Err(message) => return Ok(invalid(message)),
+    }
+    let store = Store::open(&db)?;
     // The paper broker's clock follows the market's quotes; it starts before any of them.
     let epoch = chrono::TimeZone::timestamp_opt(&IST, 0, 0)
         .single()
@@ -267,12 +283,109 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         args.flatten_on_exit,
         rec.resume_after,
     )?;
+    if !stop.load(Ordering::SeqCst) {
+        let at = session.last_time().unwrap_or(now);
+        session.writer.push_durable(Row::Journal {
+            at,
+            kind: RUN_END_OF_DATA.to_string(),
+            detail: serde_json::json!({}),
+        })?;
+    }
     finish(&mut session, started)?;
     cockpit.finish(&mut session);
     Ok(stop_exit_code(
         &session,
         args.flatten_on_exit && stop.load(Ordering::SeqCst),
     ))
+}
+
+/// Whether the journal `db` already has the market from `first_day` on, played to the end of
+/// its data by a run that then stopped cleanly: such a day is only run again with `--resume`
+/// (continue it) or `--fresh` (start anew; the old journal file is renamed, never deleted).
+/// A run that was interrupted or stopped part-way is continued without asking, as recovery
+/// always has. The outer error is a journal failure (exit 1), the inner one the question to
+/// the user (exit 2).
+fn replay_choice(
+    db: &Path,
+    first_day: Option<NaiveDate>,
+    args: &RunArgs,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> anyhow::Result<Result<(), String>> {
+    let Some(first_day) = first_day else {
+        return Ok(Ok(()));
+    };
+    if !db.exists() {
+        return Ok(Ok(()));
+    }
+    let (has_day, played_out) = {
+        let store = Store::open(db)?;
+        let latest = store.latest_quote_time()?;
+        let has_day = latest.is_some_and(|t| t.with_timezone(&IST).date_naive() >= first_day);
+        let stopped =
+            matches!(store.last_journal_of(&[RUN_START, RUN_STOP])?, Some((k, _)) if k == RUN_STOP);
+        let ended = matches!(store.last_journal_of(&[RUN_START, RUN_END_OF_DATA])?, Some((k, _)) if k == RUN_END_OF_DATA);
+        (has_day, stopped && ended)
+    };
+    if !has_day {
+        if args.fresh {
+            eprintln!(
+                "note: --fresh: {} has nothing from {first_day} on; it is used as it is",
+                db.display()
+            );
+        }
+        return Ok(Ok(()));
+    }
+    if args.fresh {
+        let kept = set_aside(db, now)?;
+        eprintln!(
+            "--fresh: the previous journal is kept as {}; {} starts empty",
+            kept.display(),
+            db.display()
+        );
+        return Ok(Ok(()));
+    }
+    if played_out && !args.resume {
+        return Ok(Err(format!(
+            "the journal {} already has {first_day}, played to the end of its data by an earlier run; \
+             pass --resume to continue it (nothing is traded twice), or --fresh to trade it again \
+             in a new journal (the old file is kept, renamed), or --db FILE for another journal",
+            db.display()
+        )));
+    }
+    Ok(Ok(()))
+}
+
+/// Renames the journal `db` (and its SQLite `-wal`/`-shm` companions) to
+/// `STEM.replaced-YYYYMMDD-HHMMSS.EXT` beside it and returns the new path.
+fn set_aside(db: &Path, now: chrono::DateTime<chrono::FixedOffset>) -> anyhow::Result<PathBuf> {
+    let stem = db.file_stem().map_or_else(
+        || "journal".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let ext = db
+        .extension()
+        .map_or_else(|| "db".to_string(), |s| s.to_string_lossy().into_owned());
+    let stamp = now.format("%Y%m%d-%H%M%S");
+    let mut kept = db.with_file_name(format!("{stem}.replaced-{stamp}.{ext}"));
+    let mut n = 1;
+    while kept.exists() {
+        n += 1;
+        kept = db.with_file_name(format!("{stem}.replaced-{stamp}-{n}.{ext}"));
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut from = db.as_os_str().to_owned();
+        from.push(suffix);
+        let from = PathBuf::from(from);
+        if from.exists() {
+            let mut to = kept.as_os_str().to_owned();
+            to.push(suffix);
+            std::fs::rename(&from, PathBuf::from(to))
+                .with_context(|| format!("cannot rename {}", from.display()))?;
+        }
+    }
+    std::fs::rename(db, &kept)
+        .with_context(|| format!("cannot rename {} to {}", db.display(), kept.display()))?;
+    Ok(kept)
 }
 
 /// The exit code of a run that has ended: when a stop asked to flatten (`flatten_asked`) and
@@ -411,6 +524,14 @@ fn build_feed(
         .first()
         .copied()
         .unwrap_or(start);
+    if first != start {
+        eprintln!(
+            "note: {} {start} is {}, not a trading day; the run starts on the next trading day, {} {first}",
+            if args.date.is_some() { "--date" } else { "today," },
+            non_trading_kind(start, &config.market.holidays),
+            first.format("%A"),
+        );
+    }
     let days =
         SimMarket::days(&config.simulation, &config.market, first, args.days).map_err(invalid)?;
     let previous = previous_trading_day(first, &config.market.holidays);
@@ -435,6 +556,17 @@ fn build_feed(
         }
     };
     Ok((Feed::Sim(Box::new(days)), Some(first), history))
+}
+
+/// Why `day` has no session: `a Saturday`, `a Sunday`, `a holiday in market.holidays` or `an
+/// NSE holiday (market rules)`.
+fn non_trading_kind(day: NaiveDate, holidays: &[NaiveDate]) -> String {
+    use chrono::Datelike;
+    match day.weekday() {
+        chrono::Weekday::Sat | chrono::Weekday::Sun => format!("a {}", day.format("%A")),
+        _ if holidays.contains(&day) => "a holiday in market.holidays".to_string(),
+        _ => "an NSE holiday (market rules)".to_string(),
+    }
 }
 
 /// Feeds the market to the session until it ends or a stop is asked.

@@ -3,7 +3,8 @@
 //!
 //! Every symbol in the file gets its own instance of the strategy; candles are fed in file order.
 //! Text output is one line per signal; `--json` prints one JSON object per line with
-//! `timestamp` (RFC 3339, IST), `symbol`, `strategy`, `side` (`BUY`/`SELL`), `price`,
+//! `timestamp` (RFC 3339, IST), `symbol`, `strategy`, `side` (`BUY`/`SELL`, the signal's side on the underlying),
+//! `direction` (`bullish`/`bearish`: options trade it by buying a CE or a PE), `price`,
 //! `confidence`, `target`, `stop`, `expected_move_pct` and `reason`. A summary goes to stderr.
 //!
 //! Exit codes: 0 done (even with no signals); 2 unknown strategy, bad parameter or malformed
@@ -160,6 +161,7 @@ pub fn signal_json(s: &Signal) -> Json {
         "symbol": s.symbol.as_str(),
         "strategy": s.strategy,
         "side": s.side.code(),
+        "direction": s.side.direction(),
         "price": number(s.price),
         "confidence": s.confidence,
         "target": number(s.target),
@@ -172,10 +174,11 @@ pub fn signal_json(s: &Signal) -> Json {
 /// The text line for one signal.
 pub fn signal_line(s: &Signal) -> String {
     format!(
-        "{} {} {:<4} price {} confidence {:>3} target {} stop {}  {}",
+        "{} {} {:<4} {:<7} price {} confidence {:>3} target {} stop {}  {}",
         s.timestamp.to_rfc3339(),
         s.symbol,
         s.side.code(),
+        s.side.direction(),
         s.price,
         s.confidence,
         s.target,

@@ -26,6 +26,9 @@ use crate::store::{Row, StoredOrder};
 pub const RUN_START: &str = "run_start";
 /// Journal kind written when a run stops cleanly.
 pub const RUN_STOP: &str = "run_stop";
+/// Journal kind written when a simulated or replayed market ran to the end of its data (the
+/// run was not stopped part-way), just before [`RUN_STOP`].
+pub const RUN_END_OF_DATA: &str = "run_end_of_data";
 
 /// What recovery found and did.
 #[derive(Debug, Clone, Default)]

@@ -118,7 +118,7 @@ pub fn record_line(record: &Record) -> String {
                 "{} SIGNAL {} {} {} at {} conf {} ({}) {}",
                 hms(&signal.timestamp),
                 signal.symbol,
-                signal.side.code(),
+                signal.side.direction(),
                 signal.strategy,
                 signal.price,
                 signal.confidence,

@@ -24,7 +24,7 @@ fn clipped(text: String) -> String {
 }
 
 impl ConfigProblem {
-    /// A problem at `path` with `reason` (each cut to [`MAX_PROBLEM_CHARS`]).
+    /// A problem at `path` with `reason` (each cut to `MAX_PROBLEM_CHARS` characters).
     pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
             path: clipped(path.into()),

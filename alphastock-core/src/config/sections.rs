@@ -15,6 +15,23 @@ pub use crate::risk::RiskConfig;
 pub use crate::strategy::StrategyParams;
 
 /// The whole configuration file.
+///
+/// Read from YAML with [`Config::from_yaml_str`]: every key has a default, and every problem
+/// (unknown keys, wrong types, values out of range) is reported with its key path.
+///
+/// ```
+/// use alphastock_core::config::Config;
+///
+/// let config = Config::from_yaml_str(
+///     "strategies:\n  ema_crossover: { symbols: [BANKNIFTY], parameters: { fast_ema: 3, slow_ema: 8 } }\n",
+/// )
+/// .unwrap();
+/// assert!(config.strategies["ema_crossover"].enabled);
+///
+/// let errors = Config::from_yaml_str("options_trading:\n  entry: { min_confidance: 50 }\n")
+///     .unwrap_err();
+/// assert!(errors.to_string().contains("options_trading.entry.min_confidance"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {

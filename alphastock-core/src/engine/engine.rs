@@ -74,6 +74,43 @@ struct EntryLink {
 }
 
 /// The trading engine. Feed it [`Event`]s in time order; carry out the [`Action`]s it returns.
+///
+/// Synchronous and I/O-free: time comes in with the events, orders go out as actions, and the
+/// caller's broker answers with [`Event::OrderUpdate`] and [`Event::Fill`]. A whole program
+/// that embeds it is `alphastock-core/examples/embed_engine.rs`.
+///
+/// ```
+/// use alphastock_core::config::Config;
+/// use alphastock_core::engine::{Action, Engine, Event};
+/// use alphastock_core::market::{Quote, Symbol, IST};
+/// use chrono::TimeZone;
+/// use rust_decimal::Decimal;
+///
+/// let config = Config::from_yaml_str(
+///     "strategies:\n  ema_crossover: { symbols: [NIFTY] }\n",
+/// )
+/// .unwrap();
+/// let mut engine = Engine::new(&config).unwrap();
+/// assert_eq!(engine.symbols(), vec![Symbol::parse("NIFTY").unwrap()]);
+///
+/// // One quote of the underlying at 10:00 IST: a candle is being built, nothing is traded yet.
+/// let price = Decimal::from(24_000);
+/// let quote = Quote {
+///     symbol: Symbol::parse("NIFTY").unwrap(),
+///     ltp: price,
+///     open: price,
+///     high: price,
+///     low: price,
+///     close: price,
+///     volume: 0,
+///     bid: None,
+///     ask: None,
+///     oi: None,
+///     timestamp: IST.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
+/// };
+/// let actions = engine.on_event(Event::Quote(quote));
+/// assert!(!actions.iter().any(|a| matches!(a, Action::PlaceOrder { .. })));
+/// ```
 #[derive(Debug)]
 pub struct Engine {
     config: Config,

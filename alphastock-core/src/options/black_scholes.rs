@@ -131,6 +131,26 @@ pub fn price(input: &BsInput) -> Result<f64, BsError> {
 }
 
 /// The price and all greeks. Errors if an input is out of its domain.
+///
+/// ```
+/// use alphastock_core::market::OptionType;
+/// use alphastock_core::options::{price_and_greeks, years_from_days, BsInput};
+///
+/// // BANKNIFTY 51200 CE, spot 51245, 3 calendar days, 16 % vol, 6.5 % rate.
+/// let v = price_and_greeks(&BsInput {
+///     option_type: OptionType::CE,
+///     spot: 51245.0,
+///     strike: 51200.0,
+///     years: years_from_days(3.0),
+///     vol: 0.16,
+///     rate: 0.065,
+///     carry: 0.0,
+/// })
+/// .unwrap();
+/// assert!((v.price - 333.9140).abs() < 1e-4); // rupees
+/// assert!((v.greeks.delta - 0.541672).abs() < 1e-6);
+/// assert!((v.greeks.theta_per_day - -54.0386).abs() < 1e-4); // rupees per calendar day
+/// ```
 pub fn price_and_greeks(input: &BsInput) -> Result<Valuation, BsError> {
     input.validate()?;
     Ok(price_and_greeks_unchecked(input))

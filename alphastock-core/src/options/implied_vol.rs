@@ -59,6 +59,25 @@ pub enum IvError {
 /// of `input` (whose `vol` is ignored) equal `premium` (rupees).
 ///
 /// A premium exactly equal to the intrinsic value gives 0.
+///
+/// ```
+/// use alphastock_core::market::OptionType;
+/// use alphastock_core::options::{implied_vol, years_from_days, BsInput};
+///
+/// let input = BsInput {
+///     option_type: OptionType::CE,
+///     spot: 51245.0,
+///     strike: 51200.0,
+///     years: years_from_days(3.0),
+///     vol: 0.0, // ignored
+///     rate: 0.0,
+///     carry: 0.0,
+/// };
+/// let iv = implied_vol(&input, 280.0).unwrap();
+/// assert!((iv - 0.138655).abs() < 1e-6); // 13.87 % a year
+/// // Below intrinsic value (45 rupees) no volatility gives the premium.
+/// assert!(implied_vol(&input, 40.0).is_err());
+/// ```
 pub fn implied_vol(input: &BsInput, premium: f64) -> Result<f64, IvError> {
     let probe = BsInput { vol: 0.0, ..*input };
     probe.validate()?;

@@ -31,6 +31,16 @@ use crate::indicators::{BollingerBands, BollingerOutput};
 /// The strategy kind name used in config and on the command line.
 pub const KIND: &str = "bollinger_reversion";
 
+/// What the strategy trades on, one line (`alphastock strategies`).
+pub const SUMMARY: &str = "mean reversion: BUY when a close below the lower Bollinger band comes back inside, SELL when one above the upper band does";
+
+/// Meanings of this strategy's own parameters, with units (the common `min_confidence`,
+/// `target_pct` and `stop_pct` are described once for all); listed by `alphastock strategies`.
+pub const PARAMETERS: &[(&str, &str)] = &[
+    ("period", "band period, bars"),
+    ("std_dev", "band width, population standard deviations"),
+];
+
 /// Parameters of [`BollingerReversion`]; see the module docs for meanings and defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BollingerReversionParams {

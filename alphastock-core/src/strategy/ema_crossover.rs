@@ -35,6 +35,16 @@ use serde_yaml::Value;
 /// The strategy kind name used in config and on the command line.
 pub const KIND: &str = "ema_crossover";
 
+/// What the strategy trades on, one line (`alphastock strategies`).
+pub const SUMMARY: &str = "trend following: BUY when the fast EMA of the closes crosses above the slow one, SELL when it crosses below";
+
+/// Meanings of this strategy's own parameters, with units (the common `min_confidence`,
+/// `target_pct` and `stop_pct` are described once for all); listed by `alphastock strategies`.
+pub const PARAMETERS: &[(&str, &str)] = &[
+    ("fast_ema", "fast EMA period, bars (must be < `slow_ema`)"),
+    ("slow_ema", "slow EMA period, bars"),
+];
+
 /// Parameters of [`EmaCrossover`]; see the module docs for meanings and defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EmaCrossoverParams {

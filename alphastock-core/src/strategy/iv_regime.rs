@@ -39,6 +39,23 @@ use crate::market::OptionChain;
 /// The strategy kind name used in config and on the command line.
 pub const KIND: &str = "iv_regime";
 
+/// What the strategy trades on, one line (`alphastock strategies`).
+pub const SUMMARY: &str = "volatility: when the ATM implied volatility enters its low percentile regime, trade the trend (BUY above the trend EMA, SELL below)";
+
+/// Meanings of this strategy's own parameters, with units (the common `min_confidence`,
+/// `target_pct` and `stop_pct` are described once for all); listed by `alphastock strategies`.
+pub const PARAMETERS: &[(&str, &str)] = &[
+    ("window", "IV observations the percentile is ranked against"),
+    (
+        "low_percentile",
+        "at or below this IV percentile (points) options are cheap",
+    ),
+    (
+        "trend_ema",
+        "EMA period of the closes giving the direction, bars",
+    ),
+];
+
 /// Parameters of [`IvRegime`]; see the module docs for meanings and defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IvRegimeParams {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::market::{Candle, IstTime, OptionChain, Symbol};
 
 pub mod bollinger_reversion;
+mod catalogue;
 pub mod ema_crossover;
 #[cfg(test)]
 mod invariants;
@@ -20,6 +21,7 @@ pub mod rsi_divergence;
 pub mod volume_spike;
 
 pub use bollinger_reversion::{BollingerReversion, BollingerReversionParams};
+pub use catalogue::{strategy_catalogue, ParamInfo, StrategyInfo};
 pub use ema_crossover::{EmaCrossover, EmaCrossoverParams};
 pub use iv_regime::{IvRegime, IvRegimeParams};
 pub use manager::{aggregate, ManagerError, StrategyManager, StrategySpec};
@@ -46,6 +48,15 @@ impl Side {
         match self {
             Side::Buy => "BUY",
             Side::Sell => "SELL",
+        }
+    }
+
+    /// The view as traders name it: `bullish` for [`Side::Buy`], `bearish` for [`Side::Sell`].
+    /// A bearish signal is traded by *buying* a PE, so the signal's side is not the order's.
+    pub fn direction(self) -> &'static str {
+        match self {
+            Side::Buy => "bullish",
+            Side::Sell => "bearish",
         }
     }
 
@@ -114,6 +125,40 @@ pub struct MarketInput<'a> {
 
 /// A trading strategy over one symbol's candles. Implementations keep streaming state (their
 /// indicators) and must be cheap per update; they never panic on odd data.
+///
+/// The built-in ones are built by kind name with [`build_strategy`]; a strategy of your own is
+/// any type implementing this trait, added with [`crate::engine::Engine::add_strategy`]
+/// (a whole backtest of one is `alphastock-core/examples/custom_strategy.rs`).
+///
+/// ```
+/// use alphastock_core::strategy::{MarketInput, Signal, Strategy};
+///
+/// /// Never signals: the smallest strategy there is.
+/// struct Quiet;
+///
+/// impl Strategy for Quiet {
+///     fn name(&self) -> &str {
+///         "quiet"
+///     }
+///     fn warmup_bars(&self) -> usize {
+///         1
+///     }
+///     fn analyze(&mut self, _input: &MarketInput<'_>) -> Option<Signal> {
+///         None
+///     }
+/// }
+///
+/// let mut strategies: Vec<Box<dyn Strategy>> = vec![Box::new(Quiet)];
+/// let ema = alphastock_core::strategy::build_strategy(
+///     "ema_crossover",
+///     "my_ema",
+///     &Default::default(),
+/// )
+/// .unwrap();
+/// assert_eq!(ema.warmup_bars(), 21); // slow EMA of 20 bars, and one bar to see the cross
+/// strategies.push(ema);
+/// assert_eq!(strategies[1].name(), "my_ema");
+/// ```
 pub trait Strategy: Send {
     /// The instance name (the config key, e.g. `ema_crossover`).
     fn name(&self) -> &str;

@@ -1,8 +1,45 @@
 //! Reading a strategy's YAML `parameters` with defaults, ranges and one problem per bad key.
 
+use std::cell::RefCell;
+
 use serde_yaml::Value;
 
 use super::registry::{ParamProblem, StrategyBuildError, StrategyParams};
+
+/// One parameter as a strategy reads it: key, default and accepted range. Recorded while
+/// [`record_specs`] runs, so the catalogue of parameters is the code's own reading of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    /// The key under `parameters`.
+    pub key: &'static str,
+    /// The value used when the key is absent.
+    pub default: Value,
+    /// The values accepted, e.g. `1..=500` (whole numbers) or `0 < x ≤ 50`.
+    pub range: String,
+}
+
+thread_local! {
+    static RECORDING: RefCell<Option<Vec<ParamSpec>>> = const { RefCell::new(None) };
+}
+
+fn record(spec: ParamSpec) {
+    RECORDING.with(|r| {
+        if let Some(specs) = r.borrow_mut().as_mut() {
+            // A strategy may read its parameters more than once while being built.
+            if !specs.iter().any(|s| s.key == spec.key) {
+                specs.push(spec);
+            }
+        }
+    });
+}
+
+/// Runs `f` and returns every parameter a [`ParamReader`] read meanwhile (on this thread), in
+/// reading order.
+pub(crate) fn record_specs(f: impl FnOnce()) -> Vec<ParamSpec> {
+    RECORDING.with(|r| *r.borrow_mut() = Some(Vec::new()));
+    f();
+    RECORDING.with(|r| r.borrow_mut().take().unwrap_or_default())
+}
 
 /// Reads typed parameters out of a [`StrategyParams`] map, recording a [`ParamProblem`] for each
 /// wrong type, out-of-range value and unknown key instead of stopping at the first.
@@ -41,6 +78,11 @@ impl<'a> ParamReader<'a> {
         max: usize,
     ) -> usize {
         self.known.push(key);
+        record(ParamSpec {
+            key,
+            default: Value::from(default as u64),
+            range: format!("{min}..={max}"),
+        });
         let Some(v) = self.params.get(key) else {
             return default;
         };
@@ -92,6 +134,11 @@ impl<'a> ParamReader<'a> {
         min_exclusive: bool,
     ) -> f64 {
         self.known.push(key);
+        record(ParamSpec {
+            key,
+            default: Value::from(default),
+            range: format!("{min} {} x ≤ {max}", if min_exclusive { "<" } else { "≤" }),
+        });
         let Some(v) = self.params.get(key) else {
             return default;
         };

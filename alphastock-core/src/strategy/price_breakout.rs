@@ -31,6 +31,19 @@ use crate::indicators::{RollingHigh, RollingLow, VolumeAverage};
 /// The strategy kind name used in config and on the command line.
 pub const KIND: &str = "price_breakout";
 
+/// What the strategy trades on, one line (`alphastock strategies`).
+pub const SUMMARY: &str = "momentum: BUY on the first close above the highest high of the last `lookback` bars, SELL below the lowest low";
+
+/// Meanings of this strategy's own parameters, with units (the common `min_confidence`,
+/// `target_pct` and `stop_pct` are described once for all); listed by `alphastock strategies`.
+pub const PARAMETERS: &[(&str, &str)] = &[
+    ("lookback", "channel length, bars"),
+    (
+        "volume_factor",
+        "volume at least this multiple of the channel's average volume confirms (adds confidence)",
+    ),
+];
+
 /// Parameters of [`PriceBreakout`]; see the module docs for meanings and defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PriceBreakoutParams {

@@ -36,6 +36,19 @@ use crate::indicators::Rsi;
 /// The strategy kind name used in config and on the command line.
 pub const KIND: &str = "rsi_divergence";
 
+/// What the strategy trades on, one line (`alphastock strategies`).
+pub const SUMMARY: &str = "mean reversion: BUY on a lower low in price with a higher RSI (below 50), SELL on a higher high with a lower RSI (above 50)";
+
+/// Meanings of this strategy's own parameters, with units (the common `min_confidence`,
+/// `target_pct` and `stop_pct` are described once for all); listed by `alphastock strategies`.
+pub const PARAMETERS: &[(&str, &str)] = &[
+    ("rsi_period", "RSI period, bars"),
+    (
+        "divergence_periods",
+        "look-back window for the previous extreme, bars",
+    ),
+];
+
 /// Parameters of [`RsiDivergence`]; see the module docs for meanings and defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RsiDivergenceParams {

@@ -32,6 +32,24 @@ use crate::indicators::VolumeAverage;
 /// The strategy kind name used in config and on the command line.
 pub const KIND: &str = "volume_spike";
 
+/// What the strategy trades on, one line (`alphastock strategies`).
+pub const SUMMARY: &str =
+    "momentum: BUY on a green bar, SELL on a red one, when its volume is a spike over the average";
+
+/// Meanings of this strategy's own parameters, with units (the common `min_confidence`,
+/// `target_pct` and `stop_pct` are described once for all); listed by `alphastock strategies`.
+pub const PARAMETERS: &[(&str, &str)] = &[
+    ("period", "volume average length, bars"),
+    (
+        "spike_factor",
+        "a spike is volume at least this multiple of the average",
+    ),
+    (
+        "min_move_pct",
+        "the bar's body must move at least this percent of its open",
+    ),
+];
+
 /// Parameters of [`VolumeSpike`]; see the module docs for meanings and defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct VolumeSpikeParams {

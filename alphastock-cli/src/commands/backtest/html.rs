@@ -1,6 +1,9 @@
-//! The self-contained HTML report: metrics, equity curve and drawdown as inline SVG polylines,
-//! and the trade table. No scripts, no external files.
+//! The self-contained HTML report: caveats for short samples, the metrics, rejections by
+//! reason, the equity curve and the drawdown (filled down to zero) over a time axis of trading
+//! sessions, the daily P&L as bars, each underlying's price with the trades' entries and exits
+//! marked, the trade table and the config used. Inline SVG; no scripts, no external files.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use rust_decimal::prelude::ToPrimitive;
@@ -8,85 +11,162 @@ use rust_decimal::Decimal;
 
 use alphastock_core::backtest::metrics::MaxDrawdown;
 use alphastock_core::backtest::BacktestReport;
+use alphastock_core::config::Config;
+use alphastock_core::market::Candle;
 
+use super::charts::{bar_chart, esc, line_chart, Marker, SessionAxis};
 use super::{ratio, source_name};
-
-const WIDTH: f64 = 900.0;
-const HEIGHT: f64 = 220.0;
-const PAD: f64 = 50.0;
-
-/// Escapes text for HTML.
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A line chart of `values` (in order, evenly spaced) as an SVG element, with the minimum and
-/// maximum labelled on the y axis.
-fn chart(values: &[f64], colour: &str, title: &str, fill: bool) -> String {
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{t}"><rect width="100%" height="100%" fill="#fff"/>"##,
-        t = esc(title)
-    );
-    if values.is_empty() {
-        svg.push_str(r#"<text x="50%" y="50%" text-anchor="middle">no data</text></svg>"#);
-        return svg;
-    }
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let n = values.len().max(2) - 1;
-    let x = |i: usize| PAD + (WIDTH - 2.0 * PAD) * i as f64 / n as f64;
-    let y = |v: f64| HEIGHT - PAD / 2.0 - (HEIGHT - PAD) * (v - lo) / span;
-    let mut points = String::new();
-    for (i, v) in values.iter().enumerate() {
-        let _ = write!(points, "{:.1},{:.1} ", x(i), y(*v));
-    }
-    if values.len() == 1 {
-        let _ = write!(points, "{:.1},{:.1}", x(1), y(values[0]));
-    }
-    let _ = write!(
-        svg,
-        r##"<line x1="{PAD}" y1="{top}" x2="{PAD}" y2="{bottom}" stroke="#999"/><line x1="{PAD}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#999"/><text x="{lx}" y="{top}" font-size="11" text-anchor="end">{hi:.0}</text><text x="{lx}" y="{bottom}" font-size="11" text-anchor="end">{lo:.0}</text>"##,
-        top = PAD / 2.0,
-        bottom = HEIGHT - PAD / 2.0,
-        right = WIDTH - PAD,
-        lx = PAD - 4.0,
-    );
-    let fill_attr = if fill {
-        format!(r#"fill="{colour}" fill-opacity="0.15""#)
-    } else {
-        r#"fill="none""#.to_string()
-    };
-    let _ = write!(
-        svg,
-        r#"<polyline points="{}" stroke="{colour}" stroke-width="1.5" {fill_attr}/></svg>"#,
-        points.trim_end()
-    );
-    svg
-}
 
 fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
-/// Renders the report.
-pub fn render(r: &BacktestReport) -> String {
+/// Fewest trading days for which a daily Sharpe or Sortino ratio is shown without a caveat.
+const MIN_DAYS_FOR_RATIOS: usize = 20;
+/// Fewest trades for which the win rate and profit factor are shown without a caveat.
+const MIN_TRADES: usize = 30;
+
+/// Warnings about what the numbers cannot say: too few days or trades, simulated prices.
+pub fn caveats(r: &BacktestReport) -> Vec<String> {
+    let mut out = Vec::new();
+    let days = r.daily_equity.len();
+    if days < MIN_DAYS_FOR_RATIOS {
+        out.push(format!(
+            "Sharpe and Sortino are computed from {days} daily return(s); below {MIN_DAYS_FOR_RATIOS} trading days they mean next to nothing."
+        ));
+    }
+    if r.metrics.trades < MIN_TRADES {
+        out.push(format!(
+            "{} trade(s): the win rate, averages and profit factor of fewer than {MIN_TRADES} trades are anecdotes, not statistics.",
+            r.metrics.trades
+        ));
+    }
+    if source_name(r.option_source) == "simulated" {
+        out.push("Option prices are simulated (Black-Scholes on the simulated volatility surface), not recorded: fills and P&L show the mechanics, not what the market would have paid.".to_string());
+    }
+    out
+}
+
+/// Per-underlying price charts with each trade's entry (▲ bullish green, bearish red) and exit
+/// (▼ grey) at the underlying's price then.
+fn price_charts(
+    r: &BacktestReport,
+    candles: &[Candle],
+    candle_minutes: u32,
+    axis: &SessionAxis,
+) -> String {
+    let close_at = |c: &Candle| c.timestamp + chrono::Duration::minutes(i64::from(candle_minutes));
+    let mut by_symbol: BTreeMap<&str, Vec<&Candle>> = BTreeMap::new();
+    for c in candles {
+        by_symbol.entry(c.symbol.as_str()).or_default().push(c);
+    }
+    let mut out = String::new();
+    for (symbol, mut series) in by_symbol {
+        series.sort_by_key(|c| c.timestamp);
+        let price_at = |t: &alphastock_core::market::IstTime| {
+            series
+                .iter()
+                .rev()
+                .find(|c| close_at(c) <= *t)
+                .or(series.first())
+                .map_or(0.0, |c| f(c.close))
+        };
+        let points: Vec<(f64, f64)> = series
+            .iter()
+            .map(|c| (axis.at(&close_at(c)), f(c.close)))
+            .collect();
+        let mut markers = Vec::new();
+        for t in r.trades.iter().filter(|t| t.underlying.as_str() == symbol) {
+            let bullish = super::direction(t) == "bullish";
+            markers.push(Marker {
+                x: axis.at(&t.entry_time),
+                y: price_at(&t.entry_time),
+                colour: if bullish { "#2e7d32" } else { "#c62828" },
+                up: true,
+                title: format!(
+                    "entry {} {} {} {} x{} @ {:.2}",
+                    t.entry_time.format("%Y-%m-%d %H:%M"),
+                    super::direction(t),
+                    t.order_side.code(),
+                    t.trading_symbol,
+                    t.quantity,
+                    t.entry_price
+                ),
+            });
+            markers.push(Marker {
+                x: axis.at(&t.exit_time),
+                y: price_at(&t.exit_time),
+                colour: "#9e9e9e",
+                up: false,
+                title: format!(
+                    "exit {} {} @ {:.2}, net {:.2} rupees ({})",
+                    t.exit_time.format("%Y-%m-%d %H:%M"),
+                    t.trading_symbol,
+                    t.exit_price,
+                    t.net_pnl,
+                    t.exit_reason
+                ),
+            });
+        }
+        let _ = write!(
+            out,
+            "<h3>{}</h3>{}",
+            esc(symbol),
+            line_chart(
+                &format!("{symbol} price"),
+                "rupees",
+                axis,
+                &points,
+                "#37474f",
+                false,
+                &markers
+            )
+        );
+    }
+    out
+}
+
+/// Renders the report of a backtest over `candles` with `config`.
+pub fn render(r: &BacktestReport, candles: &[Candle], config: &Config) -> String {
     let m = &r.metrics;
-    let equity: Vec<f64> = std::iter::once(f(r.starting_capital))
-        .chain(r.equity_curve.iter().map(|p| f(p.equity)))
-        .collect();
-    let drawdown: Vec<f64> = MaxDrawdown::series(r.starting_capital, &r.equity_curve)
-        .into_iter()
-        .map(|d| -f(d))
+    let axis = SessionAxis::new(
+        candles
+            .iter()
+            .map(|c| c.timestamp)
+            .chain(r.equity_curve.iter().map(|p| p.time)),
+    );
+    let mut equity: Vec<(f64, f64)> = Vec::new();
+    if let Some(first) = candles.iter().map(|c| c.timestamp).min() {
+        equity.push((axis.at(&first), f(r.starting_capital)));
+    }
+    equity.extend(
+        r.equity_curve
+            .iter()
+            .map(|p| (axis.at(&p.time), f(p.equity))),
+    );
+    let mut drawdown: Vec<(f64, f64)> = Vec::new();
+    if let Some(first) = candles.iter().map(|c| c.timestamp).min() {
+        drawdown.push((axis.at(&first), 0.0));
+    }
+    drawdown.extend(
+        MaxDrawdown::series(r.starting_capital, &r.equity_curve)
+            .into_iter()
+            .zip(&r.equity_curve)
+            .map(|(d, p)| (axis.at(&p.time), -f(d))),
+    );
+    let mut previous = r.starting_capital;
+    let daily: Vec<(String, f64)> = r
+        .daily_equity
+        .iter()
+        .map(|(day, eq)| {
+            let pnl = *eq - previous;
+            previous = *eq;
+            (day.format("%Y-%m-%d").to_string(), f(pnl))
+        })
         .collect();
     let money = |d: Option<Decimal>| d.map_or("-".to_string(), |v| format!("{v:.2}"));
     let mut h = String::new();
-    h.push_str("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>AlphaStock backtest</title><style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}td.l{text-align:left}.pos{color:#060}.neg{color:#a00}</style></head><body>");
+    h.push_str("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>AlphaStock backtest</title><style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}td.l{text-align:left}.pos{color:#060}.neg{color:#a00}.caveats{background:#fff8e1;border:1px solid #f0c36d;padding:6px 12px;max-width:880px}.note{color:#555;font-size:13px}pre{background:#f7f7f7;padding:8px;font-size:12px;max-height:420px;overflow:auto;max-width:880px}</style></head><body>");
     let _ = write!(
         h,
         "<h1>Backtest report</h1><p>Option prices: <b>{}</b>{}. Starting capital {:.2} rupees; {} trading day(s).</p>",
@@ -99,6 +179,14 @@ pub fn render(r: &BacktestReport) -> String {
         r.starting_capital,
         r.daily_equity.len()
     );
+    let warnings = caveats(r);
+    if !warnings.is_empty() {
+        h.push_str("<div class=\"caveats\"><b>Read with care</b><ul>");
+        for w in warnings {
+            let _ = write!(h, "<li>{}</li>", esc(&w));
+        }
+        h.push_str("</ul></div>");
+    }
     h.push_str("<h2>Metrics</h2><table>");
     let rows: Vec<(&str, String)> = vec![
         ("Net P&amp;L (rupees)", format!("{:.2}", m.net_pnl)),
@@ -171,9 +259,11 @@ pub fn render(r: &BacktestReport) -> String {
     }
     let _ = write!(
         h,
-        "<h2>Equity curve (rupees)</h2>{}<h2>Drawdown (rupees below the running peak)</h2>{}<p>The x axis is the sequence of equity changes in time order.</p>",
-        chart(&equity, "#1f5fa8", "equity curve", false),
-        chart(&drawdown, "#a00", "drawdown", true)
+        "<h2>Equity curve</h2>{}<h2>Drawdown (below the running peak)</h2>{}<h2>Daily P&amp;L</h2>{}<p class=\"note\">Time runs along trading sessions (09:15 to 15:30 IST); nights and weekends take no room.</p><h2>Underlying prices with the trades</h2><p class=\"note\">&#9650; entry (green bullish, red bearish), &#9660; exit, at the underlying's price then; hover for the trade.</p>{}",
+        line_chart("equity curve", "rupees", &axis, &equity, "#1f5fa8", false, &[]),
+        line_chart("drawdown", "rupees", &axis, &drawdown, "#c62828", true, &[]),
+        bar_chart("daily P&L", "rupees", &daily),
+        price_charts(r, candles, config.market_data_runner.candle_minutes, &axis)
     );
     h.push_str("<h2>Trades</h2><table><tr><th>signal</th><th>entry</th><th>exit</th><th>strategy</th><th>direction</th><th>order</th><th>contract</th><th>qty</th><th>entry price</th><th>exit price</th><th>initial stop</th><th>initial target</th><th>gross</th><th>charges</th><th>net</th><th>reason</th></tr>");
     for t in &r.trades {
@@ -203,6 +293,12 @@ pub fn render(r: &BacktestReport) -> String {
             esc(&t.exit_reason)
         );
     }
-    h.push_str("</table></body></html>\n");
+    h.push_str("</table>");
+    let yaml = serde_yaml::to_string(config).unwrap_or_else(|e| format!("# not shown: {e}\n"));
+    let _ = writeln!(
+        h,
+        "<h2>Config used</h2><p class=\"note\">Every setting, defaults included, as this backtest ran (the chain-age limit as raised, if it was).</p><pre>{}</pre></body></html>",
+        esc(&yaml)
+    );
     h
 }

@@ -19,6 +19,9 @@ use alphastock_core::config::Config;
 use alphastock_core::market::{Candle, IST};
 use alphastock_core::strategy::{build_strategy, StrategyBuildError};
 
+use anyhow::Context;
+
+use super::sweep_html::Cell;
 use super::{backtest, number, progress_bar, ratio, Inputs};
 use crate::commands::EXIT_INVALID;
 
@@ -61,6 +64,14 @@ pub fn parse_grid(specs: &[String]) -> Result<Vec<Axis>, String> {
             }
             (a..=b).map(|v| Yaml::Number(v.into())).collect()
         } else {
+            if let Some((range, (a, b))) = values
+                .split(',')
+                .find_map(|v| looks_like_a_range(v).map(|r| (v.trim(), r)))
+            {
+                return Err(format!(
+                    "--sweep `{spec}`: `{range}` is not a range: write {a}..{b} (inclusive) or list the values a,b,c"
+                ));
+            }
             values
                 .split(',')
                 .map(|v| {
@@ -85,6 +96,26 @@ pub fn parse_grid(specs: &[String]) -> Result<Vec<Axis>, String> {
     }
     Ok(axes)
 }
+
+/// The bounds of `3-5` or `3:5` (two whole numbers joined by `-` or `:`, either may be
+/// negative): a range written the wrong way, which read as a string would make every
+/// combination refused. `None` for anything else.
+fn looks_like_a_range(v: &str) -> Option<(String, String)> {
+    let v = v.trim();
+    let (sign, body) = match v.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", v),
+    };
+    let (a, b) = body.split_once(['-', ':'])?;
+    let whole = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let b_digits = b.strip_prefix('-').unwrap_or(b);
+    (whole(a) && whole(b_digits)).then(|| (format!("{sign}{a}"), b.to_string()))
+}
+
+/// Why the split's results differ from a plain backtest over all the days.
+pub const SPLIT_NOTE: &str = "Each part is its own backtest from the starting capital, with freshly built strategies: \
+indicators warm up again on the first out-of-sample day, and positions open at the end of the in-sample days are \
+not carried over. In-sample plus out-of-sample therefore differs from a plain backtest of all the days.";
 
 fn combinations(axes: &[Axis]) -> Vec<Vec<(String, Yaml)>> {
     let mut out: Vec<Vec<(String, Yaml)>> = vec![Vec::new()];
@@ -172,8 +203,13 @@ fn summary_json(r: &BacktestReport) -> Json {
     })
 }
 
-/// Runs the sweep and prints the ranking.
-pub fn run(inputs: &Inputs, axes: &[Axis], as_json: bool) -> anyhow::Result<ExitCode> {
+/// Runs the sweep and prints the ranking; with `report`, writes `sweep.html` there too.
+pub fn run(
+    inputs: &Inputs,
+    axes: &[Axis],
+    as_json: bool,
+    report: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
     let days: BTreeSet<NaiveDate> = inputs
         .candles
         .iter()
@@ -227,6 +263,13 @@ pub fn run(inputs: &Inputs, axes: &[Axis], as_json: bool) -> anyhow::Result<Exit
     if let Some(p) = progress {
         p.finish_and_clear();
     }
+    if rows.is_empty() {
+        eprintln!("error: --sweep: every combination was refused by the strategies:");
+        for (p, reason) in &skipped {
+            eprintln!("  {p}: {reason}");
+        }
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
     rows.sort_by(|a, b| {
         let (sa, sb) = (a.in_sample.metrics.sharpe, b.in_sample.metrics.sharpe);
         let by_sharpe = match (sa, sb) {
@@ -242,6 +285,30 @@ pub fn run(inputs: &Inputs, axes: &[Axis], as_json: bool) -> anyhow::Result<Exit
                 .cmp(&a.in_sample.metrics.net_pnl)
         })
     });
+    if let Some(dir) = report {
+        let cells: Vec<Cell> = rows
+            .iter()
+            .map(|r| Cell {
+                combo: r.combo.clone(),
+                in_sample: (r.in_sample.metrics.net_pnl, r.in_sample.metrics.trades),
+                out_of_sample: r
+                    .out_of_sample
+                    .as_ref()
+                    .map(|o| (o.metrics.net_pnl, o.metrics.trades)),
+            })
+            .collect();
+        let span = |d: &[NaiveDate]| match (d.first(), d.last()) {
+            (Some(a), Some(b)) => format!("{} day(s) {a}..{b}", d.len()),
+            _ => "no days".to_string(),
+        };
+        let html =
+            super::sweep_html::render(axes, &cells, &skipped, &span(in_days), &span(out_days));
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create report directory {}", dir.display()))?;
+        let path = dir.join("sweep.html");
+        std::fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("report written to {}", path.display());
+    }
     if as_json {
         let results: Vec<Json> = rows
             .iter()
@@ -268,6 +335,7 @@ pub fn run(inputs: &Inputs, axes: &[Axis], as_json: bool) -> anyhow::Result<Exit
             "in_sample_days": in_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
             "out_of_sample_days": out_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
             "ranked_by": "in-sample sharpe, then in-sample net_pnl",
+            "note": SPLIT_NOTE,
             "results": results,
             "skipped": skipped,
         });
@@ -313,6 +381,7 @@ pub fn run(inputs: &Inputs, axes: &[Axis], as_json: bool) -> anyhow::Result<Exit
         for (p, reason) in &skipped {
             println!("skipped {p}: {reason}");
         }
+        println!("{SPLIT_NOTE}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -335,6 +404,10 @@ mod tests {
         );
         assert_eq!(g[1].1, vec![Yaml::from(50i64), Yaml::from(60.5f64)]);
         assert_eq!(combinations(&g).len(), 6);
+        // A negative number and a date-like string are values, not ranges.
+        let values = parse_grid(&specs(&["x=-3,4", "d=2026-12-01"])).unwrap();
+        assert_eq!(values[0].1, vec![Yaml::from(-3i64), Yaml::from(4i64)]);
+        assert_eq!(values[1].1.len(), 1);
         assert_eq!(
             label(&combinations(&g)[5]),
             "fast_ema=5 min_confidence=60.5"
@@ -350,6 +423,9 @@ mod tests {
             (vec!["fast_ema=a..3"], "whole numbers"),
             (vec!["fast_ema=1..2", "fast_ema=3..4"], "twice"),
             (vec!["a=1..200", "b=1..200"], "combinations"),
+            (vec!["fast_ema=3-5"], "`3-5` is not a range: write 3..5"),
+            (vec!["fast_ema=3:5"], "write 3..5"),
+            (vec!["fast_ema=2,-3-5"], "write -3..5"),
         ] {
             let e = parse_grid(&specs(&spec)).unwrap_err();
             assert!(e.contains(reason), "{spec:?}: {e}");
