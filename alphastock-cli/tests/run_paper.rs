@@ -161,7 +161,7 @@ fn a_paper_run_is_seeded_from_the_simulated_day_before_and_can_signal_on_its_fir
         assert!(stdout.contains(&line), "{line}\n{stdout}");
     }
     // The first 09:15 bar completes at 09:20 and, warm, already signals.
-    let first_bar = " SIGNAL BANKNIFTY SELL rsi_divergence at 51391.85";
+    let first_bar = " SIGNAL BANKNIFTY bearish rsi_divergence at 51391.85";
     assert!(
         stdout.contains(&format!("2026-12-01 09:15:00{first_bar}")),
         "{stdout}"
