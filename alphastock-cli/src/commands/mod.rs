@@ -18,6 +18,7 @@ pub mod correlations;
 pub mod doctor;
 pub mod greeks;
 pub mod login;
+pub mod ml;
 pub mod price_option;
 pub mod quote;
 pub mod run;
@@ -55,6 +56,9 @@ pub enum Command {
     /// Option/underlying move multipliers learned from stored option snapshots.
     #[command(subcommand)]
     Correlations(correlations::CorrelationsCommand),
+    /// The learned signal filter and option-move model, judged out of sample.
+    #[command(subcommand)]
+    Ml(ml::MlCommand),
     /// Black-Scholes price and greeks of an option, or its implied vol from a premium.
     Greeks(greeks::GreeksArgs),
     /// An option's target and stop-loss premium from the underlying's target and stop.
@@ -89,6 +93,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::run(args),
         Command::Backtest(args) => backtest::run(args),
         Command::Correlations(cmd) => correlations::run(cmd),
+        Command::Ml(cmd) => ml::run(cmd),
         Command::Greeks(args) => greeks::run(args),
         Command::PriceOption(args) => price_option::run(args),
         Command::Login(args) => login::run(args),
