@@ -24,12 +24,13 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use chrono::Duration;
+use chrono::{Duration, Timelike};
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::market::{Candle, IstTime, OptionChain, OptionType, Symbol, IST};
+use crate::market::{Candle, IstTime, OptionChain, OptionQuote, OptionType, Symbol, IST};
 use crate::options::time::days_to_expiry;
 use crate::strategy::{Side, Signal};
+use rust_decimal::Decimal;
 
 /// How many features there are.
 pub const FEATURE_COUNT: usize = 13;
@@ -61,12 +62,59 @@ const IV_LOOKBACK_MINUTES: i64 = 30;
 pub struct FeatureVector(pub [f64; FEATURE_COUNT]);
 
 /// What one underlying's recent market looked like.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 struct Recent {
     /// The last `RETURN_WINDOW + 1` candle closes, rupees as f64, oldest first.
     closes: VecDeque<f64>,
+    /// Realised vol and momentum of `closes`, percent (computed once per candle).
+    realised: (f64, f64),
     /// ATM IV by chain time over the last `IV_LOOKBACK_MINUTES`, oldest first.
     ivs: VecDeque<(IstTime, f64)>,
+    /// The ATM facts of the latest chain, with its time (so a signal on that chain does not
+    /// search it again).
+    atm: Option<(IstTime, AtmFacts)>,
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Self {
+            closes: VecDeque::new(),
+            realised: (f64::NAN, f64::NAN),
+            ivs: VecDeque::new(),
+            atm: None,
+        }
+    }
+}
+
+/// What the features read from a chain's ATM strike; `NaN` where not quoted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct AtmFacts {
+    /// Mean IV of the ATM CE and PE that carry one, fraction.
+    iv: f64,
+    /// (spread percent of mid, ln(1 + OI)) of the ATM CE.
+    ce: (f64, f64),
+    /// The same of the ATM PE.
+    pe: (f64, f64),
+}
+
+impl AtmFacts {
+    fn of(chain: &OptionChain) -> Self {
+        let (ce, pe) = atm_quotes(chain);
+        let facts = |q: Option<&OptionQuote>| {
+            (
+                q.and_then(|q| q.spread_pct())
+                    .and_then(|s| s.to_f64())
+                    .unwrap_or(f64::NAN),
+                q.and_then(|q| q.oi)
+                    .map_or(f64::NAN, |oi| (1.0 + oi as f64).ln()),
+            )
+        };
+        AtmFacts {
+            iv: atm_iv(&(ce, pe)).unwrap_or(f64::NAN),
+            ce: facts(ce),
+            pe: facts(pe),
+        }
+    }
 }
 
 /// The recent candles and chains of each underlying that the features need. Feed it every
@@ -92,15 +140,18 @@ impl MarketMemory {
         while r.closes.len() > RETURN_WINDOW + 1 {
             r.closes.pop_front();
         }
+        r.realised = realised(&r.closes);
     }
 
-    /// Remembers a chain's ATM implied vol.
+    /// Remembers a chain's ATM implied vol, spreads and open interest.
     pub fn on_chain(&mut self, chain: &OptionChain) {
-        let Some(iv) = atm_iv(chain) else {
-            return;
-        };
+        let facts = AtmFacts::of(chain);
         let r = self.by_symbol.entry(chain.underlying.clone()).or_default();
-        r.ivs.push_back((chain.timestamp, iv));
+        r.atm = Some((chain.timestamp, facts));
+        if !facts.iv.is_finite() {
+            return;
+        }
+        r.ivs.push_back((chain.timestamp, facts.iv));
         let horizon = chain.timestamp - Duration::minutes(IV_LOOKBACK_MINUTES);
         while r.ivs.front().is_some_and(|(t, _)| *t < horizon) {
             r.ivs.pop_front();
@@ -120,37 +171,22 @@ impl MarketMemory {
             Side::Buy => 1.0,
             Side::Sell => -1.0,
         };
-        let ist = now.with_timezone(&IST);
-        let open = ist
-            .date_naive()
-            .and_hms_opt(9, 15, 0)
-            .and_then(|t| t.and_local_timezone(IST).single());
-        let minutes = open.map_or(nan, |o| (ist - o).num_seconds() as f64 / 60.0);
+        let seconds = now.with_timezone(&IST).time().num_seconds_from_midnight();
+        let minutes = (f64::from(seconds) - f64::from(9 * 3600 + 15 * 60)) / 60.0;
         let rr = signal
             .reward_to_risk()
             .and_then(|d| d.to_f64())
             .unwrap_or(nan);
         let recent = self.by_symbol.get(&signal.symbol);
-        let (vol, momentum) = recent.map_or((nan, nan), |r| realised(&r.closes));
+        let (vol, momentum) = recent.map_or((nan, nan), |r| r.realised);
         let (days, iv, spread, oi) = match chain {
             Some(c) => {
-                let kind = if side > 0.0 {
-                    OptionType::CE
-                } else {
-                    OptionType::PE
+                let atm = match recent.and_then(|r| r.atm) {
+                    Some((t, facts)) if t == c.timestamp => facts,
+                    _ => AtmFacts::of(c),
                 };
-                let quote = atm_strike(c).and_then(|k| c.get(k, kind));
-                (
-                    days_to_expiry(now, c.expiry),
-                    atm_iv(c).unwrap_or(nan),
-                    quote
-                        .and_then(|q| q.spread_pct())
-                        .and_then(|s| s.to_f64())
-                        .unwrap_or(nan),
-                    quote
-                        .and_then(|q| q.oi)
-                        .map_or(nan, |oi| (1.0 + oi as f64).ln()),
-                )
+                let (spread, oi) = if side > 0.0 { atm.ce } else { atm.pe };
+                (days_to_expiry(now, c.expiry), atm.iv, spread, oi)
             }
             None => (nan, nan, nan, nan),
         };
@@ -176,28 +212,39 @@ impl MarketMemory {
     }
 }
 
-/// The strike nearest to spot (the lower one on a tie), if the chain has any.
-fn atm_strike(chain: &OptionChain) -> Option<rust_decimal::Decimal> {
-    chain
-        .quotes
-        .iter()
-        .map(|q| q.contract.strike)
-        .min_by_key(|k| ((*k - chain.spot).abs(), *k))
+/// The CE and PE at the strike nearest to spot (the lower strike on a tie), as quoted.
+fn atm_quotes(chain: &OptionChain) -> (Option<&OptionQuote>, Option<&OptionQuote>) {
+    let mut best: Option<(Decimal, Decimal)> = None;
+    for q in &chain.quotes {
+        let k = q.contract.strike;
+        let d = (k - chain.spot).abs();
+        if best.is_none_or(|(bd, bk)| d < bd || (d == bd && k < bk)) {
+            best = Some((d, k));
+        }
+    }
+    let Some((_, k)) = best else {
+        return (None, None);
+    };
+    let (mut ce, mut pe) = (None, None);
+    for q in chain.quotes.iter().filter(|q| q.contract.strike == k) {
+        match q.contract.option_type {
+            OptionType::CE => ce = ce.or(Some(q)),
+            OptionType::PE => pe = pe.or(Some(q)),
+        }
+    }
+    (ce, pe)
 }
 
 /// The mean IV (fraction) of the ATM CE and PE that carry a usable one.
-pub fn atm_iv(chain: &OptionChain) -> Option<f64> {
-    let k = atm_strike(chain)?;
-    let ivs: Vec<f64> = [OptionType::CE, OptionType::PE]
-        .into_iter()
-        .filter_map(|t| chain.get(k, t).and_then(|q| q.iv))
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .collect();
-    if ivs.is_empty() {
-        None
-    } else {
-        Some(ivs.iter().sum::<f64>() / ivs.len() as f64)
+fn atm_iv(atm: &(Option<&OptionQuote>, Option<&OptionQuote>)) -> Option<f64> {
+    let (mut sum, mut n) = (0.0, 0.0);
+    for iv in [atm.0, atm.1].into_iter().flatten().filter_map(|q| q.iv) {
+        if iv.is_finite() && iv > 0.0 {
+            sum += iv;
+            n += 1.0;
+        }
     }
+    (n > 0.0).then(|| sum / n)
 }
 
 /// (standard deviation of the log returns, percent; total return, percent) of `closes`;
@@ -220,9 +267,8 @@ fn realised(closes: &VecDeque<f64>) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::market::{OptionContract, OptionQuote};
+    use crate::market::OptionContract;
     use chrono::{NaiveDate, TimeZone};
-    use rust_decimal::Decimal;
     use rust_decimal_macros::dec;
 
     fn at(h: u32, m: u32) -> IstTime {
