@@ -1,5 +1,6 @@
 //! Every config key that is accepted has an effect: the test walks every key of the config
-//! (the defaults of every section, a strategy entry, an instrument and a simulated underlying)
+//! (the defaults of every section, a strategy entry, an instrument, a simulated underlying and
+//! the `ml` models)
 //! and requires that the field it fills is read somewhere in the product other than where it
 //! is declared and validated: a key that is accepted, defaulted, validated and never read (as
 //! `stop_loss_pct` and `market_data_runner.retry_attempts` once were) fails it.
@@ -73,6 +74,9 @@ strategies:
 market:
   instruments:
     NIFTY: { lot_size: 75, strike_step: 50 }
+ml:
+  filter: { model: model.json, min_probability: 0.55 }
+  option_move_model: option_move.json
 "#,
     )
     .expect("valid config");
@@ -169,6 +173,9 @@ fn the_walk_finds_the_keys_that_were_once_dead() {
         "options_trading.correlation_table",
         "options_trading.risk_management.max_lots_per_order",
         "options_trading.risk_management.max_lots_per_underlying",
+        "ml.filter.model",
+        "ml.filter.min_probability",
+        "ml.option_move_model",
     ] {
         assert!(keys.contains(k), "{k} not walked");
     }

@@ -22,6 +22,7 @@ pub mod config;
 pub mod engine;
 pub mod indicators;
 pub mod market;
+pub mod ml;
 pub mod options;
 pub mod order;
 pub mod portfolio;

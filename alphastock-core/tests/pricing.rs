@@ -458,6 +458,48 @@ fn config_reads_the_method_and_names_the_known_ones_when_wrong() {
         .contains("known: delta_based"));
 }
 
+/// The default engine plus an option-move model fitted on Black-Scholes moves (constant vol,
+/// 15 minutes), so the `learned` method can run.
+fn engine_with_learned_model() -> OptionsPricingEngine {
+    use alphastock_core::ml::{MovePair, OptionMoveModel};
+    let mut pairs = Vec::new();
+    for t in [OptionType::CE, OptionType::PE] {
+        for k in (0..21).map(|i| 50200.0 + 100.0 * f64::from(i)) {
+            for mv in [-300.0, -100.0, -20.0, 40.0, 150.0, 280.0] {
+                let at = |spot: f64, days: f64| {
+                    price(&BsInput {
+                        option_type: t,
+                        spot,
+                        strike: k,
+                        years: days / 365.0,
+                        vol: 0.16,
+                        rate: 0.0,
+                        carry: 0.0,
+                    })
+                    .unwrap()
+                };
+                pairs.push(MovePair {
+                    option_type: t,
+                    strike: k,
+                    spot: 51245.0,
+                    days_to_expiry: 3.0,
+                    iv: 0.16,
+                    premium: at(51245.0, 3.0),
+                    new_spot: 51245.0 + mv,
+                    new_premium: at(51245.0 + mv, 3.0 - 15.0 / 1440.0),
+                    minutes: 15.0,
+                });
+            }
+        }
+    }
+    let engine = OptionsPricingEngine {
+        option_move: OptionMoveModel::fit(&pairs),
+        ..Default::default()
+    };
+    assert!(engine.option_move.is_some());
+    engine
+}
+
 proptest! {
     #[test]
     fn every_method_gives_tick_multiples_with_stop_below_entry_below_target(
@@ -482,7 +524,7 @@ proptest! {
             holding_minutes: f64::from(hold),
             ..PricingInput::new(t, spot, spot + sign * Decimal::from(target_pts), spot - sign * Decimal::from(stop_pts), premium)
         };
-        let l = OptionsPricingEngine::default().levels(method, &input).unwrap();
+        let l = engine_with_learned_model().levels(method, &input).unwrap();
         let tick = dec!(0.05);
         prop_assert_eq!((l.target / tick).fract(), Decimal::ZERO);
         prop_assert_eq!((l.stop / tick).fract(), Decimal::ZERO);
@@ -529,4 +571,33 @@ fn an_input_built_from_a_quote_carries_its_contract_greeks_and_time() {
     assert_eq!(input.iv, Some(0.16));
     let l = levels(TargetMethod::DeltaBased, &input);
     assert_eq!((l.target, l.stop), (dec!(493.20), dec!(250.00)));
+}
+
+#[test]
+fn learned_needs_a_model_and_follows_black_scholes_when_fitted_on_it() {
+    let input = PricingInput {
+        strike: Some(dec!(51200)),
+        days_to_expiry: Some(3.0),
+        iv: Some(0.16),
+        holding_minutes: 15.0,
+        ..PricingInput::new(
+            OptionType::CE,
+            dec!(51245),
+            dec!(51445),
+            dec!(51145),
+            dec!(333.90),
+        )
+    };
+    let err = OptionsPricingEngine::default()
+        .levels(TargetMethod::Learned, &input)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("learned needs an option-move model"), "{err}");
+    // Fitted on Black-Scholes moves, it prices a 200-point move as the reprice method does
+    // (Black-Scholes at the level, 15 minutes later) to within 3 rupees.
+    let engine = engine_with_learned_model();
+    let (lt, ls) = engine.unrounded(TargetMethod::Learned, &input).unwrap();
+    let (rt, rs) = engine.unrounded(TargetMethod::Reprice, &input).unwrap();
+    assert!((lt - rt).abs() < 3.0, "learned {lt} vs reprice {rt}");
+    assert!((ls - rs).abs() < 3.0, "learned {ls} vs reprice {rs}");
 }

@@ -119,6 +119,8 @@ pub(crate) struct Inputs {
     /// Candles before `--from`: they seed the strategies' indicators (warm start) and are
     /// not traded.
     pub history: Vec<Candle>,
+    /// The learned models of the config's `ml` section.
+    pub models: super::ml::Models,
 }
 
 /// Runs the command.
@@ -220,7 +222,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
 
 /// Reads the config, candles and snapshots. The outer error is an I/O failure (exit 1), the
 /// inner one invalid input (exit 2).
-fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
+pub(crate) fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
     let (config, table) = match load_config_with_table(&args.config)? {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
@@ -306,7 +308,13 @@ fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
     if let Some(cadence) = chain_age_raised {
         config.options_trading.entry.max_chain_age_seconds = cadence;
     }
+    let models = match super::ml::load_models(&config, &args.config) {
+        Ok(m) => m,
+        Err(e) if e.unreadable => return Err(anyhow::anyhow!("{e}")),
+        Err(e) => return Ok(Err(e.to_string())),
+    };
     Ok(Ok(Inputs {
+        models,
         config,
         chain_age_raised,
         table,
@@ -376,6 +384,18 @@ pub(crate) fn backtest(
     candles: &[Candle],
     progress: Option<&ProgressBar>,
 ) -> Result<BacktestReport, String> {
+    backtest_with(inputs, config, candles, progress, None).map(|(r, _)| r)
+}
+
+/// [`backtest`] with `filter` in place of the config's learned filter; returns the filter as
+/// the run left it too (a recorder holds the features of every signal it saw).
+pub(crate) fn backtest_with(
+    inputs: &Inputs,
+    config: &Config,
+    candles: &[Candle],
+    progress: Option<&ProgressBar>,
+    filter: Option<alphastock_core::ml::SignalFilter>,
+) -> Result<(BacktestReport, Option<alphastock_core::ml::SignalFilter>), String> {
     let (first, last) = match (candles.first(), candles.last()) {
         (Some(a), Some(b)) => (
             candles
@@ -409,6 +429,10 @@ pub(crate) fn backtest(
     if let Some(t) = &inputs.table {
         engine.set_correlations(t.clone());
     }
+    inputs.models.apply(&mut engine);
+    if let Some(f) = filter {
+        engine.set_signal_filter(f);
+    }
     engine.warm_up(&inputs.history);
     let mut bt = Backtester::new(
         engine,
@@ -430,7 +454,8 @@ pub(crate) fn backtest(
         }
         bt.on_event(e);
     }
-    Ok(bt.finish())
+    let filter = bt.engine().signal_filter().cloned();
+    Ok((bt.finish(), filter))
 }
 
 /// `recorded` or `simulated`.

@@ -2,7 +2,8 @@
 //!
 //! Exit 2 with every problem on its own line (key path first) when the config is invalid: a
 //! key or value the core rejects, a symbol AlphaStock cannot know (with a "did you mean" hint),
-//! or an `options_trading.correlation_table` that does not load. Otherwise exit 0 with a
+//! or an `options_trading.correlation_table`, `ml.filter.model` or `ml.option_move_model` that
+//! does not load. Otherwise exit 0 with a
 //! one-line summary on stdout, after a `warning:` line on stderr for each limit that makes the
 //! configured trades impossible (see `alphastock_core::config::Config::warnings`).
 //!
@@ -331,6 +332,9 @@ fn check(file: &Path) -> anyhow::Result<ExitCode> {
                     "options_trading.correlation_table",
                     format!("cannot be read: {:#}", e.root_cause()),
                 )),
+            }
+            if let Err(e) = super::ml::load_models(&cfg, file) {
+                problems.push(ConfigProblem::new(e.key, e.message));
             }
             if problems.is_empty() {
                 let today = chrono::Utc::now()

@@ -21,6 +21,7 @@ pub mod doctor;
 pub mod greeks;
 pub mod journal;
 pub mod login;
+pub mod ml;
 pub mod price_option;
 pub mod quote;
 pub mod run;
@@ -63,6 +64,9 @@ pub enum Command {
     Correlations(correlations::CorrelationsCommand),
     /// Read a run's journal: closed trades, orders, signals or the daily P&L.
     Journal(journal::JournalArgs),
+    /// The learned signal filter and option-move model, judged out of sample.
+    #[command(subcommand)]
+    Ml(ml::MlCommand),
     /// Black-Scholes price and greeks of an option, or its implied vol from a premium.
     Greeks(greeks::GreeksArgs),
     /// An option's target and stop-loss premium from the underlying's target and stop.
@@ -125,6 +129,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backtest(args) => backtest::run(args),
         Command::Correlations(cmd) => correlations::run(cmd),
         Command::Journal(args) => journal::run(args),
+        Command::Ml(cmd) => ml::run(cmd),
         Command::Greeks(args) => greeks::run(args),
         Command::PriceOption(args) => price_option::run(args),
         Command::Login(args) => login::run(args),

@@ -18,7 +18,7 @@
 //! where the method gives none above the premium; see
 //! `alphastock_core::options::bounds`). `--stop-loss-pct` / `--profit-target-pct` set or
 //! override those bounds; without a config or those flags the method's levels are shown
-//! unbounded.
+//! unbounded. The `learned` method needs the config's `ml.option_move_model`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,7 +37,8 @@ use super::greeks::invalid;
 /// Arguments of `alphastock price-option`.
 #[derive(Debug, Args)]
 pub struct PriceOptionArgs {
-    /// delta_based, historical_correlation, delta_gamma, reprice or blend.
+    /// delta_based, historical_correlation, delta_gamma, reprice, blend or learned (needs
+    /// `ml.option_move_model` in --config).
     #[arg(long)]
     pub method: Option<TargetMethod>,
     /// Option type: CE or PE.
@@ -105,6 +106,7 @@ pub struct PriceOptionArgs {
 pub fn run(args: PriceOptionArgs) -> anyhow::Result<ExitCode> {
     let mut bounds = PremiumBounds::default();
     let mut table = CorrelationTable::default();
+    let mut option_move = None;
     let (config_method, config_rate) = match &args.config {
         Some(path) => match super::correlations::load_config_with_table(path) {
             Ok(Ok((cfg, learned))) => {
@@ -112,6 +114,10 @@ pub fn run(args: PriceOptionArgs) -> anyhow::Result<ExitCode> {
                 bounds = PremiumBounds::new(risk.stop_loss_pct, risk.profit_target_pct);
                 if let Some(t) = learned {
                     table = t;
+                }
+                match super::ml::load_models(&cfg, path) {
+                    Ok(m) => option_move = m.option_move,
+                    Err(e) => return Ok(invalid(&e.to_string())),
                 }
                 (
                     Some(cfg.options_trading.target_calculation_method),
@@ -169,7 +175,9 @@ pub fn run(args: PriceOptionArgs) -> anyhow::Result<ExitCode> {
             args.premium,
         )
     };
-    let levels = match OptionsPricingEngine::new(table)
+    let mut engine = OptionsPricingEngine::new(table);
+    engine.option_move = option_move;
+    let levels = match engine
         .levels(method, &input)
         .and_then(|l| bounds.apply(l, input.premium, input.tick_size))
     {

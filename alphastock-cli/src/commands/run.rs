@@ -204,6 +204,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Ok(e) => e,
         Err(e) => return Ok(invalid(format!("{}: {e}", args.config.display()))),
     };
+    if let Err(code) = super::ml::attach_models(&mut engine, &config, &args.config) {
+        return Ok(code);
+    }
     if let Err(code) = load_correlations(&mut engine, &config, &args.config) {
         return Ok(code);
     }

@@ -49,6 +49,9 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
+    if let Err(code) = super::ml::attach_models(&mut engine, &config, &args.config) {
+        return Ok(code);
+    }
     if let Err(code) = super::run::load_correlations(&mut engine, &config, &args.config) {
         return Ok(code);
     }

@@ -6,7 +6,7 @@ use serde_yaml::Value;
 
 use super::problem::prefixed;
 use super::suggest::closest;
-use super::{Config, ConfigErrors, ConfigProblem};
+use super::{Config, ConfigErrors, ConfigProblem, TargetMethod};
 use crate::strategy::{build_strategy, StrategyBuildError};
 
 /// The top-level sections, in the order they are documented.
@@ -22,6 +22,7 @@ const SECTIONS: &[&str] = &[
     "simulation",
     "alerts",
     "dashboard",
+    "ml",
 ];
 
 /// Longest config text accepted, bytes (a real config is a few kilobytes).
@@ -132,6 +133,7 @@ impl Config {
                 "simulation" => read_section(&name, value, &mut config.simulation, &mut problems),
                 "alerts" => read_section(&name, value, &mut config.alerts, &mut problems),
                 "dashboard" => read_section(&name, value, &mut config.dashboard, &mut problems),
+                "ml" => read_section(&name, value, &mut config.ml, &mut problems),
                 _ => problems.push(unknown_key("", &name, SECTIONS)),
             }
         }
@@ -181,6 +183,7 @@ impl Config {
         ));
         out.extend(self.validate_strategies());
         out.extend(self.validate_options_trading());
+        out.extend(self.validate_ml());
         out.extend(self.validate_market());
         if self.storage.path.trim().is_empty() {
             out.push(ConfigProblem::new("storage.path", "must not be empty"));
@@ -296,6 +299,42 @@ impl Config {
                     "must be a file path (leave the key out for no table)",
                 ));
             }
+        }
+        out
+    }
+
+    fn validate_ml(&self) -> Vec<ConfigProblem> {
+        let mut out = Vec::new();
+        if let Some(f) = &self.ml.filter {
+            if f.model.trim().is_empty() {
+                out.push(ConfigProblem::new(
+                    "ml.filter.model",
+                    "must be a file path (leave `ml.filter` out for no filter)",
+                ));
+            }
+            let p = f.min_probability;
+            if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
+                out.push(ConfigProblem::new(
+                    "ml.filter.min_probability",
+                    format!("must be a fraction between 0 and 1 (0.55 = 55 %), got {p}"),
+                ));
+            }
+        }
+        if let Some(path) = &self.ml.option_move_model {
+            if path.trim().is_empty() {
+                out.push(ConfigProblem::new(
+                    "ml.option_move_model",
+                    "must be a file path (leave the key out for no model)",
+                ));
+            }
+        }
+        if self.options_trading.target_calculation_method == TargetMethod::Learned
+            && self.ml.option_move_model.is_none()
+        {
+            out.push(ConfigProblem::new(
+                "options_trading.target_calculation_method",
+                "`learned` needs `ml.option_move_model` (a model from `alphastock ml evaluate-pricing --out`)",
+            ));
         }
         out
     }

@@ -57,6 +57,30 @@ pub struct Config {
     pub alerts: super::AlertsConfig,
     /// `dashboard`: the web dashboard's access token and kill-switch button.
     pub dashboard: super::DashboardConfig,
+    /// `ml`: the learned signal filter and option-move model (both off by default).
+    pub ml: MlConfig,
+}
+
+/// `ml` section: learned models, each a file the command line reads (relative to the config
+/// file's directory) and hands to the engine. The core does no I/O.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MlConfig {
+    /// `filter`: drop option signals whose learned win probability is below a minimum
+    /// (default none: no filter).
+    pub filter: Option<MlFilterConfig>,
+    /// `option_move_model`: a model written by `alphastock ml evaluate-pricing --out` (JSON),
+    /// used by the `learned` target method (default none).
+    pub option_move_model: Option<String>,
+}
+
+/// `ml.filter`: the learned signal filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MlFilterConfig {
+    /// `model`: a model written by `alphastock ml train` (JSON).
+    pub model: String,
+    /// `min_probability`: the win probability (0–1, a fraction) a signal needs to be traded.
+    pub min_probability: f64,
 }
 
 /// Deployment label. It is informational: it does **not** switch on live trading, which needs

@@ -45,6 +45,7 @@ use crate::config::TradeInstrument;
 use crate::market::{
     Candle, CandleBuilder, IstTime, MarketSession, OptionChain, OptionQuote, Symbol,
 };
+use crate::ml::{OptionMoveModel, SignalFilter};
 use crate::options::pricing::OptionsPricingEngine;
 use crate::options::{round_down_to_tick, CorrelationTable, PremiumBounds, StrikeSelector};
 use crate::order::{
@@ -149,6 +150,8 @@ pub struct Engine {
     protect: ProtectiveStops,
     /// Reversal signals waiting for the cancel of the position's stop order, by trading symbol.
     deferred_flips: BTreeMap<String, Signal>,
+    /// The learned signal filter (`ml.filter`), when set.
+    ml: Option<SignalFilter>,
 }
 
 impl Engine {
@@ -217,13 +220,31 @@ impl Engine {
             method_stops: BTreeMap::new(),
             protect: ProtectiveStops::new(ProtectiveStopMode::Local),
             deferred_flips: BTreeMap::new(),
+            ml: None,
         })
     }
 
     /// Replaces the learned option/underlying multipliers the `historical_correlation` method
     /// uses.
     pub fn set_correlations(&mut self, table: CorrelationTable) {
-        self.processor.pricing = OptionsPricingEngine::new(table);
+        self.processor.pricing.correlations = table;
+    }
+
+    /// Sets the learned option-move model the `learned` target method uses
+    /// (`ml.option_move_model`).
+    pub fn set_option_move_model(&mut self, model: OptionMoveModel) {
+        self.processor.pricing.option_move = Some(model);
+    }
+
+    /// Puts a learned filter in front of option signals (`ml.filter`): a signal whose win
+    /// probability is below its minimum is rejected with that probability.
+    pub fn set_signal_filter(&mut self, filter: SignalFilter) {
+        self.ml = Some(filter);
+    }
+
+    /// The learned filter, when set (a recorder holds the features of every signal seen).
+    pub fn signal_filter(&self) -> Option<&SignalFilter> {
+        self.ml.as_ref()
     }
 
     /// Where stops are enforced: at the broker (a resting stop order per open position) or by
@@ -526,6 +547,9 @@ impl Engine {
                     })
                     .cloned()
                     .collect();
+                if let Some(f) = &mut self.ml {
+                    f.observe_chain(&chain);
+                }
                 self.chains.insert(chain.underlying.clone(), chain);
                 for q in quotes {
                     self.on_option_quote(&q, now, &mut out);
@@ -687,6 +711,9 @@ impl Engine {
     }
 
     fn on_candle(&mut self, candle: Candle, now: IstTime, out: &mut Vec<Action>) {
+        if let Some(f) = &mut self.ml {
+            f.observe_candle(&candle);
+        }
         if !self.traded_underlyings.is_empty() {
             self.on_underlying_price(&candle.symbol, candle.close, None, None, now, out);
         }
@@ -896,6 +923,17 @@ impl Engine {
             out.push(Action::Record(Record::Signal {
                 signal,
                 rejected: Some(block),
+            }));
+            return;
+        }
+        if let Some(Err(rejection)) = self
+            .ml
+            .as_mut()
+            .map(|f| f.check(&signal, self.chains.get(&signal.symbol), now))
+        {
+            out.push(Action::Record(Record::Signal {
+                signal,
+                rejected: Some(rejection.to_string()),
             }));
             return;
         }

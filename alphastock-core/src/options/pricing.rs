@@ -23,6 +23,10 @@
 //! - `blend`: the arithmetic mean of the raw levels of every method that can run with the
 //!   inputs given, among `reprice`, `delta_gamma`, `delta_based` and — only when the multiplier
 //!   is explicit or learned, not the bare default — `historical_correlation`.
+//! - `learned`: `P + predict_option_movement(L)`, the premium change the option-move model
+//!   ([`crate::ml::option_move`], fitted on recorded chains) predicts for a move from `S` to
+//!   `L` over the holding time; needs `strike`, `days`, `iv` and a model
+//!   ([`OptionsPricingEngine::option_move`]). Not part of `blend`.
 //!
 //! Missing greeks (`delta`, `gamma`, `theta_per_day`) are computed with Black-Scholes when
 //! `strike`, `days` and `iv` are given. Holding time `h` = `holding_minutes / 1440` calendar
@@ -62,16 +66,19 @@ pub enum TargetMethod {
     Reprice,
     /// Mean of the methods that can run.
     Blend,
+    /// The premium change the learned option-move model predicts.
+    Learned,
 }
 
 impl TargetMethod {
     /// Every method, in documentation order.
-    pub const ALL: [TargetMethod; 5] = [
+    pub const ALL: [TargetMethod; 6] = [
         TargetMethod::DeltaBased,
         TargetMethod::HistoricalCorrelation,
         TargetMethod::DeltaGamma,
         TargetMethod::Reprice,
         TargetMethod::Blend,
+        TargetMethod::Learned,
     ];
 
     /// The config / command-line name, e.g. `delta_based`.
@@ -82,6 +89,7 @@ impl TargetMethod {
             TargetMethod::DeltaGamma => "delta_gamma",
             TargetMethod::Reprice => "reprice",
             TargetMethod::Blend => "blend",
+            TargetMethod::Learned => "learned",
         }
     }
 }
@@ -94,7 +102,7 @@ impl fmt::Display for TargetMethod {
 
 /// An unknown method name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown target method `{0}`; known: delta_based, historical_correlation, delta_gamma, reprice, blend")]
+#[error("unknown target method `{0}`; known: delta_based, historical_correlation, delta_gamma, reprice, blend, learned")]
 pub struct UnknownMethod(pub String);
 
 impl FromStr for TargetMethod {
@@ -297,6 +305,8 @@ pub struct OptionsPricingEngine {
     /// Reference implied volatility (fraction) for the volatility adjustment when the table has
     /// none (default 0.15).
     pub reference_vol: f64,
+    /// The learned option-move model of the `learned` method (default none).
+    pub option_move: Option<crate::ml::OptionMoveModel>,
 }
 
 impl Default for OptionsPricingEngine {
@@ -311,6 +321,7 @@ impl OptionsPricingEngine {
         Self {
             correlations,
             reference_vol: 0.15,
+            option_move: None,
         }
     }
 
@@ -323,6 +334,19 @@ impl OptionsPricingEngine {
         let p = prepare(input)?;
         let raw = self.raw(method, input, &p)?;
         finish(method, input, raw)
+    }
+
+    /// The raw target and stop premium by `method`, rupees, before rounding, the tick and the
+    /// entry bounds: what the method itself predicts (for judging methods against recorded
+    /// premiums).
+    pub fn unrounded(
+        &self,
+        method: TargetMethod,
+        input: &PricingInput,
+    ) -> Result<(f64, f64), PricingError> {
+        let p = prepare(input)?;
+        let raw = self.raw(method, input, &p)?;
+        Ok((raw.target, raw.stop))
     }
 
     fn raw(
@@ -357,7 +381,48 @@ impl OptionsPricingEngine {
             TargetMethod::Reprice => self.reprice(input, p),
             TargetMethod::HistoricalCorrelation => Ok(self.historical(input, p)?.0),
             TargetMethod::Blend => self.blend(input, p),
+            TargetMethod::Learned => self.learned(input, p),
         }
+    }
+
+    fn learned(&self, input: &PricingInput, p: &Prepared) -> Result<Raw, PricingError> {
+        let mut missing: Vec<String> = [
+            ("strike", input.strike.is_none()),
+            ("days", input.days_to_expiry.is_none()),
+            ("iv", input.iv.is_none()),
+            (
+                "an option-move model (ml.option_move_model)",
+                self.option_move.is_none(),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, absent)| *absent)
+        .map(|(name, _)| name.to_string())
+        .collect();
+        let (Some(model), Some(strike), Some(days), Some(iv)) = (
+            &self.option_move,
+            input.strike,
+            input.days_to_expiry,
+            input.iv,
+        ) else {
+            missing.dedup();
+            return Err(PricingError::MissingInputs {
+                method: TargetMethod::Learned,
+                missing,
+            });
+        };
+        let k = to_f64("strike", strike)?;
+        let minutes = input.holding_minutes;
+        let at = |level: f64, what: &'static str| {
+            model
+                .predict_option_movement(p.t, p.spot, k, days, iv, level, minutes)
+                .map(|d| p.premium + d)
+                .ok_or_else(|| invalid(what, format!("is out of the option-move model's domain (strike {k}, days {days}, iv {iv})")))
+        };
+        Ok(Raw {
+            target: at(p.target, "underlying target")?,
+            stop: at(p.stop, "underlying stop")?,
+        })
     }
 
     fn reprice(&self, input: &PricingInput, p: &Prepared) -> Result<Raw, PricingError> {

@@ -89,6 +89,13 @@ pub enum Rejection {
         /// What is missing.
         detail: String,
     },
+    /// The learned filter (`ml.filter`) gives the signal too low a chance of a net win.
+    LearnedFilter {
+        /// The model's win probability, 0–1.
+        probability: f64,
+        /// The configured minimum, 0–1.
+        min_probability: f64,
+    },
 }
 
 impl fmt::Display for Rejection {
@@ -138,6 +145,13 @@ impl fmt::Display for Rejection {
             Rejection::Risk { detail } => write!(f, "risk: {detail}"),
             Rejection::UnknownInstrument { detail } => write!(f, "unknown instrument: {detail}"),
             Rejection::NotTradable { detail } => write!(f, "not tradable: {detail}"),
+            Rejection::LearnedFilter {
+                probability,
+                min_probability,
+            } => write!(
+                f,
+                "learned filter: win probability {probability:.3} < min_probability {min_probability:.3}"
+            ),
             Rejection::OppositePosition { held } => write!(
                 f,
                 "an opposite position of {held} shares is open and flip is off for this strategy"
