@@ -34,6 +34,22 @@ const SKIP: &[(&str, &str)] = &[
         "serves the dashboard for a whole paced day; tests/cockpit.rs runs it with the page, /api/state and /metrics",
     ),
     (
+        "alphastock ml dataset",
+        "reads the real NSE candles beside the checkout (../shared); tests/ml.rs runs dataset and train on a planted-rule dataset",
+    ),
+    (
+        "alphastock ml train",
+        "trains on the dataset the command before it writes from the real data; tests/ml.rs runs it",
+    ),
+    (
+        "alphastock backtest --config ml_on.yaml",
+        "needs the model trained from the real data above; tests/ml.rs runs the filter in a backtest",
+    ),
+    (
+        "alphastock ml evaluate-pricing",
+        "reads the real NSE chains beside the checkout (../shared); tests/ml.rs runs it (with the reference data)",
+    ),
+    (
         "alphastock dashboard --db",
         "a server that runs until stopped; tests/cockpit.rs serves a journal with it",
     ),
