@@ -1,5 +1,5 @@
 //! What the dashboard shows (`/api/state`), read from the journal for one trading day; a
-//! running session then lays its live view over it ([`DashboardState::overlay`]): positions at
+//! running session then lays its live view over it ([`crate::monitor::hub::Live::overlay`]): positions at
 //! their live marks, the equity curve sampled every market minute, quote ages, broker health
 //! and the kill switch. Money is exact decimal text in rupees.
 
