@@ -395,6 +395,54 @@ fn a_weekend_date_is_announced_and_flags_that_do_nothing_are_refused() {
 }
 
 #[test]
+fn flags_a_run_would_ignore_are_refused_with_exit_2() {
+    let config = fixture("paper.yaml");
+    let candles = fixture("candles/synthetic_5min.csv");
+    // --days with --replay: the replay runs its file's days, so N would be dropped unsaid.
+    let (code, out, err) = alphastock(&[
+        "run", "--config", &config, "--replay", &candles, "--days", "2",
+    ]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        err.contains("error: --days only applies to the simulated market: a replay runs every day of its candle file"),
+        "{err}"
+    );
+    assert!(!out.contains(" ORDER "), "nothing traded: {out}");
+    // --days with --live: a live run trades until stopped.
+    let (code, _, err) = alphastock(&[
+        "run",
+        "--config",
+        &config,
+        "--live",
+        "--confirm-live",
+        "--days",
+        "2",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "--days only applies to the simulated market: a live run trades until it is stopped"
+        ),
+        "{err}"
+    );
+    // --confirm-live without --live confirms nothing: refused, not a paper run.
+    let (code, out, err) = alphastock(&[
+        "run",
+        "--config",
+        &config,
+        "--date",
+        "2026-12-01",
+        "--confirm-live",
+    ]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        err.contains("error: --confirm-live only applies with --live"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "no run started: {out}");
+}
+
+#[test]
 fn sweep_mistakes_exit_2_and_the_split_is_explained() {
     let config = fixture("backtest.yaml");
     let data = fixture("candles/synthetic_5min.csv");

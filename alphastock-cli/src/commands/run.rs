@@ -61,9 +61,11 @@ pub struct RunArgs {
     /// real time (1 = real time, 60 = a minute per second).
     #[arg(long, default_value = "max")]
     pub speed: Speed,
-    /// Simulated trading days to run (weekends and `market.holidays` skipped).
-    #[arg(long, default_value_t = 1)]
-    pub days: usize,
+    /// Simulated trading days to run (default 1; weekends and `market.holidays` skipped). Only
+    /// for the simulated market: with `--replay` (which runs the days of its file) or `--live`
+    /// it is refused, exit 2.
+    #[arg(long)]
+    pub days: Option<usize>,
     /// First simulated trading day (YYYY-MM-DD; default today, or the next trading day). With
     /// `--replay`: the first replayed day; the file's earlier bars seed the strategies.
     /// A weekend or holiday is moved to the next trading day, with a notice.
@@ -95,7 +97,7 @@ pub struct RunArgs {
     /// `system.live_trading_confirmed: true`, and MSTOCK_* credentials in the environment).
     #[arg(long)]
     pub live: bool,
-    /// Confirms live trading.
+    /// Confirms live trading; only with `--live` (refused without it, exit 2).
     #[arg(long)]
     pub confirm_live: bool,
     /// Print resident memory in each day summary.
@@ -187,14 +189,48 @@ pub(crate) fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
     Ok(flag)
 }
 
+/// Why the flags given cannot go together, when they cannot: a flag the run would silently
+/// ignore is refused rather than dropped.
+fn flag_conflict(args: &RunArgs) -> Option<String> {
+    if args.confirm_live && !args.live {
+        return Some(
+            "--confirm-live only applies with --live: it confirms trading real money through \
+             mStock, and without --live this run is paper trading (drop --confirm-live, or add \
+             --live to trade live)"
+                .to_string(),
+        );
+    }
+    if args.days.is_some() {
+        if args.replay.is_some() {
+            return Some(
+                "--days only applies to the simulated market: a replay runs every day of its \
+                 candle file (from --date DAY when given); to replay fewer days, replay a file \
+                 cut to them, or use `alphastock backtest --from/--to`"
+                    .to_string(),
+            );
+        }
+        if args.live {
+            return Some(
+                "--days only applies to the simulated market: a live run trades until it is \
+                 stopped (or, with --once, until the close)"
+                    .to_string(),
+            );
+        }
+    }
+    None
+}
+
 /// Runs `alphastock run`.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    if let Some(why) = flag_conflict(&args) {
+        return Ok(invalid(why));
+    }
     let config = match load_config(&args.config) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
     init_logging(config.system.log_level);
-    if args.days == 0 {
+    if args.days == Some(0) {
         return Ok(invalid("--days must be at least 1"));
     }
     if args.live {
@@ -535,8 +571,13 @@ fn build_feed(
             first.format("%A"),
         );
     }
-    let days =
-        SimMarket::days(&config.simulation, &config.market, first, args.days).map_err(invalid)?;
+    let days = SimMarket::days(
+        &config.simulation,
+        &config.market,
+        first,
+        args.days.unwrap_or(1),
+    )
+    .map_err(invalid)?;
     let previous = previous_trading_day(first, &config.market.holidays);
     let history = match previous_session_candles(
         &config.simulation,
