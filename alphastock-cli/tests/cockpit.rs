@@ -447,6 +447,96 @@ fn a_dead_webhook_does_not_hold_the_run_back() {
     assert!(alerts.starts_with("ALERTS sent 0,"), "{alerts}");
 }
 
+#[test]
+fn a_live_run_waiting_for_the_open_keeps_sending_heartbeats() {
+    use support::fake_mstock::FakeMstock;
+
+    let server = FakeMstock::start();
+    let (hook, bodies) = webhook_receiver();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("live.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "strategies:\n  ema_crossover: {{ symbols: [\"NSE:SBIN\"], instrument: underlying }}\n\
+             broker:\n  mstock: {{ token_cache_dir: \"{}\" }}\n\
+             alerts: {{ webhook: {{ url: \"{hook}\" }}, heartbeat_minutes: 1, max_per_minute: 600 }}\n",
+            dir.path().join("tokens").display()
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("journal.db");
+    // Tuesday 2 December 2025, 05:00 IST, ten simulated minutes a second: the market opens at
+    // 09:15, so the whole test is spent waiting for it.
+    let mut envs: Vec<(&str, String)> = server.login_env().to_vec();
+    envs.push((
+        "ALPHASTOCK_SIM_CLOCK",
+        "2025-12-02T05:00:00+05:30@600".into(),
+    ));
+    let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (mut child, rx) = spawn(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--live",
+            "--confirm-live",
+        ],
+        &envs,
+    );
+    let mut seen = Vec::new();
+    wait_line(&rx, "LIVE trading through mStock", &mut seen);
+    let heartbeats = || -> Vec<String> {
+        bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|b| b["event"] == "heartbeat")
+            .map(|b| b["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for _ in 0..1200 {
+        if heartbeats().len() >= 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let got = heartbeats();
+    assert!(got.len() >= 3, "heartbeats while waiting: {got:#?}");
+    // Each says the run is waiting and when (on the simulated clock), a minute or more apart.
+    let closed_at: Vec<chrono::NaiveDateTime> = got
+        .iter()
+        .map(|text| {
+            let rest = text
+                .strip_prefix("waiting for the market to open (closed at ")
+                .unwrap_or_else(|| panic!("{text}"));
+            // The fake broker's recorded BANKNIFTY position, adopted at the start.
+            assert!(
+                rest.ends_with(" IST), open positions 1, day net P&L 0"),
+                "{text}"
+            );
+            chrono::NaiveDateTime::parse_from_str(&rest[..19], "%Y-%m-%d %H:%M:%S").unwrap()
+        })
+        .collect();
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 12, 2)
+        .unwrap()
+        .and_hms_opt(5, 0, 0)
+        .unwrap();
+    let open = start + chrono::Duration::minutes(255);
+    assert!(closed_at[0] >= start && closed_at[0] < open, "{got:#?}");
+    for pair in closed_at.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= chrono::Duration::minutes(1),
+            "heartbeat_minutes: 1 of the run's clock: {got:#?}"
+        );
+    }
+    assert!(!seen.iter().any(|l| l.contains(" ORDER ")), "{seen:?}");
+}
+
 /// Chromium from Debian's package (installed by `.ci/run`).
 fn chromium(args: &[&str], url: &str, profile: &Path) -> std::process::Output {
     Command::new("chromium")

@@ -15,6 +15,7 @@ use crate::dashboard::{self, Dashboard, Source};
 use crate::monitor::hub::{Hub, Live};
 use crate::monitor::metered::Metered;
 use crate::monitor::state::Controls;
+use crate::mstock::clock::IstClock;
 use crate::runner::session::Session;
 
 /// The alerts and dashboard of one run.
@@ -26,6 +27,7 @@ pub struct Cockpit {
     token: Option<String>,
     dashboard: Option<Dashboard>,
     config: Config,
+    wall: Option<IstClock>,
 }
 
 impl Cockpit {
@@ -61,7 +63,14 @@ impl Cockpit {
             token,
             dashboard: None,
             config: config.clone(),
+            wall: None,
         })
+    }
+
+    /// Times the heartbeat alert on the live loop's clock `wall` (simulated in tests) rather
+    /// than the real one.
+    pub fn set_wall_clock(&mut self, wall: IstClock) {
+        self.wall = Some(wall);
     }
 
     /// `broker` with its calls counted for `/metrics` and the health panel, when watched.
@@ -99,11 +108,11 @@ impl Cockpit {
                 self.config.alerts.events.join(", ")
             );
         }
-        session.set_observer(Box::new(Hub::new(
-            live,
-            self.alerts.take(),
-            &self.config.alerts,
-        )));
+        let mut hub = Hub::new(live, self.alerts.take(), &self.config.alerts);
+        if let Some(wall) = self.wall.clone() {
+            hub = hub.with_wall_clock(wall);
+        }
+        session.set_observer(Box::new(hub));
         Ok(())
     }
 

@@ -150,6 +150,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
+    cockpit.set_wall_clock(wall.clone());
     let mut session = Session::new(
         engine,
         BrokerSlot::Live(cockpit.meter(Box::new(

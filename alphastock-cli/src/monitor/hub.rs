@@ -23,6 +23,7 @@ use super::state::{
 use super::{Control, SessionObserver};
 use crate::alerts::{Alert, AlertSender, AlertStats};
 use crate::broker::LinkHealth;
+use crate::mstock::clock::IstClock;
 use crate::runner::executor::Outcome;
 use crate::runner::report::Tally;
 
@@ -219,7 +220,9 @@ pub struct Hub {
     live: Arc<Live>,
     alerts: Option<AlertSender>,
     config: AlertsConfig,
-    last_heartbeat: Option<Instant>,
+    /// The wall clock heartbeats are timed on: the live loop's (simulated in tests).
+    wall: IstClock,
+    last_heartbeat: Option<IstTime>,
     rejected: BTreeMap<String, u64>,
     rejected_since: Option<IstTime>,
     last_quote: BTreeMap<String, IstTime>,
@@ -239,6 +242,7 @@ impl Hub {
             live,
             alerts,
             config: config.clone(),
+            wall: IstClock::system(),
             last_heartbeat: None,
             rejected: BTreeMap::new(),
             rejected_since: None,
@@ -247,6 +251,33 @@ impl Hub {
             last_equity_minute: None,
             last_problem: None,
         }
+    }
+
+    /// Times heartbeats on `wall` (the live loop's clock) instead of the real one.
+    pub fn with_wall_clock(mut self, wall: IstClock) -> Hub {
+        self.wall = wall;
+        self
+    }
+
+    /// Sends the heartbeat, saying `status`, when `alerts.heartbeat_minutes` of wall time have
+    /// passed since the last one (the first one at once); 0 minutes sends none.
+    fn heartbeat(&mut self, status: &str, engine: &Engine) {
+        let every = chrono::Duration::minutes(i64::from(self.config.heartbeat_minutes));
+        if every.is_zero() {
+            return;
+        }
+        let now = self.wall.now();
+        if self.last_heartbeat.is_some_and(|t| now - t < every) {
+            return;
+        }
+        self.last_heartbeat = Some(now);
+        let book = engine.portfolio();
+        let text = format!(
+            "{status}, open positions {}, day net P&L {}",
+            book.open_positions().count(),
+            money(book.day_pnl().net())
+        );
+        self.alert(Alert::new("heartbeat", "alphastock is running", text));
     }
 
     fn alert(&mut self, alert: Alert) {
@@ -549,24 +580,21 @@ impl SessionObserver for Hub {
     fn on_tick(&mut self, engine: &Engine, now: IstTime) -> Option<Control> {
         self.update_view(engine, now);
         self.summarise_rejections(now, false);
-        let every = Duration::from_secs(u64::from(self.config.heartbeat_minutes) * 60);
-        if !every.is_zero() && self.last_heartbeat.is_none_or(|t| t.elapsed() >= every) {
-            self.last_heartbeat = Some(Instant::now());
-            let v = self.live.view();
-            let text = format!(
-                "market time {}, open positions {}, day net P&L {}",
-                now.format("%Y-%m-%d %H:%M:%S"),
-                v.positions.len(),
-                money(v.pnl.net)
-            );
-            drop(v);
-            self.alert(Alert::new("heartbeat", "alphastock is running", text));
-        }
+        let status = format!("market time {}", now.format("%Y-%m-%d %H:%M:%S"));
+        self.heartbeat(&status, engine);
         self.live
             .view()
             .kill_request
             .take()
             .map(Control::KillAndFlatten)
+    }
+
+    fn on_idle(&mut self, engine: &Engine, now: IstTime) {
+        let status = format!(
+            "waiting for the market to open (closed at {} IST)",
+            now.format("%Y-%m-%d %H:%M:%S")
+        );
+        self.heartbeat(&status, engine);
     }
 
     fn on_day_end(&mut self, day: NaiveDate, tally: &Tally, at: IstTime) {
@@ -585,7 +613,103 @@ impl SessionObserver for Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::Target;
+    use crate::mstock::clock::FakeClock;
+    use alphastock_core::config::Config;
+    use alphastock_core::market::IST;
     use chrono::TimeZone;
+    use serde_json::Value;
+
+    /// A webhook receiver on loopback keeping every JSON body, and the target posting to it.
+    fn receiver() -> (Target, Arc<Mutex<Vec<Value>>>) {
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", server.server_addr());
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let keep = bodies.clone();
+        std::thread::spawn(move || {
+            for mut req in server.incoming_requests() {
+                let mut text = String::new();
+                let _ = std::io::Read::read_to_string(req.as_reader(), &mut text);
+                if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                    keep.lock().unwrap().push(v);
+                }
+                let _ = req.respond(tiny_http::Response::from_string("ok"));
+            }
+        });
+        let target = Target::Webhook {
+            url,
+            topic: String::new(),
+        };
+        (target, bodies)
+    }
+
+    /// A hub sending to a loopback receiver under `config`, and what the receiver got.
+    fn hub_with_receiver(config: &AlertsConfig) -> (Hub, Arc<Mutex<Vec<Value>>>) {
+        let (target, bodies) = receiver();
+        let sender = AlertSender::start(config, vec![target]).unwrap();
+        let hub = Hub::new(
+            Live::new("live run", Controls::default()),
+            Some(sender),
+            config,
+        );
+        (hub, bodies)
+    }
+
+    fn engine() -> Engine {
+        let config = Config::from_yaml_str(
+            "strategies:\n  ema_crossover: { enabled: true, symbols: [BANKNIFTY] }\n",
+        )
+        .unwrap();
+        Engine::new(&config).unwrap()
+    }
+
+    /// The `message` of every alert of kind `event` received, in order.
+    fn messages(bodies: &Mutex<Vec<Value>>, event: &str) -> Vec<String> {
+        bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|b| b["event"] == event)
+            .map(|b| b["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn heartbeats_go_on_while_the_loop_waits_for_the_open_at_the_configured_interval() {
+        let config = AlertsConfig {
+            heartbeat_minutes: 15,
+            max_per_minute: 600,
+            ..AlertsConfig::default()
+        };
+        let (hub, bodies) = hub_with_receiver(&config);
+        // A night on a simulated clock: 05:00 to the open at 09:15, one call a second.
+        let start = IST.with_ymd_and_hms(2026, 12, 1, 5, 0, 0).unwrap();
+        let wall = IstClock::starting_at(start, Arc::new(FakeClock::default()));
+        let mut hub = hub.with_wall_clock(wall.clone());
+        let engine = engine();
+        let open = IST.with_ymd_and_hms(2026, 12, 1, 9, 15, 0).unwrap();
+        while wall.now() < open {
+            hub.on_idle(&engine, wall.now());
+            wall.sleep(Duration::from_secs(1));
+        }
+        hub.on_tick(&engine, wall.now());
+        drop(hub);
+        let got = messages(&bodies, "heartbeat");
+        // 05:00, 05:15, ... 09:00 while waiting, then the first tick at 09:15.
+        assert_eq!(got.len(), 18, "{got:#?}");
+        assert_eq!(
+            got[0],
+            "waiting for the market to open (closed at 2026-12-01 05:00:00 IST), open positions 0, day net P&L 0"
+        );
+        assert_eq!(
+            got[16],
+            "waiting for the market to open (closed at 2026-12-01 09:00:00 IST), open positions 0, day net P&L 0"
+        );
+        assert_eq!(
+            got[17],
+            "market time 2026-12-01 09:15:00, open positions 0, day net P&L 0"
+        );
+    }
 
     #[test]
     fn a_warning_repeated_every_tick_is_alerted_once_per_interval_and_counted_on_the_page() {

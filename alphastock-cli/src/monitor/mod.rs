@@ -1,7 +1,8 @@
 //! Watching a run from outside the terminal: the [`SessionObserver`] the run loop calls once
-//! per market event, action, order outcome, fill, tick and day end; the [`hub::Hub`] that turns
-//! those calls into alerts, counters and the live view the dashboard shows; the dashboard's
-//! state ([`state`]) read from the journal; and `/metrics` ([`metrics`]).
+//! per market event, action, order outcome, fill, tick, day end and second spent waiting for
+//! the market; the [`hub::Hub`] that turns those calls into alerts, counters and the live view
+//! the dashboard shows; the dashboard's state ([`state`]) read from the journal; and `/metrics`
+//! ([`metrics`]).
 
 pub mod hub;
 pub mod metered;
@@ -42,6 +43,9 @@ pub trait SessionObserver {
     fn on_tick(&mut self, _engine: &Engine, _now: IstTime) -> Option<Control> {
         None
     }
+    /// The live loop is waiting for the market to open (about once a second of its clock);
+    /// `now` is that clock's IST time.
+    fn on_idle(&mut self, _engine: &Engine, _now: IstTime) {}
     /// The end of a trading day with its tally.
     fn on_day_end(&mut self, _day: NaiveDate, _tally: &Tally, _at: IstTime) {}
 }

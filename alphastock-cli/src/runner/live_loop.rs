@@ -1,7 +1,8 @@
 //! The live loop itself: polls the feed when due, feeds the session, ends a tick with a timer,
 //! waits outside market hours, and stops on a stop request (after flattening when asked: exits
 //! refused or lost are placed again every tick until flat or `flatten_deadline`), at the close
-//! with `once`, or at an end time. Time comes from an [`IstClock`], so a test can run
+//! with `once`, or at an end time. While it waits, the session's observer hears of it once a
+//! second (heartbeat alerts go on overnight). Time comes from an [`IstClock`], so a test can run
 //! a session on simulated time.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -86,6 +87,7 @@ pub fn run_loop(
                 session.say("the market has closed; stopping (--once)");
                 break;
             }
+            session.idle(now);
             clock.sleep(Duration::from_secs(1));
             continue;
         }

@@ -194,6 +194,14 @@ impl Session {
         Ok(())
     }
 
+    /// Tells the observer the loop is waiting for the market to open at `now` (the loop's wall
+    /// clock), so alerts such as the heartbeat keep going while nothing trades.
+    pub fn idle(&mut self, now: IstTime) {
+        if let Some(o) = self.observer.as_mut() {
+            o.on_idle(&self.engine, now);
+        }
+    }
+
     /// Ends a tick at `now`: reads the broker's books, feeds what changed to the engine, and
     /// commits the journal.
     pub fn end_tick(&mut self, now: IstTime) -> Result<()> {

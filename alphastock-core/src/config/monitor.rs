@@ -40,7 +40,8 @@ pub struct AlertsConfig {
     /// `timeout_seconds`: how long one delivery attempt may take, seconds.
     pub timeout_seconds: u32,
     /// `heartbeat_minutes`: a heartbeat alert every this many minutes of wall time while the
-    /// loop runs (0 = none); a phone app can notice its absence.
+    /// loop runs, also while a live run waits for the market to open (0 = none); a phone app
+    /// can notice its absence.
     pub heartbeat_minutes: u32,
     /// `rejection_summary_minutes`: rejected signals are summed up (count by reason) at most
     /// this often, minutes of market time.
