@@ -3,7 +3,7 @@
 //! positions at their marks, the equity curve, quote ages, broker health, the kill switch, and
 //! the dashboard's kill-switch request going the other way.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use alphastock_core::market::IstTime;
 use alphastock_core::order::{Fill, TransactionType};
 
 use super::metrics::Counters;
+use super::stale::QuoteAges;
 use super::state::{
     AlertView, ApiView, Controls, DashboardState, EquityPoint, PnlView, PositionView, RateWindow,
 };
@@ -225,8 +226,10 @@ pub struct Hub {
     last_heartbeat: Option<IstTime>,
     rejected: BTreeMap<String, u64>,
     rejected_since: Option<IstTime>,
-    last_quote: BTreeMap<String, IstTime>,
-    stale: BTreeSet<String>,
+    /// Underlying quotes, by symbol (`NSE:SBIN`, `BANKNIFTY`).
+    quotes: QuoteAges,
+    /// Option quotes of open positions, by trading symbol.
+    option_quotes: QuoteAges,
     last_equity_minute: Option<i64>,
     last_problem: Option<(String, IstTime)>,
 }
@@ -246,8 +249,8 @@ impl Hub {
             last_heartbeat: None,
             rejected: BTreeMap::new(),
             rejected_since: None,
-            last_quote: BTreeMap::new(),
-            stale: BTreeSet::new(),
+            quotes: QuoteAges::default(),
+            option_quotes: QuoteAges::default(),
             last_equity_minute: None,
             last_problem: None,
         }
@@ -335,21 +338,33 @@ impl Hub {
             })
             .collect();
         let minute = now.timestamp().div_euclid(60);
+        let limit = self.config.stale_quote_seconds;
         let mut quote_age = BTreeMap::new();
         let mut stale_now = Vec::new();
         for s in engine.symbols() {
             let name = s.to_string();
-            let Some(last) = self.last_quote.get(&name) else {
+            let Some((age, newly)) = self.quotes.age(&name, now, limit) else {
                 continue;
             };
-            let age = (now - *last).num_seconds().max(0);
-            quote_age.insert(name.clone(), age);
-            if age > i64::from(self.config.stale_quote_seconds) {
-                if self.stale.insert(name.clone()) {
-                    stale_now.push((name, age));
-                }
-            } else {
-                self.stale.remove(&name);
+            if newly {
+                stale_now.push(stale_underlying(&name, age, now, limit));
+            }
+            quote_age.insert(name, age);
+        }
+        // Each open option position is watched from when it is first seen open: a contract
+        // whose quotes stop is alerted like an underlying (its mark and the engine's exits
+        // then work on an old premium).
+        let held: Vec<(&str, i64)> = book
+            .open_positions()
+            .filter(|p| p.meta().expiry.is_some())
+            .map(|p| (p.trading_symbol(), p.quantity()))
+            .collect();
+        self.option_quotes
+            .retain(|s| held.iter().any(|(h, _)| *h == s));
+        for (symbol, quantity) in held {
+            self.option_quotes.watch(symbol, now);
+            if let Some((age, true)) = self.option_quotes.age(symbol, now, limit) {
+                stale_now.push(stale_option(symbol, quantity, age, now, limit));
             }
         }
         let mut v = self.live.view();
@@ -382,17 +397,7 @@ impl Hub {
         }
         let pending = std::mem::take(&mut v.pending_alerts);
         drop(v);
-        for (name, age) in stale_now {
-            let mut a = Alert::new(
-                "stale_data",
-                format!("STALE {name}: no quote for {age} s"),
-                format!(
-                    "no quote of {name} since {} (alerts.stale_quote_seconds {})",
-                    (now - chrono::Duration::seconds(age)).format("%H:%M:%S"),
-                    self.config.stale_quote_seconds
-                ),
-            );
-            a.at = Some(now);
+        for a in stale_now {
             self.live.view().last_problem = Some(a.title.clone());
             self.alert(a);
         }
@@ -414,14 +419,54 @@ fn money(d: Decimal) -> String {
     d.round_dp(2).to_string()
 }
 
+/// The `stale_data` alert of an underlying without a quote for `age` seconds at `now`.
+fn stale_underlying(name: &str, age: i64, now: IstTime, limit: u32) -> Alert {
+    let mut a = Alert::new(
+        "stale_data",
+        format!("STALE {name}: no quote for {age} s"),
+        format!(
+            "no quote of {name} since {} (alerts.stale_quote_seconds {limit})",
+            (now - chrono::Duration::seconds(age)).format("%H:%M:%S")
+        ),
+    );
+    a.at = Some(now);
+    a
+}
+
+/// The `stale_data` alert of an open option position (`quantity` units) whose contract has
+/// had no quote for `age` seconds at `now`.
+fn stale_option(symbol: &str, quantity: i64, age: i64, now: IstTime, limit: u32) -> Alert {
+    let mut a = Alert::new(
+        "stale_data",
+        format!("STALE {symbol}: no option quote for {age} s"),
+        format!(
+            "open position {symbol} {quantity}: no quote of it since {} (alerts.stale_quote_seconds {limit}); its mark and exits are on that premium",
+            (now - chrono::Duration::seconds(age)).format("%H:%M:%S")
+        ),
+    );
+    a.trading_symbol = Some(symbol.to_string());
+    a.at = Some(now);
+    a
+}
+
 impl SessionObserver for Hub {
     fn on_market(&mut self, event: &Event) {
-        if let Event::Quote(q) = event {
-            let e = self
-                .last_quote
-                .entry(q.symbol.to_string())
-                .or_insert(q.timestamp);
-            *e = (*e).max(q.timestamp);
+        match event {
+            Event::Quote(q) => self.quotes.saw(&q.symbol.to_string(), q.timestamp),
+            // Only the contracts of open positions are watched.
+            Event::OptionChain(c) => {
+                for q in &c.quotes {
+                    if self.option_quotes.tracks(&q.contract.trading_symbol) {
+                        self.option_quotes
+                            .saw(&q.contract.trading_symbol, q.timestamp);
+                    }
+                }
+            }
+            Event::OptionQuote(q) if self.option_quotes.tracks(&q.contract.trading_symbol) => {
+                self.option_quotes
+                    .saw(&q.contract.trading_symbol, q.timestamp);
+            }
+            _ => {}
         }
     }
 
@@ -708,6 +753,132 @@ mod tests {
         assert_eq!(
             got[17],
             "market time 2026-12-01 09:15:00, open positions 0, day net P&L 0"
+        );
+    }
+
+    /// A quote of `symbol` (an option contract of BANKNIFTY expiring 2025-12-30) at `at`.
+    fn option_quote(
+        symbol: &str,
+        strike: i64,
+        at: IstTime,
+    ) -> alphastock_core::market::OptionQuote {
+        use alphastock_core::market::{Exchange, OptionContract, OptionQuote, OptionType, Symbol};
+        OptionQuote {
+            contract: OptionContract {
+                underlying: Symbol::parse("BANKNIFTY").unwrap(),
+                expiry: NaiveDate::from_ymd_opt(2025, 12, 30).unwrap(),
+                strike: Decimal::from(strike),
+                option_type: OptionType::CE,
+                lot_size: 35,
+                tick_size: Decimal::new(5, 2),
+                trading_symbol: symbol.to_string(),
+                exchange: Exchange::Nfo,
+            },
+            premium: Decimal::from(280),
+            bid: None,
+            ask: None,
+            volume: None,
+            oi: None,
+            iv: None,
+            greeks: None,
+            timestamp: at,
+        }
+    }
+
+    #[test]
+    fn an_open_option_position_whose_quotes_stop_is_alerted_once_per_quiet_spell() {
+        use alphastock_core::market::{Exchange, OptionChain, Quote, Symbol};
+        use alphastock_core::portfolio::PositionMeta;
+        let config = AlertsConfig {
+            heartbeat_minutes: 0,
+            stale_quote_seconds: 120,
+            max_per_minute: 600,
+            ..AlertsConfig::default()
+        };
+        let (mut hub, bodies) = hub_with_receiver(&config);
+        let mut engine = engine();
+        let t0 = IST.with_ymd_and_hms(2025, 12, 2, 10, 0, 0).unwrap();
+        let held = "BANKNIFTY25DEC51200CE";
+        let other = "BANKNIFTY25DEC51300CE";
+        engine.adopt_position(
+            PositionMeta {
+                trading_symbol: held.into(),
+                exchange: Exchange::Nfo,
+                underlying: Symbol::parse("BANKNIFTY").unwrap(),
+                lot_size: 35,
+                tick_size: Decimal::new(5, 2),
+                expiry: NaiveDate::from_ymd_opt(2025, 12, 30),
+                target: None,
+                stop: None,
+            },
+            35,
+            Decimal::new(28015, 2),
+            t0,
+        );
+        // A tick every 5 s for 10 minutes. The underlying is quoted throughout and the other
+        // contract too; the held one until 10:02:00, again at 10:06:00 only.
+        for n in 0..=120 {
+            let now = t0 + chrono::Duration::seconds(5 * n);
+            let spot = Decimal::from(51245);
+            hub.on_market(&Event::Quote(Quote {
+                symbol: Symbol::parse("BANKNIFTY").unwrap(),
+                ltp: spot,
+                open: spot,
+                high: spot,
+                low: spot,
+                close: spot,
+                volume: 0,
+                bid: None,
+                ask: None,
+                oi: None,
+                timestamp: now,
+            }));
+            let mut quotes = vec![option_quote(other, 51300, now)];
+            if n <= 24 || n == 72 {
+                quotes.push(option_quote(held, 51200, now));
+            }
+            hub.on_market(&Event::OptionChain(OptionChain {
+                underlying: Symbol::parse("BANKNIFTY").unwrap(),
+                spot,
+                expiry: NaiveDate::from_ymd_opt(2025, 12, 30).unwrap(),
+                timestamp: now,
+                quotes,
+            }));
+            hub.on_tick(&engine, now);
+        }
+        let live = hub.live.clone();
+        drop(hub);
+        let stale: Vec<Value> = bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|b| b["event"] == "stale_data")
+            .cloned()
+            .collect();
+        // Last quoted 10:02:00, first tick beyond 120 s at 10:04:05; again 10:06:00 → 10:08:05.
+        assert_eq!(stale.len(), 2, "{stale:#?}");
+        assert_eq!(
+            stale[0]["title"],
+            "STALE BANKNIFTY25DEC51200CE: no option quote for 125 s"
+        );
+        assert_eq!(
+            stale[0]["message"],
+            "open position BANKNIFTY25DEC51200CE 35: no quote of it since 10:02:00 \
+             (alerts.stale_quote_seconds 120); its mark and exits are on that premium"
+        );
+        assert_eq!(stale[0]["trading_symbol"], held);
+        assert_eq!(stale[0]["at"], "2025-12-02T10:04:05+05:30");
+        assert_eq!(
+            stale[1]["message"],
+            "open position BANKNIFTY25DEC51200CE 35: no quote of it since 10:06:00 \
+             (alerts.stale_quote_seconds 120); its mark and exits are on that premium"
+        );
+        assert_eq!(stale[1]["at"], "2025-12-02T10:08:05+05:30");
+        let mut state = DashboardState::default();
+        live.overlay(&mut state);
+        assert_eq!(
+            state.health.last_problem.as_deref(),
+            Some("STALE BANKNIFTY25DEC51200CE: no option quote for 125 s")
         );
     }
 

@@ -1,12 +1,13 @@
 //! Watching a run from outside the terminal: the [`SessionObserver`] the run loop calls once
 //! per market event, action, order outcome, fill, tick, day end and second spent waiting for
 //! the market; the [`hub::Hub`] that turns those calls into alerts, counters and the live view
-//! the dashboard shows; the dashboard's state ([`state`]) read from the journal; and `/metrics`
-//! ([`metrics`]).
+//! the dashboard shows; the dashboard's state ([`state`]) read from the journal; `/metrics`
+//! ([`metrics`]); and quote freshness for the stale-data alerts ([`stale`]).
 
 pub mod hub;
 pub mod metered;
 pub mod metrics;
+pub mod stale;
 pub mod state;
 
 use chrono::NaiveDate;

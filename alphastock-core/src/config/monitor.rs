@@ -46,8 +46,9 @@ pub struct AlertsConfig {
     /// `rejection_summary_minutes`: rejected signals are summed up (count by reason) at most
     /// this often, minutes of market time.
     pub rejection_summary_minutes: u32,
-    /// `stale_quote_seconds`: an underlying with no quote for this long (market time) while the
-    /// loop ticks raises a stale-data alert, seconds.
+    /// `stale_quote_seconds`: an underlying, or the option contract of an open position, with
+    /// no quote for this long (market time) while the loop ticks raises a stale-data alert,
+    /// seconds.
     pub stale_quote_seconds: u32,
 }
 
