@@ -30,6 +30,12 @@ pub struct SignalRow {
     pub rejection: Option<String>,
 }
 
+/// The latest stored premium of a contract (`?1`) at or before a time (`?2`); served by the
+/// `option_snapshots_symbol_ts` index.
+pub(super) const LAST_PREMIUM_SQL: &str =
+    "SELECT premium, ts FROM option_snapshots WHERE trading_symbol = ?1 AND ts <= ?2 \
+     ORDER BY ts DESC LIMIT 1";
+
 impl Store {
     /// Opens an existing journal for reading only (the dashboard of a run on another terminal
     /// or of a past day): no migration, no writes; the running writer is never blocked.
@@ -155,11 +161,7 @@ impl Store {
                 .optional()
                 .with_context(|| format!("reading the last {what} of {trading_symbol}"))
         };
-        let raw = match latest(
-            "SELECT premium, ts FROM option_snapshots WHERE trading_symbol = ?1 AND ts <= ?2 \
-             ORDER BY ts DESC LIMIT 1",
-            "premium",
-        )? {
+        let raw = match latest(LAST_PREMIUM_SQL, "premium")? {
             Some(r) => Some(r),
             None => latest(
                 "SELECT ltp, ts FROM quotes WHERE symbol = ?1 AND ts <= ?2 \

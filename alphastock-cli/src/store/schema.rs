@@ -163,6 +163,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE option_snapshots_v2 RENAME TO option_snapshots;
     CREATE INDEX option_snapshots_underlying_ts ON option_snapshots(underlying, ts);
     ",
+    // 3: a contract's snapshots by time (a position's last premium on the dashboard, the
+    // correlation table's pass in contract order) without scanning the whole table.
+    "
+    CREATE INDEX option_snapshots_symbol_ts ON option_snapshots(trading_symbol, ts);
+    ",
 ];
 
 /// The schema version this build writes.
@@ -171,6 +176,12 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// Brings the database to [`SCHEMA_VERSION`], applying each missing migration in its own
 /// transaction. Refuses a database written by a newer version.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Brings the database to schema version `target` (at most [`SCHEMA_VERSION`]; tests build
+/// journals as older releases wrote them with it), as [`migrate`] does.
+pub(super) fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
     let current: u32 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .context("reading the schema version")?;
@@ -179,7 +190,8 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
             "the database has schema version {current}, newer than this program's {SCHEMA_VERSION}: upgrade alphastock"
         );
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    let wanted = MIGRATIONS.iter().enumerate().take(target as usize);
+    for (i, sql) in wanted.skip(current as usize) {
         let to = i + 1;
         let tx = conn
             .transaction()

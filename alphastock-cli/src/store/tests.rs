@@ -139,6 +139,122 @@ fn a_database_from_a_newer_version_is_refused() {
 }
 
 #[test]
+fn a_journal_of_schema_2_gains_the_contract_index_with_its_snapshots_intact() {
+    let db = TempDb::new("schema2");
+    let rows = [
+        (
+            "2025-12-03T09:20:00+05:30",
+            "BANKNIFTY25DEC51200CE",
+            "CE",
+            "280.05",
+        ),
+        (
+            "2025-12-03T09:21:00+05:30",
+            "BANKNIFTY25DEC51200CE",
+            "CE",
+            "281.40",
+        ),
+        (
+            "2025-12-03T09:20:00+05:30",
+            "BANKNIFTY25DEC51200PE",
+            "PE",
+            "233.10",
+        ),
+    ];
+    {
+        // The journal as the release before this index wrote it.
+        let mut conn = rusqlite::Connection::open(&db.0).unwrap();
+        schema::migrate_to(&mut conn, 2).unwrap();
+        for (ts, symbol, kind, premium) in rows {
+            conn.execute(
+                "INSERT INTO option_snapshots (ts, underlying, spot, trading_symbol, expiry, \
+                 strike, option_type, premium, bid, ask, volume, oi, iv) \
+                 VALUES (?1, 'BANKNIFTY', '51245', ?2, '2025-12-30', '51200', ?3, ?4, NULL, NULL, \
+                 NULL, 1200, 0.16)",
+                rusqlite::params![ts, symbol, kind, premium],
+            )
+            .unwrap();
+        }
+        let version: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
+    }
+    let store = Store::open(&db.0).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 3);
+    let indexes: Vec<String> = store
+        .conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name = 'option_snapshots' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "option_snapshots_symbol_ts",
+            "option_snapshots_underlying_ts"
+        ]
+    );
+    // Every row as it was written: time, contract, premium, volume and OI.
+    type Stored = (String, String, String, Option<i64>, Option<i64>);
+    let kept: Vec<Stored> = store
+        .conn
+        .prepare("SELECT ts, trading_symbol, premium, volume, oi FROM option_snapshots ORDER BY id")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let written: Vec<_> = rows
+        .iter()
+        .map(|(ts, s, _, p)| {
+            (
+                ts.to_string(),
+                s.to_string(),
+                p.to_string(),
+                None,
+                Some(1200),
+            )
+        })
+        .collect();
+    assert_eq!(kept, written);
+    let snapshots = store.option_snapshots().unwrap();
+    assert_eq!(snapshots.len(), 3);
+    assert_eq!(snapshots[1].premium, Decimal::new(28140, 2));
+    // The dashboard's read of a position's last premium goes through the index.
+    let plan: Vec<String> = store
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", reads::LAST_PREMIUM_SQL))
+        .unwrap()
+        .query_map(
+            rusqlite::params!["BANKNIFTY25DEC51200CE", "2025-12-03T09:30:00+05:30"],
+            |r| r.get(3),
+        )
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert!(
+        plan.iter()
+            .any(|d| d.contains("USING INDEX option_snapshots_symbol_ts")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|d| d.starts_with("SCAN")), "{plan:?}");
+    assert_eq!(
+        store
+            .last_price("BANKNIFTY25DEC51200CE", at("2025-12-03T09:30:00+05:30"))
+            .unwrap(),
+        Some((Decimal::new(28140, 2), at("2025-12-03T09:21:00+05:30")))
+    );
+}
+
+#[test]
 fn data_survives_reopening_and_recovery_reads_see_it() {
     let db = TempDb::new("reopen");
     {
