@@ -7,7 +7,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::fake_mstock::{FakeMstock, API_KEY, API_SECRET};
+use support::fake_mstock::FakeMstock;
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -59,12 +59,7 @@ fn a_quote_run_from_a_clone_leaves_git_status_clean_and_the_token_private() {
         .current_dir(&repo)
         .env_remove("XDG_CACHE_HOME")
         .env("HOME", &home)
-        .env("MSTOCK_API_KEY", API_KEY)
-        .env("MSTOCK_API_SECRET", API_SECRET)
-        .env("MSTOCK_USERNAME", "MA0000001")
-        .env("MSTOCK_PASSWORD", "pw")
-        .env("MSTOCK_TOTP_SECRET", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
-        .env("MSTOCK_BASE_URL", &server.base_url)
+        .envs(server.login_env())
         .output()
         .unwrap();
     assert_eq!(

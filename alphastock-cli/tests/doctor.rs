@@ -5,7 +5,7 @@ mod support;
 
 use std::process::{Command, Output};
 
-use support::fake_mstock::{FakeMstock, API_KEY, API_SECRET};
+use support::fake_mstock::FakeMstock;
 
 fn doctor(server: &FakeMstock, home: &std::path::Path, extra: &[&str], creds: bool) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_alphastock"));
@@ -25,11 +25,7 @@ fn doctor(server: &FakeMstock, home: &std::path::Path, extra: &[&str], creds: bo
         c.env_remove(v);
     }
     if creds {
-        c.env("MSTOCK_API_KEY", API_KEY)
-            .env("MSTOCK_API_SECRET", API_SECRET)
-            .env("MSTOCK_USERNAME", "MA0000001")
-            .env("MSTOCK_PASSWORD", "pw")
-            .env("MSTOCK_TOTP_SECRET", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        c.envs(server.login_env());
     }
     c.output().unwrap()
 }

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use alphastock_cli::broker::MstockBroker;
 use alphastock_cli::mstock::clock::{Clock, FakeClock, IstClock};
 use alphastock_cli::mstock::script_master::ScriptRecord;
-use alphastock_cli::mstock::{Credentials, MstockClient};
+use alphastock_cli::mstock::MstockClient;
 use alphastock_cli::runner::cadence::plan_quote_load;
 use alphastock_cli::runner::live::LiveFeed;
 use alphastock_cli::runner::warm_start::seed_from_broker;
@@ -23,7 +23,7 @@ use alphastock_core::config::{Config, MstockConfig};
 use alphastock_core::engine::{Engine, Event};
 use alphastock_core::market::{Exchange, OptionContract, OptionType, Symbol, IST};
 
-use support::fake_mstock::{FakeMstock, API_KEY, API_SECRET};
+use support::fake_mstock::{test_credentials, FakeMstock};
 
 const DAY_SECONDS: u64 = 22_500;
 
@@ -76,16 +76,7 @@ fn a_live_day_with_three_indices_keeps_the_options_cadence_within_the_limits() {
         ),
         (1.0, 1000, 5000)
     );
-    let credentials = Credentials::from_lookup(|k| match k {
-        "MSTOCK_API_KEY" => Some(API_KEY.into()),
-        "MSTOCK_API_SECRET" => Some(API_SECRET.into()),
-        "MSTOCK_USERNAME" => Some("MA0000001".into()),
-        "MSTOCK_PASSWORD" => Some("pw".into()),
-        "MSTOCK_TOTP_SECRET" => Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
-        _ => None,
-    })
-    .unwrap();
-    let mut client = MstockClient::with_clock(cfg, credentials, clock.clone());
+    let mut client = MstockClient::with_clock(cfg, test_credentials(), clock.clone());
     client.login_totp(59).unwrap();
     let open = IST.with_ymd_and_hms(2026, 12, 1, 9, 15, 0).unwrap();
     let wall = IstClock::starting_at(open, clock.clone());

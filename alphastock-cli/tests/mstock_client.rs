@@ -15,19 +15,20 @@ use alphastock_core::config::MstockConfig;
 use alphastock_core::market::{Exchange, IST};
 use alphastock_core::order::{OrderRequest, OrderType, Product, TransactionType, Validity};
 
-use support::fake_mstock::{FakeMstock, Fault, API_KEY, API_SECRET};
+use support::fake_mstock::{test_credentials, FakeMstock, Fault, API_KEY, API_SECRET};
+use support::live_config::fast_mstock_config;
 
 const USERNAME: &str = "MA0000001";
 const PASSWORD: &str = "pw-Secret-4471";
 const TOTP_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
-fn credentials(totp: bool) -> Credentials {
+/// The test account without its TOTP secret: the OTP login (password first, then the code).
+fn credentials_without_totp() -> Credentials {
     Credentials::from_lookup(|k| match k {
         "MSTOCK_API_KEY" => Some(API_KEY.into()),
         "MSTOCK_API_SECRET" => Some(API_SECRET.into()),
         "MSTOCK_USERNAME" => Some(USERNAME.into()),
         "MSTOCK_PASSWORD" => Some(PASSWORD.into()),
-        "MSTOCK_TOTP_SECRET" if totp => Some(TOTP_SECRET.into()),
         _ => None,
     })
     .unwrap()
@@ -42,20 +43,11 @@ fn temp_dir(name: &str) -> String {
     d.to_string_lossy().into_owned()
 }
 
-/// Fast settings for tests: short timeouts, high rate limits, quick retries.
+/// The shared fast settings with a 150 ms read timeout, retries at most 3 s apart and a
+/// breaker that opens after 50 failures and cools down in 50 ms.
 fn config(base_url: &str, name: &str) -> MstockConfig {
-    let mut c = MstockConfig {
-        base_url: base_url.to_string(),
-        connect_timeout_ms: 200,
-        read_timeout_ms: 150,
-        token_cache_dir: temp_dir(name),
-        ..MstockConfig::default()
-    };
-    c.rate_limits.orders_per_second = 500.0;
-    c.rate_limits.quotes_per_second = 500.0;
-    c.rate_limits.other_per_second = 500.0;
-    c.retry.max_attempts = 3;
-    c.retry.base_delay_ms = 5;
+    let mut c = fast_mstock_config(base_url, std::path::Path::new(&temp_dir(name)));
+    c.read_timeout_ms = 150;
     c.retry.max_delay_ms = 3000;
     c.breaker.failure_threshold = 50;
     c.breaker.cooldown_seconds = 0.05;
@@ -63,7 +55,7 @@ fn config(base_url: &str, name: &str) -> MstockConfig {
 }
 
 fn client(server: &FakeMstock, name: &str, clock: Arc<dyn Clock>) -> MstockClient {
-    MstockClient::with_clock(config(&server.base_url, name), credentials(true), clock)
+    MstockClient::with_clock(config(&server.base_url, name), test_credentials(), clock)
 }
 
 fn real() -> Arc<dyn Clock> {
@@ -112,8 +104,11 @@ fn totp_login_sends_the_documented_headers_and_form_fields() {
 #[test]
 fn otp_login_sends_password_then_the_request_token_with_checksum_l() {
     let server = FakeMstock::start();
-    let mut c =
-        MstockClient::with_clock(config(&server.base_url, "otp"), credentials(false), real());
+    let mut c = MstockClient::with_clock(
+        config(&server.base_url, "otp"),
+        credentials_without_totp(),
+        real(),
+    );
     c.request_otp().unwrap();
     c.complete_login("123456").unwrap();
     assert!(c.is_logged_in());
@@ -128,7 +123,7 @@ fn otp_login_sends_password_then_the_request_token_with_checksum_l() {
     assert_eq!(step2.form_field("checksum"), Some("L"));
     assert_eq!(server.tokens_issued(), 1);
     // The API secret plays no part in the session call: a wrong one changes nothing.
-    let mut other = credentials(false);
+    let mut other = credentials_without_totp();
     other.api_secret = alphastock_cli::mstock::Secret::new("not-the-secret");
     let mut c = MstockClient::with_clock(config(&server.base_url, "otp2"), other, real());
     c.complete_login("123456").unwrap();
@@ -196,7 +191,7 @@ fn quotes_are_batched_with_repeated_i_parameters() {
     let server = FakeMstock::start();
     let mut cfg = config(&server.base_url, "batch");
     cfg.quote_batch_size = 2;
-    let mut c = MstockClient::with_clock(cfg, credentials(true), real());
+    let mut c = MstockClient::with_clock(cfg, test_credentials(), real());
     c.login_totp(59).unwrap();
     let keys: Vec<InstrumentKey> = ["SBIN", "INFY", "TCS", "RELIANCE", "ITC"]
         .iter()
@@ -219,7 +214,7 @@ fn breaker_opens_after_consecutive_failures_and_recovers_after_cooldown() {
     cfg.retry.max_attempts = 1;
     cfg.breaker.failure_threshold = 3;
     cfg.breaker.cooldown_seconds = 10.0;
-    let mut c = MstockClient::with_clock(cfg, credentials(true), clock.clone());
+    let mut c = MstockClient::with_clock(cfg, test_credentials(), clock.clone());
     c.login_totp(59).unwrap();
     for _ in 0..3 {
         server.fault("user/fundsummary", Fault::Status(503));
@@ -255,7 +250,7 @@ fn connection_refused_is_reported_as_not_sent() {
     };
     let mut c = MstockClient::with_clock(
         config(&format!("http://127.0.0.1:{port}"), "refused"),
-        credentials(true),
+        test_credentials(),
         Arc::new(FakeClock::default()),
     );
     let err = c.login_totp(59).unwrap_err();
@@ -273,7 +268,7 @@ fn request_rate_seen_by_the_server_never_exceeds_the_limit() {
     let server = FakeMstock::start();
     let mut cfg = config(&server.base_url, "rate");
     cfg.rate_limits.quotes_per_second = 20.0;
-    let mut c = MstockClient::with_clock(cfg, credentials(true), real());
+    let mut c = MstockClient::with_clock(cfg, test_credentials(), real());
     c.login_totp(59).unwrap();
     for _ in 0..12 {
         c.quotes(&[key(Exchange::Nse, "SBIN")], now()).unwrap();
@@ -316,7 +311,7 @@ fn without_totp_an_expired_session_fails_clearly_when_unattended() {
     let server = FakeMstock::start();
     let mut c = MstockClient::with_clock(
         config(&server.base_url, "unattended"),
-        credentials(false),
+        credentials_without_totp(),
         real(),
     );
     let err = c.funds().unwrap_err();
@@ -328,7 +323,7 @@ fn without_totp_an_expired_session_fails_clearly_when_unattended() {
 fn the_days_token_is_cached_and_reused() {
     let server = FakeMstock::start();
     let cfg = config(&server.base_url, "cache");
-    let mut c = MstockClient::with_clock(cfg.clone(), credentials(true), real());
+    let mut c = MstockClient::with_clock(cfg.clone(), test_credentials(), real());
     let path = c.login(&mut || Ok(String::new())).unwrap();
     #[cfg(unix)]
     {
@@ -338,7 +333,7 @@ fn the_days_token_is_cached_and_reused() {
             0o600
         );
     }
-    let mut again = MstockClient::with_clock(cfg, credentials(true), real());
+    let mut again = MstockClient::with_clock(cfg, test_credentials(), real());
     again.funds().unwrap();
     assert_eq!(server.tokens_issued(), 1, "the cached token must be reused");
 }
@@ -533,7 +528,7 @@ fn secrets_never_appear_in_logs_or_debug_output() {
     let debug = tracing::subscriber::with_default(subscriber, || {
         let mut c = MstockClient::with_clock(
             config(&server.base_url, "secrets"),
-            credentials(true),
+            test_credentials(),
             real(),
         );
         c.request_otp().unwrap();
@@ -546,7 +541,7 @@ fn secrets_never_appear_in_logs_or_debug_output() {
         broker.place_order(&order("AS2512010004")).unwrap();
         format!(
             "{broker:?} {:?} {:?}",
-            credentials(true),
+            test_credentials(),
             config(&server.base_url, "x")
         )
     });

@@ -11,24 +11,13 @@ use rust_decimal_macros::dec;
 
 use alphastock_cli::broker::{Broker, BrokerError, InstrumentKey, MstockBroker};
 use alphastock_cli::mstock::clock::{Clock, SystemClock};
-use alphastock_cli::mstock::{Credentials, MstockClient, MstockError};
+use alphastock_cli::mstock::{MstockClient, MstockError};
 use alphastock_core::config::MstockConfig;
 use alphastock_core::market::{Exchange, IST};
 use alphastock_core::order::{OrderRequest, OrderType, Product, TransactionType, Validity};
 
-use support::fake_mstock::{fixture, FakeMstock, Fault, API_KEY, API_SECRET};
-
-fn credentials() -> Credentials {
-    Credentials::from_lookup(|k| match k {
-        "MSTOCK_API_KEY" => Some(API_KEY.into()),
-        "MSTOCK_API_SECRET" => Some(API_SECRET.into()),
-        "MSTOCK_USERNAME" => Some("MA0000001".into()),
-        "MSTOCK_PASSWORD" => Some("pw".into()),
-        "MSTOCK_TOTP_SECRET" => Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
-        _ => None,
-    })
-    .unwrap()
-}
+use support::fake_mstock::{fixture, test_credentials, FakeMstock, Fault};
+use support::live_config::fast_mstock_config;
 
 fn client(server: &FakeMstock, name: &str) -> MstockClient {
     let dir = std::env::temp_dir().join(format!(
@@ -36,20 +25,11 @@ fn client(server: &FakeMstock, name: &str) -> MstockClient {
         std::process::id(),
         fastrand::u64(..)
     ));
-    let mut c = MstockConfig {
-        base_url: server.base_url.clone(),
-        connect_timeout_ms: 500,
-        read_timeout_ms: 2000,
-        token_cache_dir: dir.to_string_lossy().into_owned(),
-        ..MstockConfig::default()
-    };
-    c.rate_limits.orders_per_second = 500.0;
-    c.rate_limits.quotes_per_second = 500.0;
-    c.rate_limits.other_per_second = 500.0;
-    c.retry.max_attempts = 3;
-    c.retry.base_delay_ms = 5;
+    let mut c = fast_mstock_config(&server.base_url, &dir);
+    c.connect_timeout_ms = 500;
+    c.read_timeout_ms = 2000;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
-    let mut client = MstockClient::with_clock(c, credentials(), clock);
+    let mut client = MstockClient::with_clock(c, test_credentials(), clock);
     client.login_totp(59).unwrap();
     client
 }
@@ -284,7 +264,7 @@ fn simulated_client(server: &FakeMstock, orders_per_minute: u32) -> MstockClient
     // The broker's own order figures: 30/s, 250/min (1,000/h by default).
     c.rate_limits.orders_per_second = 30.0;
     c.rate_limits.orders_per_minute = orders_per_minute;
-    let mut client = MstockClient::with_clock(c, credentials(), clock);
+    let mut client = MstockClient::with_clock(c, test_credentials(), clock);
     client.login_totp(59).unwrap();
     client
 }

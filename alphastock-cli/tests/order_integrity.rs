@@ -13,86 +13,22 @@ use std::time::Duration;
 
 use chrono::TimeZone;
 
-use alphastock_cli::broker::MstockBroker;
 use alphastock_cli::commands::run::stop_exit_code;
-use alphastock_cli::mstock::clock::{FakeClock, IstClock, SystemClock};
-use alphastock_cli::mstock::{Credentials, MstockClient};
-use alphastock_cli::runner::executor::Executor;
+use alphastock_cli::mstock::clock::{FakeClock, IstClock};
 use alphastock_cli::runner::live::LiveFeed;
 use alphastock_cli::runner::live_loop::{run_loop, LoopOptions};
 use alphastock_cli::runner::recovery;
-use alphastock_cli::runner::session::{BrokerSlot, Session, SessionOptions};
-use alphastock_cli::store::Store;
-use alphastock_core::config::{Config, MstockConfig};
-use alphastock_core::engine::{Engine, OrderPurpose};
+use alphastock_cli::runner::session::Session;
+use alphastock_core::engine::OrderPurpose;
 use alphastock_core::market::{IstTime, Symbol, IST};
 
-use support::fake_mstock::{FakeMstock, API_KEY, API_SECRET};
-
-const CONFIG: &str = r#"
-market_data_runner: { frequency_seconds: 5, candle_minutes: 1 }
-options_data_runner: { frequency_seconds: 5 }
-strategies:
-  ema_crossover:
-    symbols: ["NSE:SBIN"]
-    instrument: underlying
-    parameters: { fast_ema: 3, slow_ema: 8, min_confidence: 0 }
-options_trading:
-  risk_management:
-    capital: 1000000000
-    risk_per_trade_pct: 1
-    max_premium_per_trade: 100000
-    max_exposure_per_underlying: 1000000000
-    max_total_exposure: 1000000000
-    daily_loss_limit: 1000000000000
-    correlated_groups: []
-"#;
+use support::fake_mstock::FakeMstock;
+use support::live_config::{live_session, sbin_config, sbin_price_path};
 
 fn session(server: &FakeMstock, dir: &std::path::Path, wall: &IstClock) -> Session {
     // Only what the test makes: no recorded position of another instrument.
     server.without_fixture_positions();
-    let mut c = MstockConfig {
-        base_url: server.base_url.clone(),
-        connect_timeout_ms: 200,
-        read_timeout_ms: 300,
-        token_cache_dir: dir.join("tokens").to_string_lossy().into_owned(),
-        ..MstockConfig::default()
-    };
-    c.rate_limits.orders_per_second = 500.0;
-    c.rate_limits.quotes_per_second = 500.0;
-    c.rate_limits.other_per_second = 500.0;
-    c.retry.max_attempts = 3;
-    c.retry.base_delay_ms = 5;
-    let credentials = Credentials::from_lookup(|k| match k {
-        "MSTOCK_API_KEY" => Some(API_KEY.into()),
-        "MSTOCK_API_SECRET" => Some(API_SECRET.into()),
-        "MSTOCK_USERNAME" => Some("MA0000001".into()),
-        "MSTOCK_PASSWORD" => Some("pw-Secret-4471".into()),
-        "MSTOCK_TOTP_SECRET" => Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
-        _ => None,
-    })
-    .unwrap();
-    let mut client = MstockClient::with_clock(c, credentials, Arc::new(SystemClock::default()));
-    client.set_interactive(false);
-    let broker = MstockBroker::new(client)
-        .with_settle_delay(Duration::from_millis(10))
-        .with_wall_clock(wall.clone());
-    let config = Config::from_yaml_str(CONFIG).unwrap();
-    Session::new(
-        Engine::new(&config).unwrap(),
-        BrokerSlot::Live(Box::new(broker)),
-        Executor::new(),
-        Store::open(dir.join("journal.db")).unwrap().writer(100),
-        SessionOptions::default(),
-    )
-}
-
-/// 10 minutes sliding from 812 to 800, then 10 minutes climbing to 818, one price per 5 s:
-/// the EMA(3/8) crossover buys on the way up.
-fn price_path() -> Vec<f64> {
-    let down = (0..120).map(|i| 812.0 - 0.1 * f64::from(i));
-    let up = (0..120).map(|i| 800.0 + 0.15 * f64::from(i));
-    down.chain(up).map(|p| (p * 20.0).round() / 20.0).collect()
+    live_session(server, dir, wall, &sbin_config(""))
 }
 
 /// Tuesday 2 December 2025, 10:00 IST, on a clock that moves only when the loop sleeps.
@@ -157,7 +93,7 @@ fn open_positions(live: &Session) -> Vec<String> {
 fn a_duplicate_fill_under_a_new_trade_id_is_not_booked_and_exits_are_sized_from_the_real_position()
 {
     let server = FakeMstock::start();
-    server.script_prices("NSE:SBIN", price_path());
+    server.script_prices("NSE:SBIN", sbin_price_path());
     server.fill_next(1);
     server.duplicate_next(1);
     let dir = scratch();
@@ -202,7 +138,7 @@ fn a_duplicate_fill_under_a_new_trade_id_is_not_booked_and_exits_are_sized_from_
 #[test]
 fn an_exit_lost_to_a_503_and_absent_from_the_order_book_is_placed_again_within_one_poll() {
     let server = FakeMstock::start();
-    server.script_prices("NSE:SBIN", price_path());
+    server.script_prices("NSE:SBIN", sbin_price_path());
     server.fill_next(1);
     // The second placement (the exit) is answered 503 and never reaches the order book.
     server.fail_placement(2, 503);
@@ -244,7 +180,7 @@ fn an_exit_lost_to_a_503_and_absent_from_the_order_book_is_placed_again_within_o
 #[test]
 fn flatten_on_exit_that_cannot_close_retries_until_the_deadline_then_fails_naming_what_is_open() {
     let server = FakeMstock::start();
-    server.script_prices("NSE:SBIN", price_path());
+    server.script_prices("NSE:SBIN", sbin_price_path());
     server.fill_next(1);
     let dir = scratch();
     let wall = IstClock::starting_at(start(), Arc::new(FakeClock::default()));

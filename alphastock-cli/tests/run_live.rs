@@ -10,43 +10,18 @@ use std::time::Duration;
 use chrono::TimeZone;
 
 use alphastock_cli::broker::MstockBroker;
-use alphastock_cli::mstock::clock::{FakeClock, IstClock, SystemClock};
-use alphastock_cli::mstock::{Credentials, MstockClient};
+use alphastock_cli::mstock::clock::{FakeClock, IstClock};
 use alphastock_cli::runner::executor::Executor;
 use alphastock_cli::runner::live::LiveFeed;
 use alphastock_cli::runner::recovery;
 use alphastock_cli::runner::session::{BrokerSlot, Session, SessionOptions};
 use alphastock_cli::store::Store;
-use alphastock_core::config::{Config, MstockConfig};
+use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, Event};
 use alphastock_core::market::{Symbol, IST};
 
-use support::fake_mstock::{FakeMstock, Fault, API_KEY, API_SECRET};
-
-fn client(server: &FakeMstock, dir: &std::path::Path) -> MstockClient {
-    let mut c = MstockConfig {
-        base_url: server.base_url.clone(),
-        connect_timeout_ms: 200,
-        read_timeout_ms: 300,
-        token_cache_dir: dir.join("tokens").to_string_lossy().into_owned(),
-        ..MstockConfig::default()
-    };
-    c.rate_limits.orders_per_second = 500.0;
-    c.rate_limits.quotes_per_second = 500.0;
-    c.rate_limits.other_per_second = 500.0;
-    c.retry.max_attempts = 3;
-    c.retry.base_delay_ms = 5;
-    let credentials = Credentials::from_lookup(|k| match k {
-        "MSTOCK_API_KEY" => Some(API_KEY.into()),
-        "MSTOCK_API_SECRET" => Some(API_SECRET.into()),
-        "MSTOCK_USERNAME" => Some("MA0000001".into()),
-        "MSTOCK_PASSWORD" => Some("pw-Secret-4471".into()),
-        "MSTOCK_TOTP_SECRET" => Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
-        _ => None,
-    })
-    .unwrap();
-    MstockClient::with_clock(c, credentials, Arc::new(SystemClock::default()))
-}
+use support::fake_mstock::{FakeMstock, Fault};
+use support::live_config::live_client;
 
 #[test]
 fn the_live_loop_polls_through_a_fault_journals_and_reconciles_with_the_broker() {
@@ -58,7 +33,7 @@ fn the_live_loop_polls_through_a_fault_journals_and_reconciles_with_the_broker()
     let dir = scratch.path().to_path_buf();
     // A session on a day the fixtures' contracts (expiry 2025-12-30) are listed.
     let now = IST.with_ymd_and_hms(2025, 12, 1, 10, 0, 0).unwrap();
-    let mut c = client(&server, &dir);
+    let mut c = live_client(&server, &dir);
     let contracts: Vec<_> = c
         .script_master(now.date_naive())
         .unwrap()
@@ -204,7 +179,7 @@ strategies:
     )
     .unwrap();
     let mut engine = Engine::new(&config).unwrap();
-    let mut c = client(&server, &dir);
+    let mut c = live_client(&server, &dir);
     c.set_interactive(false);
     let records = c.script_master(start.date_naive()).unwrap();
     let lines = if warm {
@@ -282,7 +257,7 @@ fn a_failed_history_call_starts_cold_and_says_why() {
         .prefix("alphastock-warm-fail-")
         .tempdir()
         .unwrap();
-    let mut c = client(&server, scratch.path());
+    let mut c = live_client(&server, scratch.path());
     c.set_interactive(false);
     let start = IST.with_ymd_and_hms(2025, 12, 2, 10, 0, 0).unwrap();
     let records = c.script_master(start.date_naive()).unwrap();
@@ -322,7 +297,7 @@ fn one_chain(answers: &[serde_json::Value]) -> alphastock_core::market::OptionCh
         .tempdir()
         .unwrap();
     let now = IST.with_ymd_and_hms(2025, 12, 1, 10, 0, 0).unwrap();
-    let mut c = client(&server, scratch.path());
+    let mut c = live_client(&server, scratch.path());
     c.set_interactive(false);
     let contracts: Vec<_> = c
         .script_master(now.date_naive())

@@ -23,91 +23,23 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 
-use alphastock_cli::broker::MstockBroker;
-use alphastock_cli::mstock::clock::{FakeClock, IstClock, SystemClock};
-use alphastock_cli::mstock::{Credentials, MstockClient};
-use alphastock_cli::runner::executor::Executor;
+use alphastock_cli::mstock::clock::{FakeClock, IstClock};
 use alphastock_cli::runner::live::LiveFeed;
 use alphastock_cli::runner::live_loop::{run_loop, LoopOptions};
 use alphastock_cli::runner::recovery;
-use alphastock_cli::runner::session::{BrokerSlot, Session, SessionOptions};
-use alphastock_cli::store::Store;
-use alphastock_core::config::{Config, MstockConfig};
-use alphastock_core::engine::{Engine, ProtectiveStopMode};
+use alphastock_cli::runner::session::Session;
 use alphastock_core::market::{IstTime, Symbol, IST};
 
-use support::fake_mstock::{FakeMstock, ServerOrder, API_KEY, API_SECRET};
+use support::fake_mstock::{FakeMstock, ServerOrder};
+use support::live_config::{live_session, live_yaml, sbin_config, sbin_price_path};
 
-const CONFIG: &str = r#"
-market_data_runner: { frequency_seconds: 5, candle_minutes: 1 }
-options_data_runner: { frequency_seconds: 5 }
-strategies:
-  ema_crossover:
-    symbols: ["NSE:SBIN"]
-    instrument: underlying
-    parameters: { fast_ema: 3, slow_ema: 8, min_confidence: 0 }
-options_trading:
-  protective_stop: broker
-  risk_management:
-    capital: 1000000000
-    risk_per_trade_pct: 1
-    max_premium_per_trade: 100000
-    max_exposure_per_underlying: 1000000000
-    max_total_exposure: 1000000000
-    daily_loss_limit: 1000000000000
-    correlated_groups: []
-"#;
-
-fn session(server: &FakeMstock, dir: &std::path::Path, wall: &IstClock) -> Session {
-    let mut c = MstockConfig {
-        base_url: server.base_url.clone(),
-        connect_timeout_ms: 200,
-        read_timeout_ms: 300,
-        token_cache_dir: dir.join("tokens").to_string_lossy().into_owned(),
-        ..MstockConfig::default()
-    };
-    c.rate_limits.orders_per_second = 500.0;
-    c.rate_limits.quotes_per_second = 500.0;
-    c.rate_limits.other_per_second = 500.0;
-    c.retry.max_attempts = 3;
-    c.retry.base_delay_ms = 5;
-    let credentials = Credentials::from_lookup(|k| match k {
-        "MSTOCK_API_KEY" => Some(API_KEY.into()),
-        "MSTOCK_API_SECRET" => Some(API_SECRET.into()),
-        "MSTOCK_USERNAME" => Some("MA0000001".into()),
-        "MSTOCK_PASSWORD" => Some("pw-Secret-4471".into()),
-        "MSTOCK_TOTP_SECRET" => Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
-        _ => None,
-    })
-    .unwrap();
-    let mut client = MstockClient::with_clock(c, credentials, Arc::new(SystemClock::default()));
-    client.set_interactive(false);
-    let broker = MstockBroker::new(client)
-        .with_settle_delay(Duration::from_millis(10))
-        .with_wall_clock(wall.clone());
-    let config = Config::from_yaml_str(CONFIG).unwrap();
-    let mut engine = Engine::new(&config).unwrap();
-    // As `alphastock run --live` does with this config.
-    engine.set_protective_stop(
-        config
-            .options_trading
-            .protective_stop
-            .unwrap_or(ProtectiveStopMode::Broker),
-    );
-    Session::new(
-        engine,
-        BrokerSlot::Live(Box::new(broker)),
-        Executor::new(),
-        Store::open(dir.join("journal.db")).unwrap().writer(100),
-        SessionOptions::default(),
-    )
+/// The SBIN strategy with every position's stop order resting at the broker.
+fn config() -> String {
+    sbin_config("protective_stop: broker")
 }
 
-/// 10 minutes sliding from 812 to 800, then 10 minutes climbing to 818, one price per 5 s.
-fn price_path() -> Vec<f64> {
-    let down = (0..120).map(|i| 812.0 - 0.1 * f64::from(i));
-    let up = (0..120).map(|i| 800.0 + 0.15 * f64::from(i));
-    down.chain(up).map(|p| (p * 20.0).round() / 20.0).collect()
+fn session(server: &FakeMstock, dir: &std::path::Path, wall: &IstClock) -> Session {
+    live_session(server, dir, wall, &config())
 }
 
 fn run_until(s: &mut Session, wall: &IstClock, until: IstTime) {
@@ -163,7 +95,7 @@ fn the_live_loop_keeps_one_stop_order_at_the_broker_across_a_crash() {
     // Only this test's SBIN trade: the recorded fixture's BANKNIFTY position would be adopted
     // and its stop would take the one fill this test scripts.
     server.without_fixture_positions();
-    server.script_prices("NSE:SBIN", price_path());
+    server.script_prices("NSE:SBIN", sbin_price_path());
     // The entry fills; every other order rests.
     server.fill_next(1);
     let scratch = tempfile::Builder::new()
@@ -325,17 +257,7 @@ impl LiveChild {
 }
 
 fn live_config(dir: &Path) -> std::path::PathBuf {
-    let limits = "{ orders_per_second: 1000, orders_per_minute: 100000, orders_per_hour: 100000, \
-        quotes_per_second: 1000, quotes_per_minute: 100000, quotes_per_hour: 100000, \
-        other_per_second: 1000, other_per_minute: 100000, other_per_hour: 100000 }";
-    let text = format!(
-        "{CONFIG}broker:\n  mstock:\n    token_cache_dir: {}\n    read_timeout_ms: 5000\n    \
-         rate_limits: {limits}\n",
-        dir.join("tokens").display()
-    );
-    let p = dir.join("live.yaml");
-    std::fs::write(&p, text).unwrap();
-    p
+    live_yaml(dir, &config())
 }
 
 fn sl_orders(orders: &[ServerOrder]) -> Vec<&ServerOrder> {
@@ -368,7 +290,7 @@ enum KillAt {
 fn crash_and_restart(kill_at: KillAt) {
     let server = FakeMstock::start();
     server.without_fixture_positions();
-    server.script_prices("NSE:SBIN", price_path());
+    server.script_prices("NSE:SBIN", sbin_price_path());
     // The broker has no earlier bars of SBIN (token 3045): both runs start cold, so the scripted
     // path alone decides when the strategy signals, before and after the restart.
     server.script_history("3045", Vec::new());
@@ -416,7 +338,7 @@ fn crash_and_restart(kill_at: KillAt) {
     // The price stays where it is: no trailing move, no stop hit, no new signal.
     let last = {
         let served = server.quotes_served("NSE:SBIN");
-        price_path()[served.saturating_sub(1).min(price_path().len() - 1)]
+        sbin_price_path()[served.saturating_sub(1).min(sbin_price_path().len() - 1)]
     };
     server.script_prices("NSE:SBIN", vec![last]);
 

@@ -2,34 +2,25 @@
 //! with slippage, charges from the schedule, and the same report on a second run. Plus a run
 //! over the committed synthetic candles with simulated option chains, twice, identical.
 
+mod common;
+
 use alphastock_core::backtest::{BacktestConfig, Backtester};
 use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, Event};
-use alphastock_core::market::{
-    parse_candles, Candle, Exchange, Greeks, IstTime, OptionChain, OptionContract, OptionQuote,
-    OptionType, Symbol,
-};
-use alphastock_core::sim::replay::{OptionSource, ReplayFeed};
+use alphastock_core::market::{IstTime, OptionType};
+use alphastock_core::sim::replay::OptionSource;
 use alphastock_core::strategy::{MarketInput, Side, Signal, Strategy};
-use chrono::{DateTime, NaiveDate};
+use common::{
+    at, banknifty, chain_with_ce, replay_backtest, worked_config, worked_signal, WORKED_RISK,
+};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 /// The worked example's risk settings; charges are a flat 20 rupees per order and nothing else,
 /// so a round trip costs exactly 40.
-const CONFIG: &str = r#"
-strategies: { ema_crossover: { enabled: false, symbols: [BANKNIFTY] } }
-options_trading:
-  enabled: true
-  target_calculation_method: delta_based
-  entry: { min_confidence: 70, limit_buffer_ticks: 0 }
-  risk_management:
-    capital: 50000
-    risk_per_trade_pct: 5
-    max_premium_per_trade: 25000
-    max_exposure_per_underlying: 50000
-    max_total_exposure: 100000
-  charges:
+fn config() -> String {
+    format!(
+        "{}  charges:
     brokerage_per_order: 20
     stt_sell_pct: 0
     exchange_txn_pct: 0
@@ -37,14 +28,9 @@ options_trading:
     stamp_duty_buy_pct: 0
     gst_pct: 0
     ipft_per_crore: 0
-"#;
-
-fn at(s: &str) -> IstTime {
-    DateTime::parse_from_rfc3339(s).expect("valid time")
-}
-
-fn banknifty() -> Symbol {
-    Symbol::parse("BANKNIFTY").expect("symbol")
+",
+        worked_config(WORKED_RISK)
+    )
 }
 
 /// Emits the worked example's bullish signal on the candles stamped at the given times.
@@ -63,85 +49,22 @@ impl Strategy for Scripted {
         if !self.fire_at.contains(&input.candle.timestamp) {
             return None;
         }
-        Some(Signal {
-            symbol: input.candle.symbol.clone(),
-            strategy: "scripted".into(),
-            side: Side::Buy,
-            timestamp: input.candle.timestamp,
-            price: dec!(51245),
-            target: dec!(51655),
-            stop: dec!(51187.3077),
-            confidence: 78,
-            expected_move_pct: 0.8,
-            reason: "scripted".into(),
-        })
-    }
-}
-
-fn quote(strike: Decimal, ot: OptionType, premium: Decimal, delta: f64, t: IstTime) -> OptionQuote {
-    let kind = match ot {
-        OptionType::CE => "CE",
-        OptionType::PE => "PE",
-    };
-    OptionQuote {
-        contract: OptionContract {
-            underlying: banknifty(),
-            expiry: NaiveDate::from_ymd_opt(2026, 1, 8).expect("date"),
-            strike,
-            option_type: ot,
-            lot_size: 75,
-            tick_size: dec!(0.05),
-            trading_symbol: format!("BANKNIFTY26JAN{strike}{kind}"),
-            exchange: Exchange::Nfo,
-        },
-        premium,
-        bid: Some(premium - dec!(0.05)),
-        ask: Some(premium),
-        volume: Some(10_000),
-        oi: Some(50_000),
-        iv: Some(0.16),
-        greeks: Some(Greeks {
-            delta,
-            gamma: 0.0004,
-            theta_per_day: -12.0,
-            vega_per_point: 20.0,
-            rho_per_pct: 3.0,
-        }),
-        timestamp: t,
+        Some(worked_signal(
+            input.candle,
+            "scripted",
+            dec!(51187.3077),
+            "scripted",
+        ))
     }
 }
 
 /// The worked example's chain with the ATM 51200 CE at `ce_51200`.
 fn chain(t: &str, ce_51200: Decimal) -> Event {
-    let t = at(t);
-    let mut quotes = Vec::new();
-    for (k, ce, ce_delta, pe, pe_delta) in [
-        (dec!(51100), dec!(340), 0.58, dec!(190), -0.42),
-        (dec!(51200), ce_51200, 0.52, dec!(235), -0.48),
-        (dec!(51300), dec!(228), 0.46, dec!(282), -0.54),
-    ] {
-        quotes.push(quote(k, OptionType::CE, ce, ce_delta, t));
-        quotes.push(quote(k, OptionType::PE, pe, pe_delta, t));
-    }
-    Event::OptionChain(OptionChain {
-        underlying: banknifty(),
-        spot: dec!(51245),
-        expiry: NaiveDate::from_ymd_opt(2026, 1, 8).expect("date"),
-        timestamp: t,
-        quotes,
-    })
+    Event::OptionChain(chain_with_ce(at(t), ce_51200))
 }
 
 fn candle(t: &str) -> Event {
-    Event::Candle(Candle {
-        symbol: banknifty(),
-        timestamp: at(t),
-        open: dec!(51200),
-        high: dec!(51260),
-        low: dec!(51190),
-        close: dec!(51245),
-        volume: 120_000,
-    })
+    Event::Candle(common::candle(at(t)))
 }
 
 fn timer(t: &str) -> Event {
@@ -178,7 +101,7 @@ fn events() -> Vec<Event> {
 }
 
 fn backtester(slippage_ticks: u32) -> Backtester {
-    let config = Config::from_yaml_str(CONFIG).expect("valid config");
+    let config = Config::from_yaml_str(&config()).expect("valid config");
     let mut engine = Engine::new(&config).expect("engine");
     engine.add_strategy(
         banknifty(),
@@ -299,30 +222,9 @@ market:
 "#;
 
 fn synthetic_run() -> alphastock_core::backtest::BacktestReport {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/candles/synthetic_5min.csv"
-    ))
-    .expect("fixture");
-    let candles = parse_candles(&text).expect("candles");
     let config = Config::from_yaml_str(EMA_CONFIG).expect("config");
-    let feed = ReplayFeed::new(
-        candles,
-        None,
-        &config.simulation,
-        &config.market,
-        config.market_data_runner.candle_minutes,
-    );
-    let engine = Engine::new(&config).expect("engine");
-    Backtester::new(
-        engine,
-        BacktestConfig {
-            slippage_ticks: 1,
-            entry_tolerance_pct: dec!(5),
-            option_source: feed.option_source(),
-        },
-    )
-    .run(feed)
+    let (bt, feed) = replay_backtest(&config, common::synthetic_candles());
+    bt.run(feed)
 }
 
 #[test]
@@ -347,61 +249,12 @@ fn synthetic_candles_with_simulated_chains_replay_identically() {
     );
 }
 
-/// `n` five-minute NIFTY candles from a random walk driven by `steps` (each −1..1, ±0.2 %),
-/// 75 a day from 09:15 IST on consecutive days from Monday 2026-01-05 (skipping weekends).
-fn walk(steps: &[f64]) -> Vec<Candle> {
-    use chrono::{Datelike, Duration};
-    let nifty = Symbol::parse("NIFTY").expect("symbol");
-    let mut out = Vec::new();
-    let mut price = 22_000.0_f64;
-    let mut day = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
-    let mut i = 0;
-    while i < steps.len() {
-        if day.weekday().number_from_monday() <= 5 {
-            let open = at(&format!("{day}T09:15:00+05:30"));
-            for m in 0..75 {
-                if i == steps.len() {
-                    break;
-                }
-                let o = price;
-                price *= 1.0 + 0.002 * steps[i];
-                let d = |x: f64| Decimal::from_f64_retain(x).unwrap_or_default().round_dp(2);
-                out.push(Candle {
-                    symbol: nifty.clone(),
-                    timestamp: open + Duration::minutes(5 * m),
-                    open: d(o),
-                    high: d(o.max(price) + 5.0),
-                    low: d(o.min(price) - 5.0),
-                    close: d(price),
-                    volume: 1000,
-                });
-                i += 1;
-            }
-        }
-        day = day.succ_opt().expect("date");
-    }
-    out
-}
-
+/// The EMA crossover backtested over five-minute NIFTY candles from a random walk driven by
+/// `steps` (each −1..1, ±0.2 %), 75 a day from 09:15 IST on weekdays from Monday 2026-01-05.
 fn walk_run(steps: &[f64]) -> alphastock_core::backtest::BacktestReport {
     let config = Config::from_yaml_str(EMA_CONFIG).expect("config");
-    let feed = ReplayFeed::new(
-        walk(steps),
-        None,
-        &config.simulation,
-        &config.market,
-        config.market_data_runner.candle_minutes,
-    );
-    let engine = Engine::new(&config).expect("engine");
-    Backtester::new(
-        engine,
-        BacktestConfig {
-            slippage_ticks: 1,
-            entry_tolerance_pct: dec!(5),
-            option_source: feed.option_source(),
-        },
-    )
-    .run(feed)
+    let (bt, feed) = replay_backtest(&config, common::walk(steps, 0.002));
+    bt.run(feed)
 }
 
 proptest::proptest! {

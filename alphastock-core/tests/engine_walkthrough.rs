@@ -4,165 +4,17 @@
 //! target. Plus: a stop too far for the risk budget is refused with its numbers, and the same
 //! events always give the same actions.
 
-use alphastock_core::config::Config;
+mod common;
+
 use alphastock_core::engine::{Action, Engine, Event, OrderPurpose, Record};
-use alphastock_core::market::{
-    Candle, Exchange, Greeks, IstTime, OptionChain, OptionContract, OptionQuote, OptionType, Symbol,
-};
+use alphastock_core::market::{Exchange, IstTime, OptionType};
 use alphastock_core::order::{Fill, OrderStatus, OrderType, OrderUpdate, TransactionType};
-use alphastock_core::strategy::{MarketInput, Side, Signal, Strategy};
-use chrono::{DateTime, NaiveDate};
+use common::{at, candle, ce_51200, chain, engine_with_signals, quote, worked_config, WORKED_RISK};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
-/// The risk settings of the worked example: capital 50,000, 5 % risk per trade. One lot of the
-/// 280 CE costs 280 × 75 = 21,000, so the premium cap must allow it (the seed's 10,000 would
-/// refuse it; see `RiskConfig`).
-const CONFIG: &str = r#"
-strategies: { ema_crossover: { enabled: false, symbols: [BANKNIFTY] } }
-options_trading:
-  enabled: true
-  target_calculation_method: delta_based
-  entry: { min_confidence: 70, limit_buffer_ticks: 0 }
-  risk_management:
-    capital: 50000
-    risk_per_trade_pct: 5
-    max_premium_per_trade: 25000
-    max_exposure_per_underlying: 50000
-    max_total_exposure: 100000
-"#;
-
-fn at(s: &str) -> IstTime {
-    DateTime::parse_from_rfc3339(s).expect("valid time")
-}
-
-fn banknifty() -> Symbol {
-    Symbol::parse("BANKNIFTY").expect("symbol")
-}
-
-/// Emits one scripted signal on its first candle: the worked example.
-struct WorkedExample {
-    stop: Decimal,
-    /// Signals still to emit, one per candle.
-    remaining: u32,
-}
-
-impl Strategy for WorkedExample {
-    fn name(&self) -> &str {
-        "ema_crossover"
-    }
-    fn warmup_bars(&self) -> usize {
-        0
-    }
-    fn analyze(&mut self, input: &MarketInput<'_>) -> Option<Signal> {
-        if self.remaining == 0 {
-            return None;
-        }
-        self.remaining -= 1;
-        Some(Signal {
-            symbol: input.candle.symbol.clone(),
-            strategy: "ema_crossover".into(),
-            side: Side::Buy,
-            timestamp: input.candle.timestamp,
-            price: dec!(51245),
-            target: dec!(51655),
-            stop: self.stop,
-            confidence: 78,
-            expected_move_pct: 0.8,
-            reason: "EMA(5) 51180.00 crossed above EMA(20) 51100.00".into(),
-        })
-    }
-}
-
-fn quote(
-    strike: Decimal,
-    option_type: OptionType,
-    premium: Decimal,
-    delta: f64,
-    t: IstTime,
-) -> OptionQuote {
-    let kind = match option_type {
-        OptionType::CE => "CE",
-        OptionType::PE => "PE",
-    };
-    OptionQuote {
-        contract: OptionContract {
-            underlying: banknifty(),
-            expiry: NaiveDate::from_ymd_opt(2026, 1, 8).expect("date"),
-            strike,
-            option_type,
-            lot_size: 75,
-            tick_size: dec!(0.05),
-            trading_symbol: format!("BANKNIFTY26JAN{strike}{kind}"),
-            exchange: Exchange::Nfo,
-        },
-        premium,
-        bid: Some(premium - dec!(0.05)),
-        ask: Some(premium),
-        volume: Some(10_000),
-        oi: Some(50_000),
-        iv: Some(0.16),
-        greeks: Some(Greeks {
-            delta,
-            gamma: 0.0004,
-            theta_per_day: -12.0,
-            vega_per_point: 20.0,
-            rho_per_pct: 3.0,
-        }),
-        timestamp: t,
-    }
-}
-
-fn chain(t: IstTime) -> OptionChain {
-    let mut quotes = Vec::new();
-    for (k, ce, ce_delta, pe, pe_delta) in [
-        (dec!(51100), dec!(340), 0.58, dec!(190), -0.42),
-        (dec!(51200), dec!(280), 0.52, dec!(235), -0.48),
-        (dec!(51300), dec!(228), 0.46, dec!(282), -0.54),
-    ] {
-        quotes.push(quote(k, OptionType::CE, ce, ce_delta, t));
-        quotes.push(quote(k, OptionType::PE, pe, pe_delta, t));
-    }
-    OptionChain {
-        underlying: banknifty(),
-        spot: dec!(51245),
-        expiry: NaiveDate::from_ymd_opt(2026, 1, 8).expect("date"),
-        timestamp: t,
-        quotes,
-    }
-}
-
-fn candle(t: IstTime) -> Candle {
-    Candle {
-        symbol: banknifty(),
-        timestamp: t,
-        open: dec!(51200),
-        high: dec!(51260),
-        low: dec!(51190),
-        close: dec!(51245),
-        volume: 120_000,
-    }
-}
-
 fn engine(stop: Decimal) -> Engine {
-    engine_with_signals(stop, 1)
-}
-
-fn engine_with_signals(stop: Decimal, signals: u32) -> Engine {
-    let config = Config::from_yaml_str(CONFIG).expect("valid config");
-    let mut engine = Engine::new(&config).expect("engine");
-    engine.add_strategy(
-        banknifty(),
-        Box::new(WorkedExample {
-            stop,
-            remaining: signals,
-        }),
-    );
-    engine
-}
-
-fn ce_51200() -> String {
-    "BANKNIFTY26JAN51200CE".to_string()
+    engine_with_signals(&worked_config(WORKED_RISK), stop, 1)
 }
 
 fn fill(tag: &str, side: TransactionType, price: Decimal, t: IstTime, trade: &str) -> Fill {
@@ -430,7 +282,7 @@ fn broker_timestamps_do_not_move_the_market_clock() {
 
 #[test]
 fn a_day_that_trips_the_kill_switch_does_not_block_the_next_day() {
-    let mut e = engine_with_signals(WORKED_STOP, 2);
+    let mut e = engine_with_signals(&worked_config(WORKED_RISK), WORKED_STOP, 2);
     enter(&mut e, "2026-01-05");
     // The stop is hit and the exit fills far lower: 75 × (280 − 200) = 6,000 lost, beyond the
     // 5,000 daily loss limit.
