@@ -43,7 +43,7 @@ use super::{
 use crate::config::Config;
 use crate::config::TradeInstrument;
 use crate::market::{
-    Candle, CandleBuilder, IstTime, MarketSession, OptionChain, OptionQuote, Symbol,
+    Candle, CandleBuilder, IstTime, MarketSession, OptionChain, OptionQuote, Symbol, IST,
 };
 use crate::options::pricing::OptionsPricingEngine;
 use crate::options::{round_down_to_tick, CorrelationTable, PremiumBounds, StrikeSelector};
@@ -211,6 +211,12 @@ impl Engine {
     /// The portfolio: positions, fills, P&L.
     pub fn portfolio(&self) -> &Portfolio {
         &self.portfolio
+    }
+
+    /// Orders, fill ledgers and trade ids the engine's order book holds: about two days' worth
+    /// however long it runs (see [`OrderTracker::roll_day`](super::orders::OrderTracker::roll_day)).
+    pub fn retained_orders(&self) -> usize {
+        self.orders.retained() + self.orders.iter().count()
     }
 
     /// The stop in force for an open position at its last mark: the initial stop, or the
@@ -425,6 +431,10 @@ impl Engine {
         };
         if self.now != Some(now) {
             self.portfolio.roll_day(now);
+            let day = |t: IstTime| t.with_timezone(&IST).date_naive();
+            if self.now.is_some_and(|prev| day(prev) < day(now)) {
+                self.orders.roll_day();
+            }
         }
         self.now = Some(now);
         let mut out = Vec::new();

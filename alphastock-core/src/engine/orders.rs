@@ -125,8 +125,13 @@ pub enum FillAdmission {
 #[derive(Debug, Clone, Default)]
 pub struct OrderTracker {
     working: BTreeMap<String, WorkingOrder>,
+    /// Trade ids seen since the last day roll.
     seen_trades: BTreeSet<String>,
+    /// Trade ids seen the day before (still refused as duplicates).
+    seen_before: BTreeSet<String>,
     ledgers: BTreeMap<String, FillLedger>,
+    /// Tags whose orders had finished at the last day roll: forgotten at the next.
+    stale: BTreeSet<String>,
 }
 
 impl OrderTracker {
@@ -172,6 +177,31 @@ impl OrderTracker {
         }
     }
 
+    /// Starts a new trading day: forgets the ledgers of orders that had already finished when
+    /// the previous day started, and trade ids older than the previous day, so the book holds
+    /// about two days of orders however long it runs. NSE day orders cannot fill after their
+    /// session, and the broker's trade book lists only the current day's trades, so a report
+    /// of a forgotten order or trade cannot arrive. Working orders keep their ledgers.
+    pub fn roll_day(&mut self) {
+        for tag in std::mem::take(&mut self.stale) {
+            if !self.working.contains_key(&tag) {
+                self.ledgers.remove(&tag);
+            }
+        }
+        self.stale = self
+            .ledgers
+            .keys()
+            .filter(|t| !self.working.contains_key(*t))
+            .cloned()
+            .collect();
+        self.seen_before = std::mem::take(&mut self.seen_trades);
+    }
+
+    /// Ledgers and trade ids held (for checking that the book stays bounded).
+    pub fn retained(&self) -> usize {
+        self.ledgers.len() + self.seen_trades.len() + self.seen_before.len()
+    }
+
     /// The fill ledger of an order placed or restored today.
     pub fn ledger(&self, tag: &str) -> Option<&FillLedger> {
         self.ledgers.get(tag)
@@ -180,7 +210,9 @@ impl OrderTracker {
     /// Decides how much of `fill` may be applied and records it as seen (and the applied part
     /// in the order's ledger). A fill seen before (same trade id) is a [`FillAdmission::Duplicate`].
     pub fn admit_fill(&mut self, fill: &Fill) -> FillAdmission {
-        if !self.seen_trades.insert(fill.trade_id.clone()) {
+        if self.seen_before.contains(&fill.trade_id)
+            || !self.seen_trades.insert(fill.trade_id.clone())
+        {
             return FillAdmission::Duplicate;
         }
         let Some(ledger) = self.ledgers.get_mut(&fill.tag) else {
@@ -438,5 +470,39 @@ mod tests {
         let gone = book.on_update(&u).unwrap();
         assert_eq!(gone.order_id.as_deref(), Some("O9"));
         assert!(book.is_empty());
+    }
+
+    /// Day after day of orders, the book holds about two days of them, and a trade reported
+    /// again the day after is still refused as a duplicate.
+    #[test]
+    fn the_book_holds_two_days_of_orders_however_long_it_runs() {
+        let mut book = OrderTracker::new();
+        let t = at("2026-01-05T10:00:00+05:30");
+        let mut held = Vec::new();
+        for day in 0..30 {
+            if day > 0 {
+                book.roll_day();
+            }
+            for n in 0..10 {
+                let tag = format!("D{day}-{n}");
+                book.insert(entry(&tag, 75), role(), t);
+                let f = fill(&tag, &format!("T{day}-{n}"), 75);
+                assert!(matches!(
+                    book.admit_fill(&f),
+                    FillAdmission::Known { apply: 75, .. }
+                ));
+            }
+            held.push(book.retained());
+        }
+        // Ten orders a day: at most three days' ledgers and two days' trade ids.
+        assert!(held.iter().all(|n| *n <= 50), "{held:?}");
+        assert_eq!(held[29], held[10]);
+        // Yesterday's trade reported again today: a duplicate, not a second fill.
+        assert!(matches!(
+            book.admit_fill(&fill("D28-3", "T28-3", 75)),
+            FillAdmission::Duplicate
+        ));
+        assert!(book.ledger("D29-0").is_some());
+        assert!(book.ledger("D0-0").is_none());
     }
 }

@@ -98,6 +98,9 @@ pub struct Portfolio {
     positions: BTreeMap<String, Position>,
     trades_seen: BTreeSet<String>,
     orders_seen: BTreeSet<String>,
+    /// Trade and order ids of the previous day (see [`Portfolio::roll_day`]).
+    trades_before: BTreeSet<String>,
+    orders_before: BTreeSet<String>,
     day: Option<NaiveDate>,
     day_realised: Decimal,
     day_charges: Decimal,
@@ -112,6 +115,8 @@ impl Portfolio {
             positions: BTreeMap::new(),
             trades_seen: BTreeSet::new(),
             orders_seen: BTreeSet::new(),
+            trades_before: BTreeSet::new(),
+            orders_before: BTreeSet::new(),
             day: None,
             day_realised: Decimal::ZERO,
             day_charges: Decimal::ZERO,
@@ -170,7 +175,8 @@ impl Portfolio {
 
     /// Applies one execution. Returns `Ok(None)` for a fill already applied (same trade id).
     pub fn apply_fill(&mut self, fill: &Fill) -> Result<Option<FillEffect>, PortfolioError> {
-        if self.trades_seen.contains(&fill.trade_id) {
+        if self.trades_seen.contains(&fill.trade_id) || self.trades_before.contains(&fill.trade_id)
+        {
             return Ok(None);
         }
         if fill.quantity == 0 || fill.price <= Decimal::ZERO {
@@ -185,7 +191,8 @@ impl Portfolio {
                 trade_id: fill.trade_id.clone(),
             });
         }
-        let first_of_order = !self.orders_seen.contains(&fill.order_id);
+        let first_of_order = !self.orders_seen.contains(&fill.order_id)
+            && !self.orders_before.contains(&fill.order_id);
         let turnover = fill.price * Decimal::from(fill.quantity);
         let segment = if fill.exchange.is_derivatives() {
             Segment::Options
@@ -338,10 +345,17 @@ impl Portfolio {
     /// Starts a new trading day when `at` falls on a later IST date than the current one: the
     /// day's realised P&L and charges restart from zero (open positions carry over). Fills and
     /// marks call it; the engine also calls it on every market event, so a day with no fills
-    /// does not inherit the previous day's loss (and its kill switch).
+    /// does not inherit the previous day's loss (and its kill switch). Trade and order ids are
+    /// remembered for the current and the previous day only (duplicate reports and per-order
+    /// brokerage come from the broker's trade book, which lists the current day's trades), so
+    /// the portfolio's memory does not grow with the days it runs.
     pub fn roll_day(&mut self, at: IstTime) {
         let date = at.with_timezone(&IST).date_naive();
         if self.day.is_none_or(|d| date > d) {
+            if self.day.is_some() {
+                self.trades_before = std::mem::take(&mut self.trades_seen);
+                self.orders_before = std::mem::take(&mut self.orders_seen);
+            }
             self.day = Some(date);
             self.day_realised = Decimal::ZERO;
             self.day_charges = Decimal::ZERO;
