@@ -45,6 +45,7 @@
 //! arguments or data (with the line); 1 a file cannot be read or written.
 
 mod html;
+mod stream;
 mod sweep;
 
 use std::io::IsTerminal;
@@ -65,7 +66,9 @@ use alphastock_core::engine::{Engine, Event};
 use alphastock_core::market::{parse_candle_rows, Candle, OptionChain, Symbol, IST};
 use alphastock_core::options::CorrelationTable;
 use alphastock_core::sim::recorded_chain::candles_from_chains;
-use alphastock_core::sim::replay::{parse_option_snapshots, OptionSource, ReplayFeed};
+use alphastock_core::sim::replay::{
+    parse_option_snapshots, symbols_needing_chains, OptionSource, ReplayFeed,
+};
 
 use super::correlations::load_config_with_table;
 use super::EXIT_INVALID;
@@ -125,6 +128,14 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
+    if args.options.is_none() && grid.is_empty() && !args.data.is_empty() {
+        match stream::run(&args, stream::progress_counter())? {
+            Err(code) => return Ok(code),
+            Ok(Some((_, streamed))) => return stream::output(&args, streamed),
+            // A file not in time order across symbols: replay it from memory.
+            Ok(None) => {}
+        }
+    }
     let inputs = match load_inputs(&args)? {
         Ok(i) => i,
         Err(message) => {
@@ -179,7 +190,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
 
 /// Reads the config, candles and snapshots. The outer error is an I/O failure (exit 1), the
 /// inner one invalid input (exit 2).
-fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
+pub(crate) fn load_inputs(args: &BacktestArgs) -> anyhow::Result<Result<Inputs, String>> {
     let (config, table) = match load_config_with_table(&args.config)? {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
@@ -281,7 +292,11 @@ pub(crate) fn snapshot_cadence_seconds(chains: &[OptionChain]) -> Option<u64> {
 /// Warns (stderr) about data symbols no enabled strategy trades and strategy symbols that have
 /// no data: either way those strategies make no trades, and the reader should know why.
 pub(crate) fn warn_about_symbols(config: &Config, candles: &[Candle]) {
-    let data: std::collections::BTreeSet<&Symbol> = candles.iter().map(|c| &c.symbol).collect();
+    warn_about_symbol_set(config, &candles.iter().map(|c| &c.symbol).collect());
+}
+
+/// [`warn_about_symbols`] for the set of symbols the data has.
+pub(crate) fn warn_about_symbol_set(config: &Config, data: &std::collections::BTreeSet<&Symbol>) {
     let traded: std::collections::BTreeSet<&Symbol> = config
         .strategies
         .values()
@@ -291,7 +306,7 @@ pub(crate) fn warn_about_symbols(config: &Config, candles: &[Candle]) {
     for s in data.difference(&traded) {
         eprintln!("warning: the data has {s} candles but no enabled strategy trades {s}");
     }
-    for s in traded.difference(&data) {
+    for s in traded.difference(data) {
         eprintln!("warning: strategies trade {s} but the data has no {s} candles");
     }
 }
@@ -344,20 +359,9 @@ pub(crate) fn backtest(
         &config.simulation,
         &config.market,
         config.market_data_runner.candle_minutes,
-    );
-    let source = feed.option_source();
-    let mut engine = Engine::new(config).map_err(|e| e.to_string())?;
-    if let Some(t) = &inputs.table {
-        engine.set_correlations(t.clone());
-    }
-    let mut bt = Backtester::new(
-        engine,
-        BacktestConfig {
-            slippage_ticks: config.broker.paper.slippage_ticks,
-            entry_tolerance_pct: config.broker.paper.entry_tolerance_pct,
-            option_source: source,
-        },
-    );
+    )
+    .only_chains_for(symbols_needing_chains(config));
+    let mut bt = backtester(config, inputs.table.as_ref(), feed.option_source())?;
     let mut seen = 0u64;
     for e in feed {
         if matches!(e, Event::Candle(_)) {
@@ -371,6 +375,27 @@ pub(crate) fn backtest(
         bt.on_event(e);
     }
     Ok(bt.finish())
+}
+
+/// The backtester of `config`'s engine (with the correlation table when there is one) and
+/// paper-fill settings.
+pub(crate) fn backtester(
+    config: &Config,
+    table: Option<&CorrelationTable>,
+    source: OptionSource,
+) -> Result<Backtester, String> {
+    let mut engine = Engine::new(config).map_err(|e| e.to_string())?;
+    if let Some(t) = table {
+        engine.set_correlations(t.clone());
+    }
+    Ok(Backtester::new(
+        engine,
+        BacktestConfig {
+            slippage_ticks: config.broker.paper.slippage_ticks,
+            entry_tolerance_pct: config.broker.paper.entry_tolerance_pct,
+            option_source: source,
+        },
+    ))
 }
 
 /// `recorded` or `simulated`.
@@ -398,7 +423,7 @@ pub(crate) fn direction(t: &TradeRecord) -> &'static str {
     }
 }
 
-fn trade_json(t: &TradeRecord) -> Json {
+pub(crate) fn trade_json(t: &TradeRecord) -> Json {
     json!({
         "trading_symbol": t.trading_symbol,
         "underlying": t.underlying.as_str(),
@@ -473,7 +498,11 @@ pub(crate) fn metrics_json(m: &Metrics) -> serde_json::Map<String, Json> {
     }
 }
 
-fn report_json(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>) -> Json {
+pub(crate) fn report_json(
+    r: &BacktestReport,
+    candles: usize,
+    chain_age_raised: Option<u64>,
+) -> Json {
     let mut map = metrics_json(&r.metrics);
     map.insert(
         "trades".into(),
@@ -508,7 +537,7 @@ pub(crate) fn ratio(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |v| format!("{v:.2}"))
 }
 
-fn print_text(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>) {
+pub(crate) fn print_text(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>) {
     let m = &r.metrics;
     let money = |d: Option<Decimal>| d.map_or("-".to_string(), |v| format!("{:.2}", v));
     println!(
@@ -576,7 +605,13 @@ fn print_text(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>)
         );
     }
     for t in &r.trades {
-        println!(
+        println!("{}", trade_line(t));
+    }
+}
+
+/// One trade as a line of the text output.
+pub(crate) fn trade_line(t: &TradeRecord) -> String {
+    format!(
             "{} signal {}  in {}  out {}  {} {} {} x{} {:.2} -> {:.2} (stop {:.2}, target {:.2})  gross {:.2}  charges {:.2}  net {:.2}  ({})",
             t.signal_time.format("%Y-%m-%d"),
             t.signal_time.format("%H:%M:%S"),
@@ -593,7 +628,6 @@ fn print_text(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>)
             t.gross_pnl,
             t.charges,
             t.net_pnl,
-            t.exit_reason
-        );
-    }
+        t.exit_reason
+    )
 }
