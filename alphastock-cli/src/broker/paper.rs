@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 
 use alphastock_core::backtest::FillModel;
 use alphastock_core::config::PaperConfig;
-use alphastock_core::market::{IstTime, OptionQuote};
+use alphastock_core::market::{IstTime, OptionQuote, IST};
 use alphastock_core::order::{Fill, OrderRequest, OrderStatus, OrderType, TransactionType};
 
 use super::{
@@ -86,10 +86,22 @@ impl PaperBroker {
     /// Feeds a quote: stores it and fills the resting orders it crosses. Returns the new fills.
     pub fn on_quote(&mut self, quote: &BrokerQuote) -> Vec<Fill> {
         if quote.timestamp > self.now {
+            let day = |t: IstTime| t.with_timezone(&IST).date_naive();
+            if day(quote.timestamp) > day(self.now) {
+                self.start_day(day(quote.timestamp));
+            }
             self.now = quote.timestamp;
         }
         self.quotes.insert(quote.key.clone(), quote.clone());
         self.match_orders(&quote.key)
+    }
+
+    /// A new session: like the broker's, the order book keeps only orders still working and
+    /// the trade book only today's trades, so neither grows with the days a run lasts.
+    fn start_day(&mut self, today: chrono::NaiveDate) {
+        self.orders.retain(|o| !o.order.status.is_terminal());
+        self.fills
+            .retain(|f| f.timestamp.with_timezone(&IST).date_naive() >= today);
     }
 
     /// Feeds an option quote (its contract's exchange and trading symbol are the key).
@@ -252,10 +264,16 @@ impl PaperBroker {
         };
         let mut new_fills = Vec::new();
         for i in 0..self.orders.len() {
-            let mut po = self.orders[i].clone();
-            if po.order.status.is_terminal() || Self::key_of(&po.order) != *key {
+            // Finished orders stay in the day's book: skip them (and other instruments')
+            // before copying anything, so a quote costs the same late in a run as early.
+            let o = &self.orders[i].order;
+            if o.status.is_terminal()
+                || o.exchange != key.exchange
+                || o.trading_symbol != key.trading_symbol
+            {
                 continue;
             }
+            let mut po = self.orders[i].clone();
             let Some(price) = self.fill_price(&mut po, &q) else {
                 self.orders[i] = po;
                 continue;
@@ -902,5 +920,40 @@ mod tests {
                 proptest::prop_assert_eq!(b.cash() - dec!(50000), realised);
             }
         }
+    }
+
+    /// Like the broker's, the books start empty each session: yesterday's finished orders and
+    /// trades are gone, an order still working stays.
+    #[test]
+    fn a_new_session_keeps_only_working_orders_and_todays_trades() {
+        let mut b = broker(None);
+        b.on_quote(&quote(dec!(100), dec!(100.05), "2026-12-01T09:20:00+05:30"));
+        b.place_order(&order(
+            "F1",
+            TransactionType::Buy,
+            OrderType::Market,
+            30,
+            None,
+        ))
+        .unwrap();
+        b.place_order(&order(
+            "W1",
+            TransactionType::Buy,
+            OrderType::Limit,
+            30,
+            Some(dec!(90)),
+        ))
+        .unwrap();
+        assert_eq!(b.order_book().unwrap().len(), 2);
+        assert_eq!(b.trade_book().unwrap().len(), 1);
+        // Later the same day: nothing forgotten.
+        b.on_quote(&quote(dec!(100), dec!(100.05), "2026-12-01T15:00:00+05:30"));
+        assert_eq!(b.order_book().unwrap().len(), 2);
+        b.on_quote(&quote(dec!(100), dec!(100.05), "2026-12-02T09:15:00+05:30"));
+        let book = b.order_book().unwrap();
+        assert_eq!(book.len(), 1);
+        assert_eq!(book[0].tag, "W1");
+        assert_eq!(book[0].status, OrderStatus::Open);
+        assert!(b.trade_book().unwrap().is_empty());
     }
 }
