@@ -77,54 +77,92 @@ pub fn parse_candles(text: &str) -> Result<Vec<Candle>, CandleCsvError> {
 /// Parses candle CSV text like [`parse_candles`], keeping each candle's 1-based line number (so
 /// a caller merging several files can name the file and line of a clash between them).
 pub fn parse_candle_rows(text: &str) -> Result<Vec<(usize, Candle)>, CandleCsvError> {
-    let mut lines = text.lines().enumerate();
-    let header = loop {
-        match lines.next() {
-            None => return Err(CandleCsvError::Empty),
-            Some((_, l)) if l.trim().is_empty() => continue,
-            Some((_, l)) => break l.trim().trim_start_matches('\u{feff}'),
-        }
-    };
-    let normalized: String = header
-        .split(',')
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(",");
-    if normalized != CANDLE_CSV_HEADER {
-        return Err(CandleCsvError::BadHeader {
-            found: clip(header),
-        });
-    }
+    let mut reader = CandleRowReader::new();
     let mut out = Vec::new();
-    let mut last: std::collections::HashMap<Symbol, (usize, super::IstTime)> =
-        std::collections::HashMap::new();
-    for (i, raw) in lines {
-        let line = i + 1;
+    for (i, raw) in text.lines().enumerate() {
+        if let Some(candle) = reader.line(i + 1, raw)? {
+            out.push((i + 1, candle));
+        }
+    }
+    reader.finish()?;
+    Ok(out)
+}
+
+/// Reads candle CSV one line at a time with every check of [`parse_candle_rows`] (the header,
+/// each row, and per symbol strictly increasing time), so a file can be streamed without
+/// holding it: feed every line in order with its 1-based number to [`CandleRowReader::line`],
+/// then call [`CandleRowReader::finish`]. It keeps one entry per symbol.
+#[derive(Debug, Clone, Default)]
+pub struct CandleRowReader {
+    header_seen: bool,
+    /// The last row of each symbol: line and timestamp.
+    last: std::collections::HashMap<Symbol, (usize, super::IstTime)>,
+}
+
+impl CandleRowReader {
+    /// A reader that has seen nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes line number `line` (1-based) of the text: the candle of a data row, `None` for a
+    /// blank line or the header, or the error naming the line.
+    pub fn line(&mut self, line: usize, raw: &str) -> Result<Option<Candle>, CandleCsvError> {
         let row = raw.trim();
         if row.is_empty() {
-            continue;
+            return Ok(None);
         }
-        let candle = parse_row(row).map_err(|reason| CandleCsvError::BadRow { line, reason })?;
-        if let Some((previous_line, previous)) = last.get(&candle.symbol) {
-            if candle.timestamp <= *previous {
-                return Err(CandleCsvError::OutOfOrder {
-                    line,
-                    symbol: candle.symbol.to_string(),
-                    timestamp: candle.timestamp.to_rfc3339(),
-                    problem: if candle.timestamp == *previous {
-                        "is a duplicate"
-                    } else {
-                        "is out of time order"
-                    },
-                    previous_line: *previous_line,
-                    previous: previous.to_rfc3339(),
+        if !self.header_seen {
+            let header = row.trim_start_matches('\u{feff}');
+            let normalized: String = header
+                .split(',')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(",");
+            if normalized != CANDLE_CSV_HEADER {
+                return Err(CandleCsvError::BadHeader {
+                    found: clip(header),
                 });
             }
+            self.header_seen = true;
+            return Ok(None);
         }
-        last.insert(candle.symbol.clone(), (line, candle.timestamp));
-        out.push((line, candle));
+        let candle = parse_row(row).map_err(|reason| CandleCsvError::BadRow { line, reason })?;
+        match self.last.get_mut(&candle.symbol) {
+            Some((previous_line, previous)) => {
+                if candle.timestamp <= *previous {
+                    return Err(CandleCsvError::OutOfOrder {
+                        line,
+                        symbol: candle.symbol.to_string(),
+                        timestamp: candle.timestamp.to_rfc3339(),
+                        problem: if candle.timestamp == *previous {
+                            "is a duplicate"
+                        } else {
+                            "is out of time order"
+                        },
+                        previous_line: *previous_line,
+                        previous: previous.to_rfc3339(),
+                    });
+                }
+                *previous_line = line;
+                *previous = candle.timestamp;
+            }
+            None => {
+                self.last
+                    .insert(candle.symbol.clone(), (line, candle.timestamp));
+            }
+        }
+        Ok(Some(candle))
     }
-    Ok(out)
+
+    /// After the last line: an error when the text had no header line.
+    pub fn finish(&self) -> Result<(), CandleCsvError> {
+        if self.header_seen {
+            Ok(())
+        } else {
+            Err(CandleCsvError::Empty)
+        }
+    }
 }
 
 /// Largest price accepted in a candle, rupees (100 crore per unit: far above any NSE price),

@@ -22,19 +22,11 @@ pub struct MaxDrawdown {
 impl MaxDrawdown {
     /// Over the equity curve, starting from `starting_capital`.
     pub fn calculate(starting_capital: Decimal, curve: &[EquityPoint]) -> MaxDrawdown {
-        let mut peak = starting_capital;
-        let mut rupees = Decimal::ZERO;
-        let mut pct = 0.0_f64;
+        let mut tracker = DrawdownTracker::new(starting_capital);
         for p in curve {
-            peak = peak.max(p.equity);
-            let fall = peak - p.equity;
-            rupees = rupees.max(fall);
-            if peak > Decimal::ZERO {
-                let f = (fall / peak * Decimal::ONE_HUNDRED).to_f64().unwrap_or(0.0);
-                pct = pct.max(f);
-            }
+            tracker.observe(p.equity);
         }
-        MaxDrawdown { rupees, pct }
+        tracker.result()
     }
 
     /// The drawdown at each point of the curve, rupees (≥ 0): running peak − equity.
@@ -47,6 +39,45 @@ impl MaxDrawdown {
                 peak - p.equity
             })
             .collect()
+    }
+}
+
+/// [`MaxDrawdown`] computed one equity value at a time, in O(1) memory: the same figures as
+/// [`MaxDrawdown::calculate`] over the values observed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DrawdownTracker {
+    peak: Decimal,
+    deepest: MaxDrawdown,
+}
+
+impl DrawdownTracker {
+    /// Starts from `starting_capital` (rupees), the first peak.
+    pub fn new(starting_capital: Decimal) -> Self {
+        Self {
+            peak: starting_capital,
+            deepest: MaxDrawdown {
+                rupees: Decimal::ZERO,
+                pct: 0.0,
+            },
+        }
+    }
+
+    /// Takes the next equity value of the curve, rupees.
+    pub fn observe(&mut self, equity: Decimal) {
+        self.peak = self.peak.max(equity);
+        let fall = self.peak - equity;
+        self.deepest.rupees = self.deepest.rupees.max(fall);
+        if self.peak > Decimal::ZERO {
+            let f = (fall / self.peak * Decimal::ONE_HUNDRED)
+                .to_f64()
+                .unwrap_or(0.0);
+            self.deepest.pct = self.deepest.pct.max(f);
+        }
+    }
+
+    /// The deepest fall so far.
+    pub fn result(&self) -> MaxDrawdown {
+        self.deepest
     }
 }
 
