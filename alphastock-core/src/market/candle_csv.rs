@@ -25,6 +25,8 @@ use thiserror::Error;
 
 use super::{Candle, Symbol, IST};
 
+mod fast;
+
 /// The header line of a candle CSV file.
 pub const CANDLE_CSV_HEADER: &str = "timestamp,symbol,open,high,low,close,volume";
 
@@ -91,12 +93,17 @@ pub fn parse_candle_rows(text: &str) -> Result<Vec<(usize, Candle)>, CandleCsvEr
 /// Reads candle CSV one line at a time with every check of [`parse_candle_rows`] (the header,
 /// each row, and per symbol strictly increasing time), so a file can be streamed without
 /// holding it: feed every line in order with its 1-based number to [`CandleRowReader::line`],
-/// then call [`CandleRowReader::finish`]. It keeps one entry per symbol.
+/// then call [`CandleRowReader::finish`]. It keeps one entry per symbol, and hands out one
+/// shared [`Symbol`] per symbol (rows of a symbol seen before cost no allocation).
 #[derive(Debug, Clone, Default)]
 pub struct CandleRowReader {
     header_seen: bool,
-    /// The last row of each symbol: line and timestamp.
-    last: std::collections::HashMap<Symbol, (usize, super::IstTime)>,
+    /// The index in `symbols` of each symbol's text as written in the file.
+    by_text: std::collections::HashMap<Box<str>, usize>,
+    /// Each symbol with its last row: line and timestamp.
+    symbols: Vec<(Symbol, Option<(usize, super::IstTime)>)>,
+    /// The index of the symbol of the previous row.
+    previous: usize,
 }
 
 impl CandleRowReader {
@@ -127,32 +134,62 @@ impl CandleRowReader {
             self.header_seen = true;
             return Ok(None);
         }
-        let candle = parse_row(row).map_err(|reason| CandleCsvError::BadRow { line, reason })?;
-        match self.last.get_mut(&candle.symbol) {
-            Some((previous_line, previous)) => {
-                if candle.timestamp <= *previous {
-                    return Err(CandleCsvError::OutOfOrder {
-                        line,
-                        symbol: candle.symbol.to_string(),
-                        timestamp: candle.timestamp.to_rfc3339(),
-                        problem: if candle.timestamp == *previous {
-                            "is a duplicate"
-                        } else {
-                            "is out of time order"
-                        },
-                        previous_line: *previous_line,
-                        previous: previous.to_rfc3339(),
-                    });
-                }
-                *previous_line = line;
-                *previous = candle.timestamp;
-            }
+        let fast = fast::fields(row).and_then(|f| {
+            let index = self.known(f[1])?;
+            Some((fast::candle(&f, self.symbols[index].0.clone())?, index))
+        });
+        let (candle, index) = match fast {
+            Some(found) => found,
             None => {
-                self.last
-                    .insert(candle.symbol.clone(), (line, candle.timestamp));
+                let candle =
+                    parse_row(row).map_err(|reason| CandleCsvError::BadRow { line, reason })?;
+                let index = self.index_of(&candle.symbol);
+                (candle, index)
+            }
+        };
+        self.previous = index;
+        let last = &mut self.symbols[index].1;
+        if let Some((previous_line, previous)) = last {
+            if candle.timestamp <= *previous {
+                return Err(CandleCsvError::OutOfOrder {
+                    line,
+                    symbol: candle.symbol.to_string(),
+                    timestamp: candle.timestamp.to_rfc3339(),
+                    problem: if candle.timestamp == *previous {
+                        "is a duplicate"
+                    } else {
+                        "is out of time order"
+                    },
+                    previous_line: *previous_line,
+                    previous: previous.to_rfc3339(),
+                });
             }
         }
+        *last = Some((line, candle.timestamp));
         Ok(Some(candle))
+    }
+
+    /// The index of the symbol written `text` when a row has used that text before.
+    fn known(&self, text: &str) -> Option<usize> {
+        if self
+            .symbols
+            .get(self.previous)
+            .is_some_and(|(s, _)| s.as_str() == text)
+        {
+            return Some(self.previous);
+        }
+        self.by_text.get(text).copied()
+    }
+
+    /// The index of `symbol`, added when new.
+    fn index_of(&mut self, symbol: &Symbol) -> usize {
+        if let Some(&i) = self.by_text.get(symbol.as_str()) {
+            return i;
+        }
+        self.symbols.push((symbol.clone(), None));
+        let i = self.symbols.len() - 1;
+        self.by_text.insert(symbol.as_str().into(), i);
+        i
     }
 
     /// After the last line: an error when the text had no header line.
