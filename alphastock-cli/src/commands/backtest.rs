@@ -80,7 +80,7 @@ use super::EXIT_INVALID;
 use crate::runner::warm_start::{cold_line, seed_line};
 
 /// Arguments of `alphastock backtest`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct BacktestArgs {
     /// The YAML config (strategies, risk, charges, simulated market).
     #[arg(long)]

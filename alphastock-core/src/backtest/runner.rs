@@ -129,6 +129,8 @@ pub struct Backtester {
     missed_exits: u64,
     /// The session (IST date) whose close has been handled, to do it once.
     session_day: Option<NaiveDate>,
+    /// The queue of [`Backtester::on_event`], kept between events so it is allocated once.
+    queue: VecDeque<Event>,
 }
 
 impl Backtester {
@@ -169,6 +171,7 @@ impl Backtester {
             missed_entries: 0,
             missed_exits: 0,
             session_day: None,
+            queue: VecDeque::new(),
         }
     }
 
@@ -231,7 +234,7 @@ impl Backtester {
         self.events += 1;
         let at = self.known_at(&event);
         self.close_sessions_before(at);
-        let mut queue: VecDeque<Event> = VecDeque::new();
+        let mut queue = std::mem::take(&mut self.queue);
         self.observe(&event);
         self.match_orders(&event, &mut queue);
         if let Event::Candle(c) = &event {
@@ -243,6 +246,7 @@ impl Backtester {
         let is_timer = matches!(event, Event::Timer(_));
         queue.push_back(event);
         self.drain(&mut queue, at);
+        self.queue = queue;
         if is_timer {
             self.step(at);
         }

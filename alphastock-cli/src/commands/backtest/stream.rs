@@ -14,6 +14,7 @@
 
 mod merge;
 mod spill;
+mod trade_row;
 
 use std::collections::HashMap;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -31,7 +32,7 @@ use super::BacktestArgs;
 use crate::commands::correlations::load_config_with_table;
 use crate::commands::EXIT_INVALID;
 use merge::{Chunk, FileRows, Merge, Stop};
-pub(crate) use spill::TradeSpill;
+pub(crate) use spill::{Format, TradeSpill};
 
 /// Most points of the equity curve kept (about twice this at most, evenly thinned; the
 /// drawdown metric sees every point).
@@ -44,7 +45,7 @@ const CHUNKS_AHEAD: usize = 4;
 pub(crate) struct Streamed {
     /// The report, its trade list empty (the trades are in `trades`).
     pub report: BacktestReport,
-    /// Every closed trade, in the order closed.
+    /// Every closed trade, in the order closed, rendered for the output.
     pub trades: TradeSpill,
     /// Candles replayed (not counting the warm-up bars before `--from`).
     pub candles: u64,
@@ -121,12 +122,16 @@ pub(crate) fn run(
     .only_chains_for(symbols_needing_chains(&config));
     let mut bt =
         super::backtester(&config, engine, feed.option_source()).with_curve_limit(CURVE_POINTS);
-    let mut trades = TradeSpill::default();
+    let mut trades = TradeSpill::new(if args.json {
+        Format::Json
+    } else {
+        Format::Text
+    });
     for event in feed {
         bt.on_event(event);
         if !bt.trades().is_empty() {
             for t in bt.drain_trades() {
-                trades.push(t)?;
+                trades.push(&t)?;
             }
         }
     }
@@ -145,7 +150,7 @@ pub(crate) fn run(
     }
     let mut report = bt.finish();
     for t in std::mem::take(&mut report.trades) {
-        trades.push(t)?;
+        trades.push(&t)?;
     }
     Ok(Ok(Some((
         config,
@@ -204,18 +209,13 @@ pub(crate) fn output(
     }
     super::print_text(&report, candles, None);
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let written = trades
-        .for_each(|t| {
-            writeln!(out, "{}", super::trade_line(t))?;
-            Ok(())
-        })
-        .and_then(|()| {
-            for caveat in super::html::caveats(&report) {
-                writeln!(out, "Caveat: {caveat}")?;
-            }
-            out.flush()?;
-            Ok(())
-        });
+    let written = trades.write_to(&mut out).and_then(|()| {
+        for caveat in super::html::caveats(&report) {
+            writeln!(out, "Caveat: {caveat}")?;
+        }
+        out.flush()?;
+        Ok(())
+    });
     match written {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
@@ -246,15 +246,7 @@ fn write_json(
         let streamed = if key == "trades" { trades.take() } else { None };
         if let Some(trades) = streamed {
             out.write_all(b"[")?;
-            let mut first = true;
-            trades.for_each(|t| {
-                if !first {
-                    out.write_all(b",")?;
-                }
-                first = false;
-                serde_json::to_writer(&mut *out, &super::trade_json(t))?;
-                Ok(())
-            })?;
+            trades.write_to(out)?;
             out.write_all(b"]")?;
         } else {
             serde_json::to_writer(&mut *out, value)?;
@@ -272,17 +264,16 @@ mod tests {
 
     use chrono::NaiveDate;
 
-    use alphastock_core::backtest::TradeRecord;
     use alphastock_core::ml::features::FEATURE_NAMES;
     use alphastock_core::ml::logistic::LogisticModel;
 
-    use super::spill::SPILL_AT;
-
-    fn fixture(p: &str) -> PathBuf {
+    /// A file of the repository's `fixtures` (and the like), by its path from the root.
+    pub(super) fn fixture(p: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
     }
 
-    fn args(data: Vec<PathBuf>) -> BacktestArgs {
+    /// Backtest arguments of the fixture config over `data`, with `--json`.
+    pub(super) fn args(data: Vec<PathBuf>) -> BacktestArgs {
         BacktestArgs {
             config: fixture("fixtures/backtest.yaml"),
             data,
@@ -295,35 +286,40 @@ mod tests {
         }
     }
 
-    fn all_trades(spill: TradeSpill) -> Vec<TradeRecord> {
+    fn bytes(spill: TradeSpill) -> String {
         let mut out = Vec::new();
-        spill
-            .for_each(|t| {
-                out.push(t.clone());
-                Ok(())
-            })
-            .unwrap();
-        out
+        spill.write_to(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     /// One run of `a` both ways.
     struct BothWays {
-        /// The streamed report with its trades put back.
+        /// The streamed report (its trades are in the JSON and text).
         streamed: BacktestReport,
+        /// The in-memory report with its trades taken out (they are in the JSON and text).
         memory: BacktestReport,
         streamed_json: String,
         memory_json: String,
+        /// The trade lines of the text output, streamed and in memory.
+        streamed_text: String,
+        memory_text: String,
     }
 
-    /// Runs `a` streamed and in memory, checking the candle and warm-up counts agree.
+    /// Runs `a` streamed (JSON and text) and in memory, checking the candle and warm-up
+    /// counts agree.
     fn both_ways(a: &BacktestArgs) -> BothWays {
         let inputs = super::super::load_inputs(a).unwrap().unwrap();
-        let memory =
+        let mut memory =
             super::super::backtest(&inputs, &inputs.config, &inputs.candles, None).unwrap();
         let memory_json = format!(
             "{}\n",
             super::super::report_json(&memory, inputs.candles.len(), None)
         );
+        let memory_text: String = memory
+            .trades
+            .iter()
+            .map(|t| super::super::trade_line(t) + "\n")
+            .collect();
         let (_, s) = run(a, None).unwrap().unwrap().unwrap();
         assert_eq!(s.candles as usize, inputs.candles.len());
         assert_eq!(s.warm.values().sum::<usize>(), inputs.history.len());
@@ -339,16 +335,31 @@ mod tests {
             serde_json::Value::Object(map) => map,
             other => panic!("not an object: {other}"),
         };
-        let (_, again) = run(a, None).unwrap().unwrap().unwrap();
-        let mut bytes = Vec::new();
-        write_json(&mut bytes, &map, again.trades).unwrap();
-        let mut streamed = s.report;
-        streamed.trades = all_trades(s.trades);
+        let mut json = Vec::new();
+        write_json(&mut json, &map, s.trades).unwrap();
+        let text = BacktestArgs {
+            json: false,
+            ..a.clone()
+        };
+        let (_, t) = run(&text, None).unwrap().unwrap().unwrap();
+        assert_eq!(t.report, s.report);
+        memory.trades.clear();
         BothWays {
-            streamed,
+            streamed: s.report,
             memory,
-            streamed_json: String::from_utf8(bytes).unwrap(),
+            streamed_json: String::from_utf8(json).unwrap(),
             memory_json,
+            streamed_text: bytes(t.trades),
+            memory_text,
+        }
+    }
+
+    impl BothWays {
+        /// The same report, JSON bytes and trade lines.
+        fn assert_same(&self) {
+            assert_eq!(self.streamed, self.memory);
+            assert_eq!(self.streamed_json, self.memory_json);
+            assert_eq!(self.streamed_text, self.memory_text);
         }
     }
 
@@ -358,9 +369,8 @@ mod tests {
     fn streamed_and_in_memory_backtests_agree() {
         let a = args(vec![fixture("fixtures/candles/synthetic_5min.csv")]);
         let r = both_ways(&a);
-        assert!(r.memory.trades.len() >= 3, "the fixture trades");
-        assert_eq!(r.streamed, r.memory);
-        assert_eq!(r.streamed_json, r.memory_json);
+        assert!(r.memory.metrics.trades >= 3, "the fixture trades");
+        r.assert_same();
     }
 
     /// Writes the fixture's candles into one file per symbol (so the merge has two files)
@@ -418,8 +428,7 @@ mod tests {
         a.config = config;
         a.from = NaiveDate::from_ymd_opt(2026, 1, 6);
         let r = both_ways(&a);
-        assert_eq!(r.streamed, r.memory);
-        assert_eq!(r.streamed_json, r.memory_json);
+        r.assert_same();
         let filtered: u64 = r
             .memory
             .rejections
@@ -432,13 +441,13 @@ mod tests {
             "the filter drops signals: {:?}",
             r.memory.rejections
         );
-        assert!(!r.memory.trades.is_empty(), "some signals pass the filter");
+        assert!(r.memory.metrics.trades > 0, "some signals pass the filter");
 
         // Without the filter, or without the warm start, the run differs.
         let mut plain = args(files.clone());
         plain.from = a.from;
         let unfiltered = both_ways(&plain);
-        assert_eq!(unfiltered.streamed, unfiltered.memory);
+        unfiltered.assert_same();
         assert!(!unfiltered
             .streamed
             .rejections
@@ -463,7 +472,7 @@ mod tests {
         std::fs::write(&other_file, other_two.join("\n") + "\n").unwrap();
         cold.data = vec![cold_file, other_file];
         let unwarmed = both_ways(&cold);
-        assert_eq!(unwarmed.streamed, unwarmed.memory);
+        unwarmed.assert_same();
         assert_ne!(unwarmed.memory.signals, r.memory.signals);
     }
 
@@ -484,22 +493,38 @@ mod tests {
     }
 
     /// Trades past the in-memory limit go to the temporary file and come back unchanged, in
-    /// order.
+    /// order, in either format.
     #[test]
     fn spilled_trades_come_back_unchanged() {
         let a = args(vec![fixture("fixtures/candles/synthetic_5min.csv")]);
-        let (_, streamed) = run(&a, None).unwrap().unwrap().unwrap();
-        let some = all_trades(streamed.trades);
-        let mut spill = TradeSpill::default();
-        let mut expected = Vec::new();
-        for i in 0..(2 * SPILL_AT + 3) {
-            let t = some[i % some.len()].clone();
-            expected.push(t.clone());
-            spill.push(t).unwrap();
+        let inputs = super::super::load_inputs(&a).unwrap().unwrap();
+        let some = super::super::backtest(&inputs, &inputs.config, &inputs.candles, None)
+            .unwrap()
+            .trades;
+        for format in [Format::Json, Format::Text] {
+            let mut spill = TradeSpill::new(format);
+            let mut expected = String::new();
+            let mut i = 0;
+            while spill.file.is_none() || spill.held.len() < 1000 {
+                let t = &some[i % some.len()];
+                match format {
+                    Format::Json => {
+                        if i > 0 {
+                            expected.push(',');
+                        }
+                        expected.push_str(&super::super::trade_json(t).to_string());
+                    }
+                    Format::Text => {
+                        expected.push_str(&super::super::trade_line(t));
+                        expected.push('\n');
+                    }
+                }
+                spill.push(t).unwrap();
+                i += 1;
+            }
+            assert!(spill.held.len() < spill::SPILL_BYTES);
+            assert_eq!(spill.len(), i);
+            assert_eq!(bytes(spill), expected);
         }
-        assert!(spill.file.is_some());
-        assert!(spill.held.len() < SPILL_AT);
-        assert_eq!(spill.len(), expected.len());
-        assert_eq!(all_trades(spill), expected);
     }
 }
