@@ -298,3 +298,53 @@ proptest::proptest! {
         proptest::prop_assert!((0.0..=1.0).contains(&a.metrics.exposure));
     }
 }
+
+/// Handing trades on as they close and thinning the equity curve change nothing the report
+/// computes: the same trades in the same order, the same metrics (drawdown included, taken
+/// from every point) and daily equity; the thinned curve is part of the full one and ends on
+/// its last point.
+#[test]
+fn drained_trades_and_a_thinned_curve_give_the_same_results() {
+    let full = synthetic_run();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/candles/synthetic_5min.csv"
+    ))
+    .expect("fixture");
+    let candles = parse_candles(&text).expect("candles");
+    let config = Config::from_yaml_str(EMA_CONFIG).expect("config");
+    let feed = ReplayFeed::from_ordered(
+        Box::new(candles.into_iter()),
+        None,
+        &config.simulation,
+        &config.market,
+        config.market_data_runner.candle_minutes,
+    );
+    let mut bt = Backtester::new(
+        Engine::new(&config).expect("engine"),
+        BacktestConfig {
+            slippage_ticks: 1,
+            entry_tolerance_pct: dec!(5),
+            option_source: feed.option_source(),
+        },
+    )
+    .with_curve_limit(3);
+    let mut trades = Vec::new();
+    for e in feed {
+        bt.on_event(e);
+        trades.extend(bt.drain_trades());
+    }
+    let mut thin = bt.finish();
+    trades.append(&mut thin.trades);
+    assert!(full.trades.len() >= 3, "the fixture trades");
+    assert!(full.equity_curve.len() > 6, "a curve long enough to thin");
+    assert_eq!(trades, full.trades);
+    assert_eq!(thin.metrics, full.metrics);
+    assert_eq!(thin.daily_equity, full.daily_equity);
+    assert!(thin.equity_curve.len() < 6);
+    assert_eq!(thin.equity_curve.last(), full.equity_curve.last());
+    assert!(thin
+        .equity_curve
+        .iter()
+        .all(|p| full.equity_curve.contains(p)));
+}

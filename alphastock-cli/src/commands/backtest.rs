@@ -49,6 +49,7 @@
 
 mod charts;
 mod html;
+mod stream;
 mod sweep;
 mod sweep_html;
 
@@ -70,14 +71,16 @@ use alphastock_core::engine::{Engine, Event};
 use alphastock_core::market::{parse_candle_rows, Candle, OptionChain, Symbol, IST};
 use alphastock_core::options::CorrelationTable;
 use alphastock_core::sim::recorded_chain::candles_from_chains;
-use alphastock_core::sim::replay::{parse_option_snapshots, OptionSource, ReplayFeed};
+use alphastock_core::sim::replay::{
+    parse_option_snapshots, symbols_needing_chains, OptionSource, ReplayFeed,
+};
 
 use super::correlations::load_config_with_table;
 use super::EXIT_INVALID;
 use crate::runner::warm_start::{cold_line, seed_line};
 
 /// Arguments of `alphastock backtest`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct BacktestArgs {
     /// The YAML config (strategies, risk, charges, simulated market).
     #[arg(long)]
@@ -138,6 +141,14 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
+    if stream::applies(&args) {
+        match stream::run(&args, stream::progress_counter())? {
+            Err(code) => return Ok(code),
+            Ok(Some((config, streamed))) => return stream::output(&args, &config, streamed),
+            // A file not in time order across symbols: replay it from memory.
+            Ok(None) => {}
+        }
+    }
     let inputs = match load_inputs(&args)? {
         Ok(i) => i,
         Err(message) => {
@@ -150,28 +161,13 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_INVALID));
     }
     if let Some(from) = args.from {
-        // Which bars before --from seed each strategy symbol (stderr under --json, whose
-        // stdout is one JSON object).
-        let engine = Engine::new(&inputs.config).ok();
-        let symbols = engine.as_ref().map(Engine::symbols).unwrap_or_default();
-        for symbol in symbols {
-            let n = inputs.history.iter().filter(|c| c.symbol == symbol).count();
-            let line = if n == 0 {
-                cold_line(&symbol, &format!("no bars before --from {from}"))
-            } else {
-                seed_line(
-                    &symbol,
-                    n,
-                    inputs.config.market_data_runner.candle_minutes,
-                    &format!("the data before --from {from}"),
-                )
-            };
-            if args.json {
-                eprintln!("{line}");
-            } else {
-                println!("{line}");
-            }
-        }
+        print_warm_lines(&inputs.config, from, args.json, |symbol| {
+            inputs
+                .history
+                .iter()
+                .filter(|c| &c.symbol == symbol)
+                .count()
+        });
     }
     if !grid.is_empty() {
         return sweep::run(&inputs, &grid, args.json, args.report.as_deref());
@@ -218,6 +214,37 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints which bars before `from` seed each strategy symbol of `config`, one `WARM` line
+/// each, `bars(symbol)` being how many (on stderr under `--json`, whose stdout is one JSON
+/// object).
+pub(crate) fn print_warm_lines(
+    config: &Config,
+    from: NaiveDate,
+    json: bool,
+    bars: impl Fn(&Symbol) -> usize,
+) {
+    let engine = Engine::new(config).ok();
+    let symbols = engine.as_ref().map(Engine::symbols).unwrap_or_default();
+    for symbol in symbols {
+        let n = bars(&symbol);
+        let line = if n == 0 {
+            cold_line(&symbol, &format!("no bars before --from {from}"))
+        } else {
+            seed_line(
+                &symbol,
+                n,
+                config.market_data_runner.candle_minutes,
+                &format!("the data before --from {from}"),
+            )
+        };
+        if json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
 }
 
 /// Reads the config, candles and snapshots. The outer error is an I/O failure (exit 1), the
@@ -348,7 +375,11 @@ pub(crate) fn snapshot_cadence_seconds(chains: &[OptionChain]) -> Option<u64> {
 /// Warns (stderr) about data symbols no enabled strategy trades and strategy symbols that have
 /// no data: either way those strategies make no trades, and the reader should know why.
 pub(crate) fn warn_about_symbols(config: &Config, candles: &[Candle]) {
-    let data: std::collections::BTreeSet<&Symbol> = candles.iter().map(|c| &c.symbol).collect();
+    warn_about_symbol_set(config, &candles.iter().map(|c| &c.symbol).collect());
+}
+
+/// [`warn_about_symbols`] for the set of symbols the data has.
+pub(crate) fn warn_about_symbol_set(config: &Config, data: &std::collections::BTreeSet<&Symbol>) {
     let traded: std::collections::BTreeSet<&Symbol> = config
         .strategies
         .values()
@@ -358,7 +389,7 @@ pub(crate) fn warn_about_symbols(config: &Config, candles: &[Candle]) {
     for s in data.difference(&traded) {
         eprintln!("warning: the data has {s} candles but no enabled strategy trades {s}");
     }
-    for s in traded.difference(&data) {
+    for s in traded.difference(data) {
         eprintln!("warning: strategies trade {s} but the data has no {s} candles");
     }
 }
@@ -423,25 +454,11 @@ pub(crate) fn backtest_with(
         &config.simulation,
         &config.market,
         config.market_data_runner.candle_minutes,
-    );
-    let source = feed.option_source();
-    let mut engine = Engine::new(config).map_err(|e| e.to_string())?;
-    if let Some(t) = &inputs.table {
-        engine.set_correlations(t.clone());
-    }
-    inputs.models.apply(&mut engine);
-    if let Some(f) = filter {
-        engine.set_signal_filter(f);
-    }
+    )
+    .only_chains_for(symbols_needing_chains(config));
+    let mut engine = engine(config, inputs.table.as_ref(), &inputs.models, filter)?;
     engine.warm_up(&inputs.history);
-    let mut bt = Backtester::new(
-        engine,
-        BacktestConfig {
-            slippage_ticks: config.broker.paper.slippage_ticks,
-            entry_tolerance_pct: config.broker.paper.entry_tolerance_pct,
-            option_source: source,
-        },
-    );
+    let mut bt = backtester(config, engine, feed.option_source());
     let mut seen = 0u64;
     for e in feed {
         if matches!(e, Event::Candle(_)) {
@@ -456,6 +473,37 @@ pub(crate) fn backtest_with(
     }
     let filter = bt.engine().signal_filter().cloned();
     Ok((bt.finish(), filter))
+}
+
+/// The engine of `config` with the correlation table when there is one, the config's learned
+/// models, and `filter` (when given) in place of the config's learned filter; not yet warmed up.
+pub(crate) fn engine(
+    config: &Config,
+    table: Option<&CorrelationTable>,
+    models: &super::ml::Models,
+    filter: Option<alphastock_core::ml::SignalFilter>,
+) -> Result<Engine, String> {
+    let mut engine = Engine::new(config).map_err(|e| e.to_string())?;
+    if let Some(t) = table {
+        engine.set_correlations(t.clone());
+    }
+    models.apply(&mut engine);
+    if let Some(f) = filter {
+        engine.set_signal_filter(f);
+    }
+    Ok(engine)
+}
+
+/// The backtester of `engine` with `config`'s paper-fill settings.
+pub(crate) fn backtester(config: &Config, engine: Engine, source: OptionSource) -> Backtester {
+    Backtester::new(
+        engine,
+        BacktestConfig {
+            slippage_ticks: config.broker.paper.slippage_ticks,
+            entry_tolerance_pct: config.broker.paper.entry_tolerance_pct,
+            option_source: source,
+        },
+    )
 }
 
 /// `recorded` or `simulated`.
@@ -480,7 +528,7 @@ pub(crate) fn direction(t: &TradeRecord) -> &'static str {
     t.side.direction()
 }
 
-fn trade_json(t: &TradeRecord) -> Json {
+pub(crate) fn trade_json(t: &TradeRecord) -> Json {
     json!({
         "trading_symbol": t.trading_symbol,
         "underlying": t.underlying.as_str(),
@@ -554,7 +602,11 @@ pub(crate) fn metrics_json(m: &Metrics) -> serde_json::Map<String, Json> {
     }
 }
 
-fn report_json(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>) -> Json {
+pub(crate) fn report_json(
+    r: &BacktestReport,
+    candles: usize,
+    chain_age_raised: Option<u64>,
+) -> Json {
     let mut map = metrics_json(&r.metrics);
     map.insert(
         "trades".into(),
@@ -589,7 +641,7 @@ pub(crate) fn ratio(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |v| format!("{v:.2}"))
 }
 
-fn print_text(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>) {
+pub(crate) fn print_text(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>) {
     let m = &r.metrics;
     let money = |d: Option<Decimal>| d.map_or("-".to_string(), |v| format!("{:.2}", v));
     println!(
@@ -657,7 +709,13 @@ fn print_text(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>)
         );
     }
     for t in &r.trades {
-        println!(
+        println!("{}", trade_line(t));
+    }
+}
+
+/// One trade as a line of the text output.
+pub(crate) fn trade_line(t: &TradeRecord) -> String {
+    format!(
             "{} signal {}  in {}  out {}  {} {} {} x{} {:.2} -> {:.2} (stop {:.2}, target {:.2})  gross {:.2}  charges {:.2}  net {:.2}  ({})",
             t.signal_time.format("%Y-%m-%d"),
             t.signal_time.format("%H:%M:%S"),
@@ -674,7 +732,6 @@ fn print_text(r: &BacktestReport, candles: usize, chain_age_raised: Option<u64>)
             t.gross_pnl,
             t.charges,
             t.net_pnl,
-            t.exit_reason
-        );
-    }
+        t.exit_reason
+    )
 }

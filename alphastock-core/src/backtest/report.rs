@@ -72,9 +72,12 @@ pub struct EquityPoint {
 /// The result of a backtest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BacktestReport {
-    /// Closed round trips in the order they closed.
+    /// Closed round trips in the order they closed (those not taken during the run by
+    /// [`Backtester::drain_trades`](super::Backtester::drain_trades); the metrics count all).
     pub trades: Vec<TradeRecord>,
-    /// Equity after every replayed timestamp at which it changed, plus the first and last.
+    /// Equity after every replayed timestamp at which it changed, plus the first and last
+    /// (evenly thinned, the last point kept, when the backtester was given a curve limit by
+    /// [`Backtester::with_curve_limit`](super::Backtester::with_curve_limit)).
     pub equity_curve: Vec<EquityPoint>,
     /// Equity at the end of each trading day (IST), rupees, in date order.
     pub daily_equity: Vec<(chrono::NaiveDate, Decimal)>,

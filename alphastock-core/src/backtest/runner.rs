@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::fill_model::{intrinsic_value, EntryOutcome, FillModel, SimOrder};
-use super::metrics::{Metrics, MetricsInput};
+use super::metrics::MetricsAccumulator;
 use super::report::{BacktestReport, EquityPoint, TradeRecord};
 use crate::engine::{Action, Engine, Event, OrderPurpose, Record};
 use crate::market::{IstTime, MarketSession, OptionQuote, OptionType, Symbol, IST};
@@ -114,6 +114,10 @@ pub struct Backtester {
     closed_net: Decimal,
     capital: Decimal,
     curve: Vec<EquityPoint>,
+    /// Most points kept in `curve` (thinned beyond it); `None` keeps every point.
+    curve_limit: Option<usize>,
+    /// Every metric, trade by trade and point by point (trades may be drained meanwhile).
+    acc: MetricsAccumulator,
     daily: Vec<(NaiveDate, Decimal)>,
     last_time: Option<IstTime>,
     steps: u64,
@@ -125,6 +129,8 @@ pub struct Backtester {
     missed_exits: u64,
     /// The session (IST date) whose close has been handled, to do it once.
     session_day: Option<NaiveDate>,
+    /// The queue of [`Backtester::on_event`], kept between events so it is allocated once.
+    queue: VecDeque<Event>,
 }
 
 impl Backtester {
@@ -153,6 +159,8 @@ impl Backtester {
             closed_net: Decimal::ZERO,
             capital,
             curve: Vec::new(),
+            curve_limit: None,
+            acc: MetricsAccumulator::new(capital),
             daily: Vec::new(),
             last_time: None,
             steps: 0,
@@ -163,6 +171,7 @@ impl Backtester {
             missed_entries: 0,
             missed_exits: 0,
             session_day: None,
+            queue: VecDeque::new(),
         }
     }
 
@@ -171,9 +180,42 @@ impl Backtester {
         &self.engine
     }
 
-    /// Trades closed so far.
+    /// Trades closed so far (and not yet taken by [`Backtester::drain_trades`]).
     pub fn trades(&self) -> &[TradeRecord] {
         &self.trades
+    }
+
+    /// Takes the trades closed since the last call, in the order they closed, so a long run
+    /// can hand them on (e.g. to a file) instead of holding them all. The metrics still count
+    /// every trade; the report's `trades` lists only those never drained.
+    pub fn drain_trades(&mut self) -> std::vec::Drain<'_, TradeRecord> {
+        self.trades.drain(..)
+    }
+
+    /// Keeps at most about `points` points (at least 2) of the equity curve: whenever the curve
+    /// reaches twice that, every other point is dropped (the last one always stays), so the
+    /// curve held stays evenly thinned and its memory bounded however long the run. The
+    /// metrics (drawdown included) still see every point. Without this, every point is kept.
+    pub fn with_curve_limit(mut self, points: usize) -> Self {
+        self.curve_limit = Some(points.max(2));
+        self
+    }
+
+    /// Appends a point to the equity curve (and the metrics), thinning it past the limit.
+    fn push_point(&mut self, point: EquityPoint) {
+        self.acc.add_equity(point.equity);
+        self.curve.push(point);
+        if let Some(limit) = self.curve_limit {
+            if self.curve.len() >= 2 * limit {
+                let last = self.curve.len() - 1;
+                let mut i = 0;
+                self.curve.retain(|_| {
+                    let keep = i % 2 == 0 || i == last;
+                    i += 1;
+                    keep
+                });
+            }
+        }
     }
 
     /// Runs every event and returns the report.
@@ -192,7 +234,7 @@ impl Backtester {
         self.events += 1;
         let at = self.known_at(&event);
         self.close_sessions_before(at);
-        let mut queue: VecDeque<Event> = VecDeque::new();
+        let mut queue = std::mem::take(&mut self.queue);
         self.observe(&event);
         self.match_orders(&event, &mut queue);
         if let Event::Candle(c) = &event {
@@ -204,6 +246,7 @@ impl Backtester {
         let is_timer = matches!(event, Event::Timer(_));
         queue.push_back(event);
         self.drain(&mut queue, at);
+        self.queue = queue;
         if is_timer {
             self.step(at);
         }
@@ -679,7 +722,7 @@ impl Backtester {
             Some((e, k, o)) => (Some(e), Some(k), Some(o)),
             None => (None, None, None),
         };
-        self.trades.push(TradeRecord {
+        let record = TradeRecord {
             trading_symbol: symbol,
             underlying: t.underlying,
             strategy: t.strategy,
@@ -706,7 +749,9 @@ impl Backtester {
             charges: gross - net_pnl,
             net_pnl,
             exit_reason: reason,
-        });
+        };
+        self.acc.add_trade(&record);
+        self.trades.push(record);
     }
 
     /// Ends every session that closed before `at`: options expiring that day are settled at
@@ -890,7 +935,7 @@ impl Backtester {
         }
         let changed = self.curve.last().is_none_or(|p| p.equity != equity);
         if changed {
-            self.curve.push(EquityPoint { time: at, equity });
+            self.push_point(EquityPoint { time: at, equity });
         }
     }
 
@@ -905,10 +950,10 @@ impl Backtester {
             let day = close.with_timezone(&IST).date_naive();
             if self.session_day != Some(day) {
                 self.session_day = Some(day);
-                let before = self.trades.len();
+                let before = self.acc.trade_count();
                 self.force_flat(close.max(now), day);
                 // The forced closes change equity: record it at the close.
-                if self.trades.len() != before && self.last_time.is_some() {
+                if self.acc.trade_count() != before && self.last_time.is_some() {
                     self.step(close.max(now));
                 }
             }
@@ -916,17 +961,12 @@ impl Backtester {
         if let Some(at) = self.last_time {
             if self.curve.last().is_some_and(|p| p.time != at) {
                 let equity = self.equity();
-                self.curve.push(EquityPoint { time: at, equity });
+                self.push_point(EquityPoint { time: at, equity });
             }
         }
-        let metrics = Metrics::calculate(&MetricsInput {
-            trades: &self.trades,
-            equity_curve: &self.curve,
-            daily_equity: &self.daily,
-            starting_capital: self.capital,
-            steps: self.steps,
-            steps_in_market: self.steps_in_market,
-        });
+        let metrics = self
+            .acc
+            .finish(&self.daily, self.capital, self.steps, self.steps_in_market);
         let still_working_exits =
             self.orders.values().filter(|w| is_exit(&w.purpose)).count() as u64;
         BacktestReport {

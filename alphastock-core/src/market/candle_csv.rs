@@ -25,6 +25,8 @@ use thiserror::Error;
 
 use super::{Candle, Symbol, IST};
 
+mod fast;
+
 /// The header line of a candle CSV file.
 pub const CANDLE_CSV_HEADER: &str = "timestamp,symbol,open,high,low,close,volume";
 
@@ -77,35 +79,77 @@ pub fn parse_candles(text: &str) -> Result<Vec<Candle>, CandleCsvError> {
 /// Parses candle CSV text like [`parse_candles`], keeping each candle's 1-based line number (so
 /// a caller merging several files can name the file and line of a clash between them).
 pub fn parse_candle_rows(text: &str) -> Result<Vec<(usize, Candle)>, CandleCsvError> {
-    let mut lines = text.lines().enumerate();
-    let header = loop {
-        match lines.next() {
-            None => return Err(CandleCsvError::Empty),
-            Some((_, l)) if l.trim().is_empty() => continue,
-            Some((_, l)) => break l.trim().trim_start_matches('\u{feff}'),
-        }
-    };
-    let normalized: String = header
-        .split(',')
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(",");
-    if normalized != CANDLE_CSV_HEADER {
-        return Err(CandleCsvError::BadHeader {
-            found: clip(header),
-        });
-    }
+    let mut reader = CandleRowReader::new();
     let mut out = Vec::new();
-    let mut last: std::collections::HashMap<Symbol, (usize, super::IstTime)> =
-        std::collections::HashMap::new();
-    for (i, raw) in lines {
-        let line = i + 1;
+    for (i, raw) in text.lines().enumerate() {
+        if let Some(candle) = reader.line(i + 1, raw)? {
+            out.push((i + 1, candle));
+        }
+    }
+    reader.finish()?;
+    Ok(out)
+}
+
+/// Reads candle CSV one line at a time with every check of [`parse_candle_rows`] (the header,
+/// each row, and per symbol strictly increasing time), so a file can be streamed without
+/// holding it: feed every line in order with its 1-based number to [`CandleRowReader::line`],
+/// then call [`CandleRowReader::finish`]. It keeps one entry per symbol, and hands out one
+/// shared [`Symbol`] per symbol (rows of a symbol seen before cost no allocation).
+#[derive(Debug, Clone, Default)]
+pub struct CandleRowReader {
+    header_seen: bool,
+    /// The index in `symbols` of each symbol's text as written in the file.
+    by_text: std::collections::HashMap<Box<str>, usize>,
+    /// Each symbol with its last row: line and timestamp.
+    symbols: Vec<(Symbol, Option<(usize, super::IstTime)>)>,
+    /// The index of the symbol of the previous row.
+    previous: usize,
+}
+
+impl CandleRowReader {
+    /// A reader that has seen nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes line number `line` (1-based) of the text: the candle of a data row, `None` for a
+    /// blank line or the header, or the error naming the line.
+    pub fn line(&mut self, line: usize, raw: &str) -> Result<Option<Candle>, CandleCsvError> {
         let row = raw.trim();
         if row.is_empty() {
-            continue;
+            return Ok(None);
         }
-        let candle = parse_row(row).map_err(|reason| CandleCsvError::BadRow { line, reason })?;
-        if let Some((previous_line, previous)) = last.get(&candle.symbol) {
+        if !self.header_seen {
+            let header = row.trim_start_matches('\u{feff}');
+            let normalized: String = header
+                .split(',')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(",");
+            if normalized != CANDLE_CSV_HEADER {
+                return Err(CandleCsvError::BadHeader {
+                    found: clip(header),
+                });
+            }
+            self.header_seen = true;
+            return Ok(None);
+        }
+        let fast = fast::fields(row).and_then(|f| {
+            let index = self.known(f[1])?;
+            Some((fast::candle(&f, self.symbols[index].0.clone())?, index))
+        });
+        let (candle, index) = match fast {
+            Some(found) => found,
+            None => {
+                let candle =
+                    parse_row(row).map_err(|reason| CandleCsvError::BadRow { line, reason })?;
+                let index = self.index_of(&candle.symbol);
+                (candle, index)
+            }
+        };
+        self.previous = index;
+        let last = &mut self.symbols[index].1;
+        if let Some((previous_line, previous)) = last {
             if candle.timestamp <= *previous {
                 return Err(CandleCsvError::OutOfOrder {
                     line,
@@ -121,10 +165,41 @@ pub fn parse_candle_rows(text: &str) -> Result<Vec<(usize, Candle)>, CandleCsvEr
                 });
             }
         }
-        last.insert(candle.symbol.clone(), (line, candle.timestamp));
-        out.push((line, candle));
+        *last = Some((line, candle.timestamp));
+        Ok(Some(candle))
     }
-    Ok(out)
+
+    /// The index of the symbol written `text` when a row has used that text before.
+    fn known(&self, text: &str) -> Option<usize> {
+        if self
+            .symbols
+            .get(self.previous)
+            .is_some_and(|(s, _)| s.as_str() == text)
+        {
+            return Some(self.previous);
+        }
+        self.by_text.get(text).copied()
+    }
+
+    /// The index of `symbol`, added when new.
+    fn index_of(&mut self, symbol: &Symbol) -> usize {
+        if let Some(&i) = self.by_text.get(symbol.as_str()) {
+            return i;
+        }
+        self.symbols.push((symbol.clone(), None));
+        let i = self.symbols.len() - 1;
+        self.by_text.insert(symbol.as_str().into(), i);
+        i
+    }
+
+    /// After the last line: an error when the text had no header line.
+    pub fn finish(&self) -> Result<(), CandleCsvError> {
+        if self.header_seen {
+            Ok(())
+        } else {
+            Err(CandleCsvError::Empty)
+        }
+    }
 }
 
 /// Largest price accepted in a candle, rupees (100 crore per unit: far above any NSE price),

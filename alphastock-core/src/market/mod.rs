@@ -15,7 +15,8 @@ mod time;
 pub use candle::Candle;
 pub use candle_builder::CandleBuilder;
 pub use candle_csv::{
-    parse_candle_rows, parse_candles, write_candles, CandleCsvError, CANDLE_CSV_HEADER,
+    parse_candle_rows, parse_candles, write_candles, CandleCsvError, CandleRowReader,
+    CANDLE_CSV_HEADER,
 };
 pub use error::MarketError;
 pub use instrument::{Exchange, OptionContract, OptionType};

@@ -203,6 +203,87 @@ fn summary_json(r: &BacktestReport) -> Json {
     })
 }
 
+/// One point of the grid: each swept key with its value.
+type Combination = Vec<(String, Yaml)>;
+
+/// What one combination of the grid gave.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    /// The combination cannot be applied to the config (the whole sweep is invalid).
+    Invalid(String),
+    /// A strategy refused the parameters.
+    Skipped(String),
+    /// The in-sample and (when there are such days) out-of-sample reports.
+    Ran(Box<BacktestReport>, Option<Box<BacktestReport>>),
+}
+
+/// Backtests one combination on the in-sample and out-of-sample candles.
+fn run_one(
+    inputs: &Inputs,
+    combo: &Combination,
+    in_candles: &[Candle],
+    out_candles: &[Candle],
+) -> Outcome {
+    let config = match apply(&inputs.config, combo) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Invalid(e),
+    };
+    let in_sample = match backtest(inputs, &config, in_candles, None) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Skipped(e),
+    };
+    let out_of_sample = if out_candles.is_empty() {
+        None
+    } else {
+        backtest(inputs, &config, out_candles, None)
+            .ok()
+            .map(Box::new)
+    };
+    Outcome::Ran(Box::new(in_sample), out_of_sample)
+}
+
+/// Runs every combination on up to `threads` threads (each takes the next combination not yet
+/// taken; every backtest has its own engine) and returns the outcomes in the order of
+/// `combos`: each run is deterministic and independent, so the result is the same as running
+/// them one after another.
+fn run_grid(
+    inputs: &Inputs,
+    combos: &[Combination],
+    in_candles: &[Candle],
+    out_candles: &[Candle],
+    threads: usize,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Vec<Outcome> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = threads.clamp(1, combos.len().max(1));
+    let mut done: Vec<(usize, Outcome)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(combo) = combos.get(i) else {
+                            break;
+                        };
+                        mine.push((i, run_one(inputs, combo, in_candles, out_candles)));
+                        if let Some(p) = progress {
+                            p.inc(1);
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, o)| o).collect()
+}
+
 /// Runs the sweep and prints the ranking; with `report`, writes `sweep.html` there too.
 pub fn run(
     inputs: &Inputs,
@@ -226,42 +307,33 @@ pub fn run(
         .partition(|c| c.timestamp.with_timezone(&IST).date_naive() <= last_in);
     let combos = combinations(axes);
     let progress = progress_bar(combos.len() as u64, "combinations");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let outcomes = run_grid(
+        inputs,
+        &combos,
+        &in_candles,
+        &out_candles,
+        threads,
+        progress.as_ref(),
+    );
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
     let mut rows = Vec::new();
     let mut skipped: Vec<(String, String)> = Vec::new();
-    for combo in combos {
-        if let Some(p) = &progress {
-            p.inc(1);
-        }
-        let config = match apply(&inputs.config, &combo) {
-            Ok(c) => c,
-            Err(e) => {
-                if let Some(p) = progress {
-                    p.finish_and_clear();
-                }
+    for (combo, outcome) in combos.into_iter().zip(outcomes) {
+        match outcome {
+            Outcome::Invalid(e) => {
                 eprintln!("error: --sweep: {e}");
                 return Ok(ExitCode::from(EXIT_INVALID));
             }
-        };
-        let in_sample = match backtest(inputs, &config, &in_candles, None) {
-            Ok(r) => r,
-            Err(e) => {
-                skipped.push((label(&combo), e));
-                continue;
-            }
-        };
-        let out_of_sample = if out_candles.is_empty() {
-            None
-        } else {
-            backtest(inputs, &config, &out_candles, None).ok()
-        };
-        rows.push(Row {
-            combo,
-            in_sample,
-            out_of_sample,
-        });
-    }
-    if let Some(p) = progress {
-        p.finish_and_clear();
+            Outcome::Skipped(e) => skipped.push((label(&combo), e)),
+            Outcome::Ran(in_sample, out_of_sample) => rows.push(Row {
+                combo,
+                in_sample: *in_sample,
+                out_of_sample: out_of_sample.map(|r| *r),
+            }),
+        }
     }
     if rows.is_empty() {
         eprintln!("error: --sweep: every combination was refused by the strategies:");
@@ -430,5 +502,51 @@ mod tests {
             let e = parse_grid(&specs(&spec)).unwrap_err();
             assert!(e.contains(reason), "{spec:?}: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::*;
+    use alphastock_core::market::parse_candles;
+
+    /// The sweep on every thread gives the same outcome for every combination, in the same
+    /// order, as running the combinations one after another.
+    #[test]
+    fn parallel_grid_matches_the_serial_run() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let config = Config::from_yaml_str(
+            &std::fs::read_to_string(root.join("fixtures/backtest.yaml")).unwrap(),
+        )
+        .unwrap();
+        let candles = parse_candles(
+            &std::fs::read_to_string(root.join("fixtures/candles/synthetic_5min.csv")).unwrap(),
+        )
+        .unwrap();
+        let inputs = Inputs {
+            config,
+            chain_age_raised: None,
+            table: None,
+            candles: candles.clone(),
+            snapshots: None,
+            history: Vec::new(),
+            models: Default::default(),
+        };
+        let grid = parse_grid(&["fast_ema=3..5".to_string(), "slow_ema=5,12".to_string()]).unwrap();
+        let combos = combinations(&grid);
+        let (first, rest) = candles.split_at(candles.len() / 2);
+        let serial = run_grid(&inputs, &combos, first, rest, 1, None);
+        let parallel = run_grid(&inputs, &combos, first, rest, 3, None);
+        assert_eq!(serial.len(), 6);
+        // fast_ema=5 slow_ema=5 is refused by the strategy; the others ran and traded.
+        assert!(matches!(serial[4], Outcome::Skipped(_)));
+        assert!(serial
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Ran(r, _) => Some(r.metrics.trades),
+                _ => None,
+            })
+            .all(|n| n > 0));
+        assert_eq!(serial, parallel);
     }
 }

@@ -22,19 +22,11 @@ pub struct MaxDrawdown {
 impl MaxDrawdown {
     /// Over the equity curve, starting from `starting_capital`.
     pub fn calculate(starting_capital: Decimal, curve: &[EquityPoint]) -> MaxDrawdown {
-        let mut peak = starting_capital;
-        let mut rupees = Decimal::ZERO;
-        let mut pct = 0.0_f64;
+        let mut tracker = DrawdownTracker::new(starting_capital);
         for p in curve {
-            peak = peak.max(p.equity);
-            let fall = peak - p.equity;
-            rupees = rupees.max(fall);
-            if peak > Decimal::ZERO {
-                let f = (fall / peak * Decimal::ONE_HUNDRED).to_f64().unwrap_or(0.0);
-                pct = pct.max(f);
-            }
+            tracker.observe(p.equity);
         }
-        MaxDrawdown { rupees, pct }
+        tracker.result()
     }
 
     /// The drawdown at each point of the curve, rupees (≥ 0): running peak − equity.
@@ -47,6 +39,58 @@ impl MaxDrawdown {
                 peak - p.equity
             })
             .collect()
+    }
+}
+
+/// [`MaxDrawdown`] computed one equity value at a time, in O(1) memory: the same figures as
+/// [`MaxDrawdown::calculate`] over the values observed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DrawdownTracker {
+    peak: Decimal,
+    deepest: MaxDrawdown,
+    /// The largest fall from the current peak so far, rupees: a smaller fall from the same
+    /// peak is a smaller percentage, so its percentage need not be computed.
+    deepest_from_peak: Decimal,
+}
+
+impl DrawdownTracker {
+    /// Starts from `starting_capital` (rupees), the first peak.
+    pub fn new(starting_capital: Decimal) -> Self {
+        Self {
+            peak: starting_capital,
+            deepest: MaxDrawdown {
+                rupees: Decimal::ZERO,
+                pct: 0.0,
+            },
+            deepest_from_peak: Decimal::ZERO,
+        }
+    }
+
+    /// Takes the next equity value of the curve, rupees.
+    pub fn observe(&mut self, equity: Decimal) {
+        if equity > self.peak {
+            self.peak = equity;
+            self.deepest_from_peak = Decimal::ZERO;
+        }
+        let fall = self.peak - equity;
+        if fall <= self.deepest_from_peak {
+            // No deeper than a fall from this peak already counted: fall / peak (rounded
+            // the same way) cannot be larger either.
+            return;
+        }
+        self.deepest_from_peak = fall;
+        self.deepest.rupees = self.deepest.rupees.max(fall);
+        if self.peak > Decimal::ZERO {
+            let f = (fall / self.peak * Decimal::ONE_HUNDRED)
+                .to_f64()
+                .unwrap_or(0.0);
+            self.deepest.pct = self.deepest.pct.max(f);
+        }
+    }
+
+    /// The deepest fall so far.
+    pub fn result(&self) -> MaxDrawdown {
+        self.deepest
     }
 }
 
@@ -94,5 +138,37 @@ mod tests {
             ),
             vec![dec!(5000), dec!(0), dec!(3000)]
         );
+    }
+
+    proptest::proptest! {
+        /// The tracker, which skips the percentage of a fall no deeper than one already seen
+        /// from the same peak, gives exactly the figures of computing it at every point.
+        #[test]
+        fn skipping_shallower_falls_changes_nothing(
+            start in 1i64..10_000_000,
+            steps in proptest::collection::vec(-500_000i64..500_000, 0..200),
+        ) {
+            let capital = Decimal::new(start, 2);
+            let mut equity = capital;
+            let mut values = Vec::new();
+            for s in steps {
+                equity += Decimal::new(s, 2);
+                values.push(equity);
+            }
+            let mut peak = capital;
+            let mut rupees = Decimal::ZERO;
+            let mut pct = 0.0f64;
+            for v in &values {
+                peak = peak.max(*v);
+                let fall = peak - *v;
+                rupees = rupees.max(fall);
+                if peak > Decimal::ZERO {
+                    pct = pct.max((fall / peak * Decimal::ONE_HUNDRED).to_f64().unwrap_or(0.0));
+                }
+            }
+            let d = MaxDrawdown::calculate(capital, &curve(&values));
+            proptest::prop_assert_eq!(d.rupees, rupees);
+            proptest::prop_assert_eq!(d.pct.to_bits(), pct.to_bits());
+        }
     }
 }

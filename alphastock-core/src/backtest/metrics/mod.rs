@@ -12,6 +12,7 @@
 //! - Ratios with no defined value (no trades, no losing trade, a flat equity curve) are `None`
 //!   rather than infinity or NaN.
 
+mod accumulator;
 mod breakdown;
 mod daily_returns;
 mod drawdown;
@@ -24,9 +25,10 @@ mod sortino;
 mod win_loss;
 mod win_rate;
 
+pub use accumulator::MetricsAccumulator;
 pub use breakdown::{Breakdown, BreakdownRow};
 pub use daily_returns::DailyReturns;
-pub use drawdown::MaxDrawdown;
+pub use drawdown::{DrawdownTracker, MaxDrawdown};
 pub use expectancy::Expectancy;
 pub use exposure::Exposure;
 pub use pnl::PnlTotals;
@@ -106,33 +108,22 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Computes every metric.
+    /// Computes every metric (through a [`MetricsAccumulator`] fed every trade and curve
+    /// point in order).
     pub fn calculate(input: &MetricsInput<'_>) -> Metrics {
-        let totals = PnlTotals::calculate(input.trades);
-        let rate = WinRate::calculate(input.trades);
-        let wl = AverageWinLoss::calculate(input.trades);
-        let dd = MaxDrawdown::calculate(input.starting_capital, input.equity_curve);
-        let returns = DailyReturns::calculate(input.starting_capital, input.daily_equity);
-        Metrics {
-            net_pnl: totals.net,
-            gross_pnl: totals.gross,
-            charges: totals.charges,
-            trades: input.trades.len(),
-            wins: rate.wins,
-            losses: rate.losses,
-            win_rate: rate.value,
-            average_win: wl.average_win,
-            average_loss: wl.average_loss,
-            profit_factor: ProfitFactor::calculate(input.trades).value,
-            expectancy: Expectancy::calculate(input.trades).value,
-            max_drawdown: dd.rupees,
-            max_drawdown_pct: dd.pct,
-            sharpe: SharpeRatio::calculate(&returns.values).value,
-            sortino: SortinoRatio::calculate(&returns.values).value,
-            exposure: Exposure::calculate(input.steps, input.steps_in_market).fraction,
-            by_strategy: Breakdown::by(input.trades, |t| t.strategy.clone()).rows,
-            by_symbol: Breakdown::by(input.trades, |t| t.underlying.as_str().to_string()).rows,
+        let mut acc = MetricsAccumulator::new(input.starting_capital);
+        for t in input.trades {
+            acc.add_trade(t);
         }
+        for p in input.equity_curve {
+            acc.add_equity(p.equity);
+        }
+        acc.finish(
+            input.daily_equity,
+            input.starting_capital,
+            input.steps,
+            input.steps_in_market,
+        )
     }
 }
 
