@@ -9,6 +9,7 @@
 
 pub mod mstock;
 pub mod paper;
+pub mod reconcile;
 
 pub use mstock::MstockBroker;
 pub use paper::PaperBroker;
