@@ -7,10 +7,12 @@
 //! order up by its tag and adopt it, or return [`BrokerError::OutcomeUnknown`] so the caller stops
 //! new entries for that underlying until it is resolved.
 
+pub mod kite;
 pub mod mstock;
 pub mod paper;
 pub mod reconcile;
 
+pub use kite::KiteBroker;
 pub use mstock::MstockBroker;
 pub use paper::PaperBroker;
 
@@ -197,6 +199,12 @@ pub trait Broker {
     fn funds(&mut self) -> Result<BrokerFunds, BrokerError>;
     /// Quotes for many instruments (implementations batch them).
     fn quotes(&mut self, keys: &[InstrumentKey]) -> Result<Vec<BrokerQuote>, BrokerError>;
+    /// Why the broker's session is gone for good, when it is: it expired and cannot be renewed
+    /// without the user (Kite's cannot: its login needs the browser). From then on nothing is
+    /// sent, and the live loop stops without flattening, leaving the protective stop orders at
+    /// the broker. `None` while the session is usable or can renew itself. Required, so a
+    /// wrapper forwards it.
+    fn session_lost(&self) -> Option<String>;
     /// The link's circuit breaker and rate-limit use, for the dashboard; `None` when the broker
     /// has neither (paper).
     fn link_health(&self) -> Option<LinkHealth> {

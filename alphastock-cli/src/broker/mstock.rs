@@ -70,6 +70,11 @@ impl Broker for MstockBroker {
         "mstock"
     }
 
+    /// An mStock session renews itself (TOTP) or fails call by call; it is never lost for good.
+    fn session_lost(&self) -> Option<String> {
+        None
+    }
+
     fn link_health(&self) -> Option<super::LinkHealth> {
         Some(link_health(self.client.pipeline_ref()))
     }

@@ -1,4 +1,5 @@
-//! `alphastock doctor`: a read-only check of everything live trading needs from mStock —
+//! `alphastock doctor`: a read-only check of everything live trading needs from the broker
+//! (`--broker`, else `broker.kind`; Kite's checklist is in [`super::doctor_kite`]). mStock's —
 //! credentials, login, this machine's clock against the broker's, funds, one quote, the script
 //! master, static-IP readiness, and the rate limits — printed as a checklist with what to fix.
 //! Exit 0 when nothing failed (warnings allowed), 1 otherwise. It never places, modifies or
@@ -9,9 +10,9 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::Args;
 
-use alphastock_core::config::RateLimitsConfig;
+use alphastock_core::config::{BrokerKind, RateLimitsConfig};
 
-use super::broker_args::{mstock_config, BrokerArgs};
+use super::broker_args::{broker_config, chosen_kind, BrokerArgs};
 use super::{EXIT_FAILURE, EXIT_INVALID};
 use crate::broker::InstrumentKey;
 use crate::mstock::client::Idempotency;
@@ -30,8 +31,8 @@ pub const SKEW_FAIL_SECONDS: i64 = 30;
 /// Arguments of `doctor`.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// Common broker flags (`--config` for `broker.mstock`; `--json` prints the checklist as
-    /// JSON).
+    /// Common broker flags (`--config` for the `broker` section, `--broker` to choose; `--json`
+    /// prints the checklist as JSON).
     #[command(flatten)]
     pub broker: BrokerArgs,
     /// The instrument quoted as the market-data check.
@@ -63,7 +64,8 @@ pub struct Check {
     pub fix: String,
 }
 
-fn check(name: &'static str, status: Status, detail: String, fix: &str) -> Check {
+/// One line of the checklist.
+pub(crate) fn check(name: &'static str, status: Status, detail: String, fix: &str) -> Check {
     Check {
         name,
         status,
@@ -101,7 +103,7 @@ pub fn limits_above_broker(l: &RateLimitsConfig) -> Vec<String> {
 
 /// Runs `doctor`.
 pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match mstock_config(&args.broker)? {
+    let cfg = match broker_config(&args.broker)? {
         Ok(c) => c,
         Err(problems) => {
             for p in problems {
@@ -110,7 +112,14 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
-    let checks = diagnose(cfg, &args.instrument);
+    let checks = match chosen_kind(&args.broker, &cfg) {
+        BrokerKind::Mstock => diagnose(cfg.mstock, &args.instrument),
+        BrokerKind::Kite => super::doctor_kite::diagnose(cfg.kite, &args.instrument),
+        BrokerKind::Paper => {
+            eprintln!("error: broker.kind is paper: nothing to check; pass --broker mstock or --broker kite");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
     let failed = checks.iter().any(|c| c.status == Status::Fail);
     if args.broker.json {
         let rows: Vec<serde_json::Value> = checks

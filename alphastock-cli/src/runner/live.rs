@@ -512,6 +512,9 @@ mod tests {
         fn modify_order(&mut self, _: &str, _: Decimal, _: Option<u32>) -> Result<(), BrokerError> {
             Ok(())
         }
+        fn session_lost(&self) -> Option<String> {
+            None
+        }
         fn modify_stop(
             &mut self,
             id: &str,
