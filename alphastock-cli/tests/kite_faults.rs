@@ -668,6 +668,116 @@ fn cache_files(dir: &Path) -> Vec<(PathBuf, String)> {
     out
 }
 
+#[test]
+fn trace_logging_of_a_kite_login_and_broker_reads_shows_no_secret() {
+    let server = FakeKite::start();
+    let dir = scratch("trace");
+    let config = config(dir.path());
+    let mut login_out = String::new();
+    let mut reads_out = String::new();
+    for (i, level) in ["trace", "ureq_proto=trace,ureq=trace,rustls=trace,trace"]
+        .iter()
+        .enumerate()
+    {
+        let request_token = format!("reqtok-trace-{i}");
+        let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+            .args([
+                "login",
+                "--broker",
+                "kite",
+                "--request-token",
+                &request_token,
+            ])
+            .arg("--config")
+            .arg(&config)
+            .envs(server.env())
+            .env("RUST_LOG", level)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        login_out.push_str(&text(&out));
+        for args in [
+            &["quote", "--broker", "kite", "NSE:SBIN"][..],
+            &["funds", "--broker", "kite"][..],
+        ] {
+            let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+                .args(args)
+                .arg("--config")
+                .arg(&config)
+                .envs(server.env())
+                .env("RUST_LOG", level)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+            reads_out.push_str(&text(&out));
+        }
+    }
+    assert_eq!(server.access_tokens().len(), 2);
+    let all = format!("{login_out}{reads_out}");
+    // The login URL carries the API key by design; nothing else does.
+    let mut secrets = vec![API_SECRET.to_string()];
+    secrets.extend(server.access_tokens());
+    for i in 0..2 {
+        let t = format!("reqtok-trace-{i}");
+        secrets.push(checksum(API_KEY, &t, API_SECRET));
+    }
+    for secret in &secrets {
+        assert!(!all.contains(secret.as_str()), "`{secret}` leaked:\n{all}");
+    }
+    assert!(
+        !reads_out.contains(API_KEY),
+        "the API key logged:\n{reads_out}"
+    );
+    assert!(!all.contains("ureq_proto"), "wire dump shown:\n{all}");
+}
+
+#[test]
+fn doctor_with_kite_reads_the_account_and_places_nothing() {
+    let server = FakeKite::start();
+    let dir = scratch("doctor");
+    let config = config(dir.path());
+    kite_login(&server, &config, REQUEST_TOKEN);
+    let out = alphastock(&server, &config, &["doctor", "--broker", "kite"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!server.requests_to("user/margins").is_empty(), "funds read");
+    assert!(!server.requests_to("quote").is_empty(), "a quote read");
+    let writes: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path != "session/token" && r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(writes.is_empty(), "doctor sent {writes:?}");
+    assert_eq!(
+        server.access_tokens().len(),
+        1,
+        "the cached token, no new login"
+    );
+}
+
+#[test]
+fn live_with_the_paper_broker_kind_is_refused() {
+    let dir = scratch("paper-live");
+    let config = dir.path().join("paper.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "{}broker:\n  kind: paper\n",
+            support::fake_kite::live::STRATEGY
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+        .args(["run", "--live", "--confirm-live", "--config"])
+        .arg(&config)
+        .arg("--db")
+        .arg(dir.path().join("journal.db"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("paper"), "{}", text(&out));
+}
+
 /// 10 minutes sliding from 812 to 800, then 10 minutes climbing to 818, one price per 5 s:
 /// the EMA(3/8) crossover buys on the way up.
 fn price_path() -> Vec<f64> {
@@ -941,6 +1051,35 @@ fn an_entry_refused_with_an_html_502_page_is_not_placed_twice() {
 #[test]
 fn an_entry_refused_with_429_is_not_placed_twice() {
     entry_under_fault("429", Fault::TooMany(0), false);
+}
+
+#[test]
+fn an_entry_met_by_token_expiry_is_not_placed_and_the_run_stops_naming_the_login() {
+    let server = trading_server();
+    server.fault("orders/regular", Fault::TokenExpired);
+    let dir = scratch("expiry-entry");
+    let config = config(dir.path());
+    kite_login(&server, &config, REQUEST_TOKEN);
+    let mut child = LiveChild::spawn(&server, dir.path(), &config, start(), SPEED);
+    let code = child.wait_exit(PATIENCE);
+    let out = child.output();
+    assert!(
+        matches!(code, Some(Some(c)) if c != 0),
+        "exits non-zero on its own: {code:?}\n{out}"
+    );
+    assert_eq!(
+        server.pending_faults(),
+        0,
+        "the entry met the expiry\n{out}"
+    );
+    assert!(out.contains("alphastock login --broker kite"), "{out}");
+    assert!(server.orders().is_empty(), "{:?}", server.orders());
+    assert_eq!(
+        server.placements(),
+        1,
+        "no placement after the TokenException\n{out}"
+    );
+    assert_no_secret(&server, &[REQUEST_TOKEN], &out, dir.path());
 }
 
 /// Where the first run is killed.

@@ -303,7 +303,6 @@ struct State {
     fill_next: usize,
     duplicate_next: usize,
     match_prices: bool,
-    placements: usize,
     extra_positions: BTreeMap<(String, String), (i64, f64)>,
     cash: f64,
     history: BTreeMap<String, Vec<Value>>,
@@ -483,9 +482,10 @@ impl FakeKite {
         self.lock().duplicate_next = n;
     }
 
-    /// Placements seen so far (every POST to an order route).
+    /// Placements seen so far: every POST to an order route, faulted or refused ones
+    /// included.
     pub fn placements(&self) -> usize {
-        self.lock().placements
+        self.placement_requests().len()
     }
 
     /// Changes a field of an accepted order as a modification would.
@@ -1408,7 +1408,6 @@ fn on_tick(price: f64, tick: f64) -> bool {
 /// most 20 alphanumeric characters, price and trigger on the tick grid, quantity in whole
 /// lots), then booked.
 fn place(r: &Recorded, s: &mut State, variety: &str) -> Answer {
-    s.placements += 1;
     if variety != "regular" {
         return err(400, "InputException", "Invalid `variety`.");
     }
