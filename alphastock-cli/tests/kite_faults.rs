@@ -735,7 +735,8 @@ fn trace_logging_of_a_kite_login_and_broker_reads_shows_no_secret() {
 fn doctor_with_kite_reads_the_account_and_places_nothing() {
     let server = FakeKite::start();
     let dir = scratch("doctor");
-    let config = config(dir.path());
+    // Kite's own limits (the doctor fails configured figures above the broker's).
+    let config = kite_config(dir.path(), "");
     kite_login(&server, &config, REQUEST_TOKEN);
     let out = alphastock(&server, &config, &["doctor", "--broker", "kite"], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -908,12 +909,25 @@ fn a_kite_command_without_a_cached_token_exits_2_naming_the_login_command() {
     let server = FakeKite::start();
     let dir = scratch("no-token");
     let config = config(dir.path());
+    let db = dir.path().join("journal.db").display().to_string();
     for args in [
         &["funds", "--broker", "kite"][..],
         &["positions", "--broker", "kite"][..],
-        &["run", "--live", "--confirm-live"][..],
+        &["run", "--live", "--confirm-live", "--db", &db][..],
     ] {
-        let out = alphastock(&server, &config, args, "");
+        // At 10:00 IST on a simulated clock: a closed market does not hide the answer.
+        let out = Command::new(env!("CARGO_BIN_EXE_alphastock"))
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .envs(server.env())
+            .env(
+                "ALPHASTOCK_SIM_CLOCK",
+                format!("{}@1", start().to_rfc3339()),
+            )
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
         assert!(
             text(&out).contains("alphastock login --broker kite"),

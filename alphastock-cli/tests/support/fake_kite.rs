@@ -621,8 +621,9 @@ impl FakeKite {
         !waited.timed_out()
     }
 
-    /// The next placement with this `order_type` ("SL") is held on arrival, before it is
-    /// processed, until [`FakeKite::release_held`] (or a minute).
+    /// The next placement whose `order_type` starts with `order_type` ("SL": SL or SL-M) is
+    /// held on arrival, before it is processed, until [`FakeKite::release_held`] (or a
+    /// minute).
     pub fn hold_next_placement(&self, order_type: &str) {
         self.lock().hold = Some(Hold {
             order_type: order_type.to_string(),
@@ -882,7 +883,10 @@ fn held(rec: &Recorded, state: &Arc<Mutex<State>>, changed: &Condvar) -> Option<
     let mut s = state.lock().unwrap();
     let matches = class_of(rec) == CallClass::Placement
         && s.hold.as_ref().is_some_and(|h| {
-            !h.arrived && rec.form_field("order_type") == Some(h.order_type.as_str())
+            !h.arrived
+                && rec
+                    .form_field("order_type")
+                    .is_some_and(|t| t.starts_with(h.order_type.as_str()))
         });
     if !matches {
         return None;
