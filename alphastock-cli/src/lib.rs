@@ -11,5 +11,6 @@ pub mod dashboard;
 pub mod logging;
 pub mod monitor;
 pub mod mstock;
+pub mod net;
 pub mod runner;
 pub mod store;

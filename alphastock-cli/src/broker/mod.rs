@@ -9,6 +9,7 @@
 
 pub mod mstock;
 pub mod paper;
+pub mod reconcile;
 
 pub use mstock::MstockBroker;
 pub use paper::PaperBroker;
@@ -174,21 +175,16 @@ pub trait Broker {
         quantity: Option<u32>,
     ) -> Result<(), BrokerError>;
     /// Moves a resting stop-loss (`SL`) order in place: new `trigger` and limit `price`
-    /// (rupees) and `quantity` (units), same order id. A broker that cannot refuses it; a
-    /// wrapper around another broker must forward it, or the inner broker's modify is lost.
+    /// (rupees) and `quantity` (units), same order id. Every implementor writes it (there is no
+    /// default): a broker that cannot refuses it itself, and a wrapper around another broker
+    /// forwards it, so a wrapper can never silently refuse what its inner broker does.
     fn modify_stop(
         &mut self,
         order_id: &str,
         trigger: Decimal,
         price: Decimal,
         quantity: u32,
-    ) -> Result<(), BrokerError> {
-        let _ = (trigger, price, quantity);
-        Err(BrokerError::Invalid(format!(
-            "{} cannot modify stop order {order_id}",
-            self.name()
-        )))
-    }
+    ) -> Result<(), BrokerError>;
     /// Cancels a resting order.
     fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError>;
     /// Today's orders.

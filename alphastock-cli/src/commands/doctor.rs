@@ -17,8 +17,8 @@ use crate::broker::InstrumentKey;
 use crate::mstock::client::Idempotency;
 use crate::mstock::config::effective_config;
 use crate::mstock::http::{json_data, Request};
+use crate::mstock::limits;
 use crate::mstock::portfolio::{parse_funds, FUNDS_PATH};
-use crate::mstock::rate_limit::EndpointClass;
 use crate::mstock::session::today_ist;
 use crate::mstock::{Credentials, MstockClient};
 
@@ -232,7 +232,7 @@ fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec
 
     // Funds, and the broker's clock from the same answer.
     let req = Request::get(FUNDS_PATH);
-    let funds = client.call(EndpointClass::Other, Idempotency::Read, &req, |raw| {
+    let funds = client.call(limits::OTHER, Idempotency::Read, &req, |raw| {
         let funds = parse_funds(&json_data(raw)?)?;
         Ok((funds, raw.date.clone()))
     });
@@ -386,7 +386,7 @@ fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec
 
     // Rate limits: the configuration against the broker's figures, and what this check used.
     let above = limits_above_broker(&limits);
-    let used: Vec<String> = EndpointClass::ALL
+    let used: Vec<String> = limits::ALL
         .iter()
         .map(|c| {
             let u = client.rate_usage(*c);

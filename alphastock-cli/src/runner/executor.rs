@@ -281,6 +281,18 @@ mod tests {
         fn modify_order(&mut self, _: &str, _: Decimal, _: Option<u32>) -> Result<(), BrokerError> {
             Ok(())
         }
+        fn modify_stop(
+            &mut self,
+            id: &str,
+            _: Decimal,
+            _: Decimal,
+            _: u32,
+        ) -> Result<(), BrokerError> {
+            Err(BrokerError::Invalid(format!(
+                "{} cannot modify stop order {id}",
+                self.name()
+            )))
+        }
         fn cancel_order(&mut self, _: &str) -> Result<(), BrokerError> {
             Err(BrokerError::Rejected {
                 error_type: "OrderException".into(),
