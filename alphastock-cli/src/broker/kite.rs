@@ -239,3 +239,77 @@ impl OrderDesk for KiteClient {
         KiteClient::pause(self, d);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kite::KiteCredentials;
+    use crate::net::Secret;
+    use alphastock_core::config::{KiteConfig, KiteRateLimitsConfig};
+
+    /// A client for a closed loopback port (every call is refused before anything is sent).
+    fn broker(modifications: u32, logged_in: bool) -> KiteBroker {
+        let cfg = KiteConfig {
+            base_url: "http://127.0.0.1:9".into(),
+            rate_limits: KiteRateLimitsConfig {
+                modifications_per_order: modifications,
+                ..KiteRateLimitsConfig::default()
+            },
+            ..KiteConfig::default()
+        };
+        let creds = KiteCredentials {
+            api_key: Secret::new("k"),
+            api_secret: Secret::new("s"),
+        };
+        let mut client = KiteClient::new(cfg, creds);
+        if logged_in {
+            client.set_access_token(Secret::new("t"));
+        }
+        KiteBroker::new(client)
+    }
+
+    #[test]
+    fn a_modification_past_the_limit_is_refused_before_it_is_sent() {
+        let mut b = broker(2, true);
+        let (t, p) = (Decimal::new(8020, 1), Decimal::new(8015, 1));
+        for _ in 0..2 {
+            let e = b.modify_stop("O1", t, p, 75).unwrap_err();
+            assert!(matches!(e, BrokerError::Unavailable(_)), "{e}");
+        }
+        let e = b.modify_stop("O1", t, p, 75).unwrap_err();
+        assert!(
+            matches!(&e, BrokerError::Rejected { message, .. }
+                if message.contains("modifications_per_order") && message.contains("not sent")),
+            "{e}"
+        );
+        // Another order has its own count.
+        let e = b.modify_order("O2", p, Some(75)).unwrap_err();
+        assert!(matches!(e, BrokerError::Unavailable(_)), "{e}");
+        assert_eq!(b.session_lost(), None);
+    }
+
+    #[test]
+    fn without_a_session_nothing_is_sent_and_the_login_is_named() {
+        let mut b = broker(25, false);
+        let e = b.funds().unwrap_err();
+        assert!(matches!(e, BrokerError::Session(_)), "{e}");
+        let why = b.session_lost().unwrap();
+        assert!(why.contains("alphastock login --broker kite"), "{why}");
+        let e = b.quotes(&[]).unwrap_err();
+        assert!(matches!(e, BrokerError::Session(_)), "{e}");
+        assert!(b
+            .place_order(&OrderRequest {
+                tag: "AS1".into(),
+                exchange: alphastock_core::market::Exchange::Nse,
+                trading_symbol: "SBIN".into(),
+                transaction_type: alphastock_core::order::TransactionType::Buy,
+                order_type: OrderType::Limit,
+                quantity: 1,
+                price: Some(Decimal::ONE),
+                trigger_price: None,
+                product: alphastock_core::order::Product::Mis,
+                validity: alphastock_core::order::Validity::Day,
+            })
+            .is_err());
+    }
+}

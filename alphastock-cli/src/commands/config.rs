@@ -583,3 +583,31 @@ pub fn summary(cfg: &Config) -> String {
         cfg.options_trading.risk_management.max_positions,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_missing_variables_of_the_chosen_broker_are_named() {
+        let none = |_: &str| None;
+        assert_eq!(missing_credentials_note(BrokerKind::Paper, none), None);
+        let kite = missing_credentials_note(BrokerKind::Kite, |k| {
+            (k == "KITE_API_KEY").then(|| "x".to_string())
+        })
+        .unwrap();
+        assert_eq!(
+            kite,
+            "broker.kind is kite: `alphastock run --live` needs KITE_API_SECRET set in the environment"
+        );
+        let mstock = missing_credentials_note(BrokerKind::Mstock, none).unwrap();
+        assert!(
+            mstock.contains("MSTOCK_API_KEY, MSTOCK_API_SECRET, MSTOCK_USERNAME, MSTOCK_PASSWORD"),
+            "{mstock}"
+        );
+        assert_eq!(
+            missing_credentials_note(BrokerKind::Kite, |_| Some("x".into())),
+            None
+        );
+    }
+}

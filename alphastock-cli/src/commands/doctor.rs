@@ -74,6 +74,66 @@ pub(crate) fn check(name: &'static str, status: Status, detail: String, fix: &st
     }
 }
 
+/// The funds line of the checklist.
+pub(crate) fn funds_check(funds: &crate::broker::BrokerFunds) -> Check {
+    check(
+        "funds",
+        Status::Ok,
+        format!(
+            "available ₹{}, in use ₹{}",
+            funds.available.normalize(),
+            funds.used.normalize()
+        ),
+        "",
+    )
+}
+
+/// The clock line: the broker's `Date` header (RFC 7231 form) against `local`; `fix` is what to
+/// say when they differ.
+pub(crate) fn clock_check(date: Option<String>, local: DateTime<Utc>, fix: &str) -> Check {
+    match date.and_then(|d| DateTime::parse_from_rfc2822(&d).ok()) {
+        Some(server) => {
+            let skew = (server.with_timezone(&Utc) - local).num_seconds();
+            check(
+                "clock",
+                skew_status(skew),
+                format!("the broker's clock is {skew:+} s from this machine's (1 s resolution)"),
+                if skew_status(skew) == Status::Ok {
+                    ""
+                } else {
+                    fix
+                },
+            )
+        }
+        None => check(
+            "clock",
+            Status::Warn,
+            "the broker's answer has no Date header to compare with".into(),
+            "make sure this machine's clock is synchronised (NTP)",
+        ),
+    }
+}
+
+/// One class's window use, e.g. `orders 3/200 per 60 s, 3/3000 per 86400 s`.
+pub(crate) fn usage_text(class: &str, usage: &[crate::net::rate_limit::WindowUse]) -> String {
+    let parts: Vec<String> = usage
+        .iter()
+        .map(|w| {
+            format!(
+                "{}/{} per {} s",
+                w.used,
+                w.window.limit,
+                w.window.length.as_secs()
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        class.to_string()
+    } else {
+        format!("{class} {}", parts.join(", "))
+    }
+}
+
 /// Classifies the broker's clock minus this machine's, seconds.
 pub fn skew_status(skew_seconds: i64) -> Status {
     match skew_seconds.abs() {
@@ -248,38 +308,12 @@ fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec
     let local = Utc::now();
     match funds {
         Ok((funds, date)) => {
-            out.push(check(
-                "funds",
-                Status::Ok,
-                format!(
-                    "available ₹{}, in use ₹{}",
-                    funds.available.normalize(),
-                    funds.used.normalize()
-                ),
-                "",
+            out.push(funds_check(&funds));
+            out.push(clock_check(
+                date,
+                local,
+                "synchronise this machine's clock (NTP): TOTP codes and market-hour checks depend on it",
             ));
-            let server = date.and_then(|d| DateTime::parse_from_rfc2822(&d).ok());
-            match server {
-                Some(server) => {
-                    let skew = (server.with_timezone(&Utc) - local).num_seconds();
-                    out.push(check(
-                        "clock",
-                        skew_status(skew),
-                        format!("the broker's clock is {skew:+} s from this machine's (1 s resolution)"),
-                        if skew_status(skew) == Status::Ok {
-                            ""
-                        } else {
-                            "synchronise this machine's clock (NTP): TOTP codes and market-hour checks depend on it"
-                        },
-                    ));
-                }
-                None => out.push(check(
-                    "clock",
-                    Status::Warn,
-                    "the broker's answer has no Date header to compare with".into(),
-                    "make sure this machine's clock is synchronised (NTP)",
-                )),
-            }
         }
         Err(e) => out.push(check(
             "funds",
@@ -397,21 +431,7 @@ fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec
     let above = limits_above_broker(&limits);
     let used: Vec<String> = limits::ALL
         .iter()
-        .map(|c| {
-            let u = client.rate_usage(*c);
-            let parts: Vec<String> = u
-                .iter()
-                .map(|w| {
-                    format!(
-                        "{}/{} per {} s",
-                        w.used,
-                        w.window.limit,
-                        w.window.length.as_secs()
-                    )
-                })
-                .collect();
-            format!("{} {}", c.name(), parts.join(", "))
-        })
+        .map(|c| usage_text(c.name(), &client.rate_usage(*c)))
         .collect();
     out.push(check(
         "rate limits",

@@ -3,11 +3,11 @@
 //! the browser), funds with the broker's clock, one full quote (depth, volume, OI), the NFO
 //! instrument list and the rate limits. It never places, modifies or cancels an order.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use alphastock_core::config::{KiteConfig, KiteRateLimitsConfig};
 
-use super::doctor::{check, skew_status, Check, Status};
+use super::doctor::{check, clock_check, funds_check, usage_text, Check, Status};
 use super::quote::parse_instrument;
 use crate::kite::client::LOGIN_HINT;
 use crate::kite::orders::{parse_margins, MARGINS_PATH};
@@ -127,37 +127,12 @@ pub fn diagnose(cfg: KiteConfig, instrument: &str) -> Vec<Check> {
     let local = Utc::now();
     match funds {
         Ok((funds, date)) => {
-            out.push(check(
-                "funds",
-                Status::Ok,
-                format!(
-                    "available ₹{}, in use ₹{}",
-                    funds.available.normalize(),
-                    funds.used.normalize()
-                ),
-                "",
+            out.push(funds_check(&funds));
+            out.push(clock_check(
+                date,
+                local,
+                "synchronise this machine's clock (NTP): market-hour checks depend on it",
             ));
-            match date.and_then(|d| DateTime::parse_from_rfc2822(&d).ok()) {
-                Some(server) => {
-                    let skew = (server.with_timezone(&Utc) - local).num_seconds();
-                    out.push(check(
-                        "clock",
-                        skew_status(skew),
-                        format!("the broker's clock is {skew:+} s from this machine's (1 s resolution)"),
-                        if skew_status(skew) == Status::Ok {
-                            ""
-                        } else {
-                            "synchronise this machine's clock (NTP): market-hour checks depend on it"
-                        },
-                    ));
-                }
-                None => out.push(check(
-                    "clock",
-                    Status::Warn,
-                    "the broker's answer has no Date header to compare with".into(),
-                    "make sure this machine's clock is synchronised (NTP)",
-                )),
-            }
         }
         Err(e) => {
             let fix = if e.is_token_expired() || matches!(e, crate::net::ApiError::Session(_)) {
@@ -255,25 +230,7 @@ pub fn diagnose(cfg: KiteConfig, instrument: &str) -> Vec<Check> {
     let used: Vec<String> = pipeline
         .classes()
         .into_iter()
-        .map(|c| {
-            let parts: Vec<String> = pipeline
-                .rate_usage(c)
-                .iter()
-                .map(|w| {
-                    format!(
-                        "{}/{} per {} s",
-                        w.used,
-                        w.window.limit,
-                        w.window.length.as_secs()
-                    )
-                })
-                .collect();
-            if parts.is_empty() {
-                c.name().to_string()
-            } else {
-                format!("{} {}", c.name(), parts.join(", "))
-            }
-        })
+        .map(|c| usage_text(c.name(), &pipeline.rate_usage(c)))
         .collect();
     out.push(check(
         "rate limits",

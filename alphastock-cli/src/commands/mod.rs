@@ -35,7 +35,7 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit code for invalid input (config problems, impossible parameters).
 pub const EXIT_INVALID: u8 = 2;
 
-/// AlphaStock: algorithmic options trading for Indian markets (NSE/BSE) through mStock.
+/// AlphaStock: algorithmic options trading for Indian markets (NSE/BSE) through mStock or Kite.
 #[derive(Debug, Parser)]
 #[command(name = "alphastock", version, about, long_about = None)]
 pub struct Cli {
@@ -48,7 +48,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Trade: paper on the simulated market by default, a replay of recorded candles, or live
-    /// through mStock.
+    /// through mStock or Kite (`broker.kind`).
     Run(run::RunArgs),
     /// Configuration tools.
     #[command(subcommand)]

@@ -5,7 +5,8 @@
 use alphastock_core::config::KiteConfig;
 
 use crate::mstock::credentials::MissingCredential;
-use crate::net::cache_dir::resolve_cache_dir;
+use crate::net::cache_dir::effective_cache_dir;
+use crate::net::http::effective_base_url;
 use crate::net::Secret;
 
 /// Environment variable holding the Kite Connect API key.
@@ -63,13 +64,8 @@ pub fn effective_config(
     mut cfg: KiteConfig,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> KiteConfig {
-    if let Some(url) = lookup(ENV_BASE_URL).filter(|u| !u.trim().is_empty()) {
-        cfg.base_url = url.trim().to_string();
-    }
-    cfg.base_url = cfg.base_url.trim_end_matches('/').to_string();
-    cfg.token_cache_dir = resolve_cache_dir(&cfg.token_cache_dir, &lookup)
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    cfg.base_url = effective_base_url(&cfg.base_url, ENV_BASE_URL, &lookup);
+    cfg.token_cache_dir = effective_cache_dir(&cfg.token_cache_dir, &lookup);
     cfg
 }
 

@@ -39,6 +39,13 @@ pub fn resolve_cache_dir(
     absolute(ENV_HOME).map(|home| home.join(".cache").join(APP_DIR))
 }
 
+/// [`resolve_cache_dir`] as text, empty when no directory is known (then nothing is cached).
+pub fn effective_cache_dir(configured: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    resolve_cache_dir(configured, lookup)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// Creates `dir` (and its parents) and sets its own mode to 0700 on Unix, so only the user can
 /// list or read the token in it.
 pub fn ensure_private_dir(dir: &Path) -> Result<(), ApiError> {

@@ -90,6 +90,21 @@ pub struct TransportSettings {
     pub version_header: (&'static str, &'static str),
 }
 
+/// The base URL in effect: the environment variable `env_var` (read through `lookup`) when set
+/// and not blank, else `configured`; without a trailing slash.
+pub fn effective_base_url(
+    configured: &str,
+    env_var: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> String {
+    lookup(env_var)
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| configured.to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
 /// The `ureq` agent, base URL and version header.
 #[derive(Debug, Clone)]
 pub struct Transport {

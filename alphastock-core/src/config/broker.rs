@@ -189,33 +189,42 @@ impl Default for RateLimitsConfig {
 impl RateLimitsConfig {
     /// Problems as (key path relative to `rate_limits`, reason) pairs.
     pub fn validate(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for (k, v) in [
-            ("orders_per_second", self.orders_per_second),
-            ("quotes_per_second", self.quotes_per_second),
-            ("other_per_second", self.other_per_second),
-        ] {
-            if !(v.is_finite() && v > 0.0 && v <= 1000.0) {
-                out.push((
-                    k.to_string(),
-                    format!("must be a positive rate up to 1000 per second, got {v}"),
-                ));
-            }
-        }
-        for (k, v) in [
-            ("orders_per_minute", self.orders_per_minute),
-            ("orders_per_hour", self.orders_per_hour),
-            ("quotes_per_minute", self.quotes_per_minute),
-            ("quotes_per_hour", self.quotes_per_hour),
-            ("other_per_minute", self.other_per_minute),
-            ("other_per_hour", self.other_per_hour),
-        ] {
-            if v == 0 {
-                out.push((k.to_string(), "must be at least 1 call".to_string()));
-            }
-        }
-        out
+        rate_problems(
+            &[
+                ("orders_per_second", self.orders_per_second),
+                ("quotes_per_second", self.quotes_per_second),
+                ("other_per_second", self.other_per_second),
+            ],
+            &[
+                ("orders_per_minute", self.orders_per_minute),
+                ("orders_per_hour", self.orders_per_hour),
+                ("quotes_per_minute", self.quotes_per_minute),
+                ("quotes_per_hour", self.quotes_per_hour),
+                ("other_per_minute", self.other_per_minute),
+                ("other_per_hour", self.other_per_hour),
+            ],
+        )
     }
+}
+
+/// Problems of per-second `rates` (positive, at most 1,000) and window `counts` (at least one
+/// call), as (key, reason) pairs.
+fn rate_problems(rates: &[(&str, f64)], counts: &[(&str, u32)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in rates {
+        if !(v.is_finite() && *v > 0.0 && *v <= 1000.0) {
+            out.push((
+                k.to_string(),
+                format!("must be a positive rate up to 1000 per second, got {v}"),
+            ));
+        }
+    }
+    for (k, v) in counts {
+        if *v == 0 {
+            out.push((k.to_string(), "must be at least 1 call".to_string()));
+        }
+    }
+    out
 }
 
 /// `broker.mstock.retry`: retries with exponential backoff and jitter, for idempotent reads only.
@@ -412,30 +421,19 @@ impl Default for KiteRateLimitsConfig {
 impl KiteRateLimitsConfig {
     /// Problems as (key path relative to `rate_limits`, reason) pairs.
     pub fn validate(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for (k, v) in [
-            ("quotes_per_second", self.quotes_per_second),
-            ("historical_per_second", self.historical_per_second),
-            ("orders_per_second", self.orders_per_second),
-            ("other_per_second", self.other_per_second),
-        ] {
-            if !(v.is_finite() && v > 0.0 && v <= 1000.0) {
-                out.push((
-                    k.to_string(),
-                    format!("must be a positive rate up to 1000 per second, got {v}"),
-                ));
-            }
-        }
-        for (k, v) in [
-            ("orders_per_minute", self.orders_per_minute),
-            ("orders_per_day", self.orders_per_day),
-            ("modifications_per_order", self.modifications_per_order),
-        ] {
-            if v == 0 {
-                out.push((k.to_string(), "must be at least 1".to_string()));
-            }
-        }
-        out
+        rate_problems(
+            &[
+                ("quotes_per_second", self.quotes_per_second),
+                ("historical_per_second", self.historical_per_second),
+                ("orders_per_second", self.orders_per_second),
+                ("other_per_second", self.other_per_second),
+            ],
+            &[
+                ("orders_per_minute", self.orders_per_minute),
+                ("orders_per_day", self.orders_per_day),
+                ("modifications_per_order", self.modifications_per_order),
+            ],
+        )
     }
 }
 
@@ -576,7 +574,8 @@ mod tests {
         assert!(
             lines
                 .iter()
-                .any(|l| l.starts_with("broker.kite.rate_limits.orders_per_day must be at least 1")),
+                .any(|l| l
+                    .starts_with("broker.kite.rate_limits.orders_per_day must be at least 1 call")),
             "{lines:#?}"
         );
         let ok = "strategies:\n  ema_crossover:\n    symbols: [BANKNIFTY]\n\
