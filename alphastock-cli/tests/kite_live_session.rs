@@ -4,8 +4,8 @@
 //! slid from 812 to 800 in the last ten minutes), then climbing along a scripted path. The
 //! first quote poll meets a 503 and the first order placement is booked but its answer is
 //! lost. The run places each order once (the lost answer found by its tag), the filled entry
-//! gets exactly one stop resting at the broker, the journal agrees with the broker's order and
-//! trade books, and the server, counting every call in real time (what Kite counts), sees no
+//! gets one stop at the broker, the position is never covered by two working sells, the
+//! journal agrees with the broker's order and trade books, and the server, counting every call in real time (what Kite counts), sees no
 //! breach of Kite's documented limits. A restart on the same journal places nothing again.
 
 mod support;
@@ -16,11 +16,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use support::fake_kite::live::{
-    assert_no_secret, entries, entry_filled, journaled_orders, kite_config, kite_login,
-    most_stops_at_once, placed_tags_once, scratch, sl_orders, start, stop_resting, LiveChild,
-    PATIENCE,
+    assert_no_secret, entries, journaled_orders, kite_config, kite_login, most_stops_at_once,
+    placed_tags_once, scratch, sl_orders, start, LiveChild, PATIENCE,
 };
-use support::fake_kite::{FakeKite, Fault, REQUEST_TOKEN};
+use support::fake_kite::{FakeKite, Fault, ServerOrder, REQUEST_TOKEN};
 
 /// Simulated seconds per real second: a 5 s quote tick is 1.25 s of real time, inside Kite's
 /// quote limit of 1 call a second.
@@ -63,6 +62,14 @@ fn climb() -> Vec<f64> {
         .collect()
 }
 
+/// The SELL orders of SBIN working at the broker.
+fn working_sells(orders: &[ServerOrder]) -> Vec<&ServerOrder> {
+    orders
+        .iter()
+        .filter(|o| o.working() && o.field("transaction_type") == "SELL")
+        .collect()
+}
+
 #[test]
 fn a_simulated_kite_session_trades_once_per_tag_within_every_limit_and_journals_what_the_broker_did(
 ) {
@@ -80,18 +87,13 @@ fn a_simulated_kite_session_trades_once_per_tag_within_every_limit_and_journals_
     kite_login(&server, &config, REQUEST_TOKEN);
 
     let mut child = LiveChild::spawn(&server, dir, &config, start(), SPEED);
-    // Ten simulated minutes of quotes (120 at 5 s), and the stop resting at the broker.
+    // Ten simulated minutes of quotes (120 at 5 s, the whole climb).
     let patience = PATIENCE * 2;
     let served = server.wait_quotes("NSE:SBIN", 120, patience);
-    let stopped = server.wait_orders(patience, |o| entry_filled(o) && stop_resting(o));
     let first_out = child.output();
     let code = child.terminate(Duration::from_secs(30));
     let quotes = server.quotes_served("NSE:SBIN");
-    assert!(
-        served && stopped,
-        "quotes {quotes}, orders {:?}",
-        server.orders()
-    );
+    assert!(served, "quotes {quotes}:\n{first_out}");
     assert!(
         matches!(code, Some(Some(_))),
         "a clean stop on SIGTERM: {code:?}\n{first_out}"
@@ -139,10 +141,11 @@ fn a_simulated_kite_session_trades_once_per_tag_within_every_limit_and_journals_
         "a rising cross buys"
     );
     assert!(entry.filled);
+    // The stop: placed once, a SELL of the whole position with its trigger on the tick grid
+    // below the entry; never two working at once.
     let stops = sl_orders(&orders);
     assert_eq!(stops.len(), 1, "{stops:?}");
     let stop = stops[0];
-    assert_eq!(stop.status, "TRIGGER PENDING");
     assert_eq!(stop.field("transaction_type"), "SELL");
     assert_eq!(stop.field("quantity"), entry.field("quantity"));
     let trigger: f64 = stop.field("trigger_price").parse().unwrap();
@@ -152,6 +155,11 @@ fn a_simulated_kite_session_trades_once_per_tag_within_every_limit_and_journals_
         "{stop:?}"
     );
     assert_eq!(most_stops_at_once(&server), 1);
+    // At the end the position is covered by exactly one working SELL at the broker (the stop,
+    // or the exit at the target that replaced it), of the whole position.
+    let covering = working_sells(&orders);
+    assert_eq!(covering.len(), 1, "{orders:?}");
+    assert_eq!(covering[0].field("quantity"), entry.field("quantity"));
 
     // The journal equals the broker: every broker order under its tag with the broker's id,
     // every journaled id at the broker, every trade journaled once as the broker reported it.
@@ -194,9 +202,12 @@ fn a_simulated_kite_session_trades_once_per_tag_within_every_limit_and_journals_
     let breaches = server.limit_breaches(JITTER);
     assert!(breaches.is_empty(), "{breaches:?}");
 
-    // A restart on the same journal: nothing placed again, the stop adopted.
+    // A restart on the same journal: nothing placed again, the working exit adopted. Kite
+    // counts calls per API key, and a new process does not know when the last one quoted: the
+    // restart comes a second after the stop, as any restart by hand does.
     let placed = server.placements();
     let tags_before: BTreeSet<String> = orders.iter().map(|o| o.tag.clone()).collect();
+    std::thread::sleep(Duration::from_millis(1100));
     let mut second = LiveChild::spawn(&server, dir, &config, restart_at, SPEED);
     let served = server.quotes_served("NSE:SBIN");
     let ticked = server.wait_quotes("NSE:SBIN", served + 12, patience);
@@ -206,13 +217,9 @@ fn a_simulated_kite_session_trades_once_per_tag_within_every_limit_and_journals_
     assert_eq!(server.placements(), placed, "nothing placed again:\n{out}");
     let after: BTreeSet<String> = server.orders().iter().map(|o| o.tag.clone()).collect();
     assert_eq!(after, tags_before);
-    assert_eq!(
-        sl_orders(&server.orders())
-            .iter()
-            .filter(|s| s.working())
-            .count(),
-        1
-    );
+    let orders = server.orders();
+    let covering = working_sells(&orders);
+    assert_eq!(covering.len(), 1, "{orders:?}\n{out}");
     let breaches = server.limit_breaches(JITTER);
     assert!(breaches.is_empty(), "{breaches:?}");
     assert_no_secret(
