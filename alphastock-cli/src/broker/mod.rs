@@ -7,9 +7,12 @@
 //! order up by its tag and adopt it, or return [`BrokerError::OutcomeUnknown`] so the caller stops
 //! new entries for that underlying until it is resolved.
 
+pub mod kite;
 pub mod mstock;
 pub mod paper;
+pub mod reconcile;
 
+pub use kite::KiteBroker;
 pub use mstock::MstockBroker;
 pub use paper::PaperBroker;
 
@@ -174,21 +177,16 @@ pub trait Broker {
         quantity: Option<u32>,
     ) -> Result<(), BrokerError>;
     /// Moves a resting stop-loss (`SL`) order in place: new `trigger` and limit `price`
-    /// (rupees) and `quantity` (units), same order id. A broker that cannot refuses it; a
-    /// wrapper around another broker must forward it, or the inner broker's modify is lost.
+    /// (rupees) and `quantity` (units), same order id. Every implementor writes it (there is no
+    /// default): a broker that cannot refuses it itself, and a wrapper around another broker
+    /// forwards it, so a wrapper can never silently refuse what its inner broker does.
     fn modify_stop(
         &mut self,
         order_id: &str,
         trigger: Decimal,
         price: Decimal,
         quantity: u32,
-    ) -> Result<(), BrokerError> {
-        let _ = (trigger, price, quantity);
-        Err(BrokerError::Invalid(format!(
-            "{} cannot modify stop order {order_id}",
-            self.name()
-        )))
-    }
+    ) -> Result<(), BrokerError>;
     /// Cancels a resting order.
     fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError>;
     /// Today's orders.
@@ -201,6 +199,12 @@ pub trait Broker {
     fn funds(&mut self) -> Result<BrokerFunds, BrokerError>;
     /// Quotes for many instruments (implementations batch them).
     fn quotes(&mut self, keys: &[InstrumentKey]) -> Result<Vec<BrokerQuote>, BrokerError>;
+    /// Why the broker's session is gone for good, when it is: it expired and cannot be renewed
+    /// without the user (Kite's cannot: its login needs the browser). From then on nothing is
+    /// sent, and the live loop stops without flattening, leaving the protective stop orders at
+    /// the broker. `None` while the session is usable or can renew itself. Required, so a
+    /// wrapper forwards it.
+    fn session_lost(&self) -> Option<String>;
     /// The link's circuit breaker and rate-limit use, for the dashboard; `None` when the broker
     /// has neither (paper).
     fn link_health(&self) -> Option<LinkHealth> {

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
+use alphastock_core::market::IstTime;
 use alphastock_core::order::{Fill, OrderRequest, OrderType, Validity};
 
+use super::reconcile::{link_health, OrderDesk, TagReconciler};
 use super::{
     Broker, BrokerError, BrokerFunds, BrokerOrder, BrokerPosition, BrokerQuote, InstrumentKey,
 };
@@ -18,48 +20,10 @@ use crate::mstock::{MstockClient, MstockError};
 #[derive(Debug)]
 pub struct MstockBroker {
     client: MstockClient,
-    /// Trading symbol → tag of a placement whose outcome is unknown.
-    in_doubt: BTreeMap<String, String>,
-    /// Pause before the order-book look-up after a placement in doubt.
-    settle: Duration,
+    /// Placements sent once and reconciled by tag.
+    reconciler: TagReconciler,
     /// The IST wall clock stamping what the broker reports.
     wall: IstClock,
-}
-
-impl From<MstockError> for BrokerError {
-    fn from(e: MstockError) -> Self {
-        let api_key_refusal = e.is_api_key_error();
-        match e {
-            MstockError::Api {
-                error_type,
-                message,
-                ..
-            } if api_key_refusal => BrokerError::Rejected {
-                error_type,
-                message: format!(
-                    "{message} (the broker refused the API key: orders are accepted only from the static IP registered for it with mStock; not retried — register this machine's address or run from the registered one, then check with `alphastock doctor`)"
-                ),
-            },
-            MstockError::Api {
-                error_type,
-                message,
-                ..
-            } if error_type == "TokenException" => {
-                BrokerError::Session(format!("{error_type}: {message}"))
-            }
-            MstockError::Api {
-                status,
-                error_type,
-                message,
-            } if status < 500 => BrokerError::Rejected {
-                error_type,
-                message,
-            },
-            MstockError::Session(m) => BrokerError::Session(m),
-            MstockError::Malformed(m) => BrokerError::Protocol(m),
-            other => BrokerError::Unavailable(other.to_string()),
-        }
-    }
 }
 
 impl MstockBroker {
@@ -67,8 +31,7 @@ impl MstockBroker {
     pub fn new(client: MstockClient) -> Self {
         Self {
             client,
-            in_doubt: BTreeMap::new(),
-            settle: Duration::from_millis(200),
+            reconciler: TagReconciler::default(),
             wall: IstClock::system(),
         }
     }
@@ -81,7 +44,7 @@ impl MstockBroker {
 
     /// Sets the pause before looking an order in doubt up in the order book.
     pub fn with_settle_delay(mut self, settle: Duration) -> Self {
-        self.settle = settle;
+        self.reconciler.set_settle_delay(settle);
         self
     }
 
@@ -92,48 +55,13 @@ impl MstockBroker {
 
     /// Trading symbols with a placement whose outcome is still unknown, with its tag.
     pub fn in_doubt(&self) -> &BTreeMap<String, String> {
-        &self.in_doubt
+        self.reconciler.in_doubt()
     }
 
     /// Declares the placement in doubt for `trading_symbol` resolved by hand (e.g. after
     /// checking the broker's terminal), allowing new entries again.
     pub fn resolve_in_doubt(&mut self, trading_symbol: &str) {
-        self.in_doubt.remove(trading_symbol);
-    }
-
-    /// Looks an order up by its tag in the order book.
-    fn find_by_tag(&mut self, tag: &str) -> Result<Option<BrokerOrder>, MstockError> {
-        let book = self.client.order_book(self.wall.now())?;
-        Ok(book.into_iter().find(|o| o.tag == tag))
-    }
-
-    fn reconcile(
-        &mut self,
-        request: &OrderRequest,
-        cause: &MstockError,
-    ) -> Result<String, BrokerError> {
-        tracing::warn!(tag = %request.tag, error = %cause, "placement outcome unknown; looking the order up by its tag");
-        self.client.pause(self.settle);
-        match self.find_by_tag(&request.tag) {
-            Ok(Some(order)) => {
-                tracing::info!(tag = %request.tag, order_id = %order.order_id, "adopted the order found by its tag");
-                Ok(order.order_id)
-            }
-            // The order book was read after the failure and does not show the tag: the order
-            // never reached the broker, and may be placed again under a new tag.
-            Ok(None) => Err(BrokerError::NotPlaced {
-                tag: request.tag.clone(),
-                detail: format!("{cause}; no order with this tag in the order book"),
-            }),
-            Err(e) => {
-                self.in_doubt
-                    .insert(request.trading_symbol.clone(), request.tag.clone());
-                Err(BrokerError::OutcomeUnknown {
-                    tag: request.tag.clone(),
-                    detail: format!("{cause}; the order book could not be read: {e}"),
-                })
-            }
-        }
+        self.reconciler.resolve_in_doubt(trading_symbol);
     }
 }
 
@@ -142,62 +70,19 @@ impl Broker for MstockBroker {
         "mstock"
     }
 
+    /// An mStock session renews itself (TOTP) or fails call by call; it is never lost for good.
+    fn session_lost(&self) -> Option<String> {
+        None
+    }
+
     fn link_health(&self) -> Option<super::LinkHealth> {
-        use crate::mstock::breaker::BreakerState;
-        use crate::mstock::rate_limit::EndpointClass;
-        let state = self.client.breaker_state();
-        let breaker = match state {
-            BreakerState::Closed { failures: 0 } => "closed".to_string(),
-            BreakerState::Closed { failures } => {
-                format!("closed ({failures} failure(s) in a row)")
-            }
-            BreakerState::Open { .. } => "open (calls paused)".to_string(),
-            BreakerState::HalfOpen => "half-open (trial call)".to_string(),
-        };
-        let windows = EndpointClass::ALL
-            .iter()
-            .flat_map(|c| {
-                self.client.rate_usage(*c).into_iter().map(move |u| {
-                    (
-                        c.name().to_string(),
-                        u.window.length.as_secs_f64(),
-                        u.used,
-                        u.window.limit,
-                    )
-                })
-            })
-            .collect();
-        Some(super::LinkHealth {
-            breaker,
-            breaker_open: matches!(state, BreakerState::Open { .. }),
-            windows,
-        })
+        Some(link_health(self.client.pipeline_ref()))
     }
 
     fn place_order(&mut self, request: &OrderRequest) -> Result<String, BrokerError> {
-        if let Some(tag) = self.in_doubt.get(&request.trading_symbol).cloned() {
-            // An earlier placement here is in doubt: it may have appeared since. A book that
-            // reads without it settles the doubt too: it never reached the broker.
-            match self.find_by_tag(&tag) {
-                Ok(_) => {
-                    self.in_doubt.remove(&request.trading_symbol);
-                }
-                Err(_) => {
-                    return Err(BrokerError::OutcomeUnknown {
-                        tag,
-                        detail: format!(
-                            "an earlier order in {} is unresolved; not placing {}",
-                            request.trading_symbol, request.tag
-                        ),
-                    })
-                }
-            }
-        }
-        match self.client.place_order_once(request) {
-            Ok(id) => Ok(id),
-            Err(e) if e.outcome_unknown() => self.reconcile(request, &e),
-            Err(e) => Err(e.into()),
-        }
+        let wall = self.wall.clone();
+        self.reconciler
+            .place(&mut self.client, request, move || wall.now())
     }
 
     fn modify_order(
@@ -270,5 +155,19 @@ impl Broker for MstockBroker {
 
     fn quotes(&mut self, keys: &[InstrumentKey]) -> Result<Vec<BrokerQuote>, BrokerError> {
         Ok(self.client.quotes(keys, self.wall.now())?)
+    }
+}
+
+impl OrderDesk for MstockClient {
+    fn place_once(&mut self, request: &OrderRequest) -> Result<String, MstockError> {
+        self.place_order_once(request)
+    }
+
+    fn book(&mut self, now: IstTime) -> Result<Vec<BrokerOrder>, MstockError> {
+        self.order_book(now)
+    }
+
+    fn pause(&self, d: Duration) {
+        MstockClient::pause(self, d);
     }
 }

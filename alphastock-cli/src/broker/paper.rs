@@ -390,6 +390,10 @@ impl Broker for PaperBroker {
         "paper"
     }
 
+    fn session_lost(&self) -> Option<String> {
+        None
+    }
+
     fn place_order(&mut self, r: &OrderRequest) -> Result<String, BrokerError> {
         if r.quantity == 0 {
             return Err(BrokerError::Rejected {

@@ -1,13 +1,11 @@
-//! `alphastock positions`, `alphastock orders` and `alphastock funds`: the account as mStock
-//! reports it, to check a setup before trading.
+//! `alphastock positions`, `alphastock orders` and `alphastock funds`: the account as the
+//! chosen broker (mStock or Kite) reports it, to check a setup before trading.
 
 use std::process::ExitCode;
 
 use clap::Args;
 
-use super::broker_args::{cell, client, mstock_config, num, BrokerArgs};
-use super::EXIT_INVALID;
-use crate::mstock::MstockClient;
+use super::broker_args::{cell, num, open_broker, BrokerArgs};
 
 /// Arguments of `positions`, `orders` and `funds`.
 #[derive(Debug, Args)]
@@ -28,26 +26,13 @@ pub enum View {
     Funds,
 }
 
-fn connect(args: &AccountArgs) -> anyhow::Result<Result<MstockClient, ExitCode>> {
-    match mstock_config(&args.broker)? {
-        Ok(cfg) => Ok(Ok(client(cfg)?)),
-        Err(problems) => {
-            for p in problems {
-                eprintln!("{p}");
-            }
-            Ok(Err(ExitCode::from(EXIT_INVALID)))
-        }
-    }
-}
-
 /// Runs one account view.
 pub fn run(view: View, args: AccountArgs) -> anyhow::Result<ExitCode> {
-    let mut c = match connect(&args)? {
+    let mut c = match open_broker(&args.broker)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
     let json = args.broker.json;
-    let now = chrono::Utc::now().with_timezone(&alphastock_core::market::IST);
     match view {
         View::Positions => {
             let rows = c.positions()?;
@@ -81,7 +66,7 @@ pub fn run(view: View, args: AccountArgs) -> anyhow::Result<ExitCode> {
             }
         }
         View::Orders => {
-            let rows = c.order_book(now)?;
+            let rows = c.order_book()?;
             if json {
                 let v: Vec<_> = rows
                     .iter()

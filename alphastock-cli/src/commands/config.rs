@@ -9,11 +9,16 @@
 //!
 //! **Known symbols.** An index (a bare name) is known when it is one of [`INDICES`], or is
 //! configured in `market.instruments` or `simulation.underlyings`, or is the underlying of a
-//! derivative in the broker's script master cached in `broker.mstock.token_cache_dir`
-//! (`scriptmaster-DATE.csv`, written by `alphastock run --live`; the newest one is read). A
-//! stock (`NSE:SBIN`) is known when its name is in [`FNO_STOCKS`] (NSE's stocks with options),
-//! in the cached script master (an equity or a derivative's underlying), or configured as
+//! derivative in the broker's instrument list cached in the `token_cache_dir` of the broker
+//! `broker.kind` names: mStock's script master (`scriptmaster-DATE.csv`) or Kite's lists
+//! (`kite-instruments-EXCHANGE-DATE.csv`), written by `alphastock run --live`; the newest one is
+//! read. A stock (`NSE:SBIN`) is known when its name is in [`FNO_STOCKS`] (NSE's stocks with
+//! options), in the cached list (an equity or a derivative's underlying), or configured as
 //! above.
+//!
+//! **Credentials.** A valid config whose `broker.kind` is a live broker gets a `note:` line on
+//! stderr naming the broker's environment variables that are not set (`MSTOCK_API_KEY`, ...,
+//! or `KITE_API_KEY`, `KITE_API_SECRET`): `alphastock run --live` would stop on them.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -22,7 +27,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 
-use alphastock_core::config::{suggest, Config, ConfigProblem};
+use alphastock_core::config::{suggest, BrokerKind, Config, ConfigProblem};
 use alphastock_core::market::Exchange;
 
 use super::EXIT_INVALID;
@@ -343,6 +348,11 @@ fn check(file: &Path) -> anyhow::Result<ExitCode> {
                 for w in cfg.warnings(today) {
                     eprintln!("warning: {w}");
                 }
+                if let Some(note) =
+                    missing_credentials_note(cfg.broker.kind, |k| std::env::var(k).ok())
+                {
+                    eprintln!("note: {note}");
+                }
                 println!("{}: OK — {}", file.display(), summary(&cfg));
                 return Ok(ExitCode::SUCCESS);
             }
@@ -389,14 +399,22 @@ impl KnownSymbols {
                 k.stocks.insert(s.name().to_string());
             }
         }
-        let cache = crate::mstock::cache_dir::resolve_cache_dir(
-            &cfg.broker.mstock.token_cache_dir,
-            |name| std::env::var(name).ok(),
-        );
-        if let Some(path) = cache.as_deref().and_then(newest_script_master) {
+        let cache = crate::net::cache_dir::resolve_cache_dir(cache_setting(cfg), |name| {
+            std::env::var(name).ok()
+        });
+        if let Some(path) = cache
+            .as_deref()
+            .and_then(|d| newest_script_master(d, list_prefix(cfg.broker.kind)))
+        {
             if let Ok(records) = std::fs::read_to_string(&path)
                 .map_err(anyhow::Error::from)
-                .and_then(|t| parse_script_master(&t).map_err(anyhow::Error::from))
+                .and_then(|t| {
+                    match cfg.broker.kind {
+                        BrokerKind::Kite => crate::kite::instruments::parse_instruments(&t),
+                        BrokerKind::Mstock | BrokerKind::Paper => parse_script_master(&t),
+                    }
+                    .map_err(anyhow::Error::from)
+                })
             {
                 for r in records {
                     if r.exchange.is_derivatives() {
@@ -416,15 +434,64 @@ impl KnownSymbols {
     }
 }
 
-/// The newest `scriptmaster-*.csv` in `dir`, by name (the date sorts).
-fn newest_script_master(dir: &Path) -> Option<PathBuf> {
+/// The `token_cache_dir` setting of the broker `broker.kind` names (mStock's for `paper`).
+fn cache_setting(cfg: &Config) -> &str {
+    match cfg.broker.kind {
+        BrokerKind::Kite => &cfg.broker.kite.token_cache_dir,
+        BrokerKind::Mstock | BrokerKind::Paper => &cfg.broker.mstock.token_cache_dir,
+    }
+}
+
+/// The file-name prefix of the cached instrument lists of `kind`.
+fn list_prefix(kind: BrokerKind) -> &'static str {
+    match kind {
+        BrokerKind::Kite => crate::kite::instruments::CACHE_PREFIX,
+        BrokerKind::Mstock | BrokerKind::Paper => "scriptmaster-",
+    }
+}
+
+/// What `config check` says about the live broker's credentials: `None` for `paper` or when
+/// every variable the broker needs is set (read through `lookup`).
+pub fn missing_credentials_note(
+    kind: BrokerKind,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let needed: &[&str] = match kind {
+        BrokerKind::Paper => return None,
+        BrokerKind::Mstock => &[
+            crate::mstock::credentials::ENV_API_KEY,
+            crate::mstock::credentials::ENV_API_SECRET,
+            crate::mstock::credentials::ENV_USERNAME,
+            crate::mstock::credentials::ENV_PASSWORD,
+        ],
+        BrokerKind::Kite => &[
+            crate::kite::config::ENV_API_KEY,
+            crate::kite::config::ENV_API_SECRET,
+        ],
+    };
+    let missing: Vec<&str> = needed
+        .iter()
+        .copied()
+        .filter(|n| lookup(n).is_none_or(|v| v.trim().is_empty()))
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "broker.kind is {}: `alphastock run --live` needs {} set in the environment",
+            kind.name(),
+            missing.join(", ")
+        )
+    })
+}
+
+/// The newest `{prefix}*.csv` in `dir`, by name (the date sorts).
+fn newest_script_master(dir: &Path, prefix: &str) -> Option<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("scriptmaster-") && n.ends_with(".csv"))
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".csv"))
         })
         .collect();
     found.sort();
@@ -439,10 +506,10 @@ pub fn unknown_symbols(cfg: &Config, known: &KnownSymbols) -> Vec<ConfigProblem>
         Some(p) => format!("the script master {}", p.display()),
         None => format!(
             "a script master (none cached in {}; a live run caches it)",
-            crate::mstock::cache_dir::resolve_cache_dir(
-                &cfg.broker.mstock.token_cache_dir,
-                |name| std::env::var(name).ok()
+            crate::net::cache_dir::resolve_cache_dir(cache_setting(cfg), |name| std::env::var(
+                name
             )
+            .ok())
             .map_or_else(
                 || "the cache directory".to_string(),
                 |d| d.display().to_string()
@@ -515,4 +582,32 @@ pub fn summary(cfg: &Config) -> String {
         cfg.options_trading.target_calculation_method,
         cfg.options_trading.risk_management.max_positions,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_missing_variables_of_the_chosen_broker_are_named() {
+        let none = |_: &str| None;
+        assert_eq!(missing_credentials_note(BrokerKind::Paper, none), None);
+        let kite = missing_credentials_note(BrokerKind::Kite, |k| {
+            (k == "KITE_API_KEY").then(|| "x".to_string())
+        })
+        .unwrap();
+        assert_eq!(
+            kite,
+            "broker.kind is kite: `alphastock run --live` needs KITE_API_SECRET set in the environment"
+        );
+        let mstock = missing_credentials_note(BrokerKind::Mstock, none).unwrap();
+        assert!(
+            mstock.contains("MSTOCK_API_KEY, MSTOCK_API_SECRET, MSTOCK_USERNAME, MSTOCK_PASSWORD"),
+            "{mstock}"
+        );
+        assert_eq!(
+            missing_credentials_note(BrokerKind::Kite, |_| Some("x".into())),
+            None
+        );
+    }
 }

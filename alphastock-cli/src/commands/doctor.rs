@@ -1,4 +1,5 @@
-//! `alphastock doctor`: a read-only check of everything live trading needs from mStock —
+//! `alphastock doctor`: a read-only check of everything live trading needs from the broker
+//! (`--broker`, else `broker.kind`; Kite's checklist is in [`super::doctor_kite`]). mStock's —
 //! credentials, login, this machine's clock against the broker's, funds, one quote, the script
 //! master, static-IP readiness, and the rate limits — printed as a checklist with what to fix.
 //! Exit 0 when nothing failed (warnings allowed), 1 otherwise. It never places, modifies or
@@ -9,16 +10,16 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::Args;
 
-use alphastock_core::config::RateLimitsConfig;
+use alphastock_core::config::{BrokerKind, RateLimitsConfig};
 
-use super::broker_args::{mstock_config, BrokerArgs};
+use super::broker_args::{broker_config, chosen_kind, BrokerArgs};
 use super::{EXIT_FAILURE, EXIT_INVALID};
 use crate::broker::InstrumentKey;
 use crate::mstock::client::Idempotency;
 use crate::mstock::config::effective_config;
 use crate::mstock::http::{json_data, Request};
+use crate::mstock::limits;
 use crate::mstock::portfolio::{parse_funds, FUNDS_PATH};
-use crate::mstock::rate_limit::EndpointClass;
 use crate::mstock::session::today_ist;
 use crate::mstock::{Credentials, MstockClient};
 
@@ -30,8 +31,8 @@ pub const SKEW_FAIL_SECONDS: i64 = 30;
 /// Arguments of `doctor`.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// Common broker flags (`--config` for `broker.mstock`; `--json` prints the checklist as
-    /// JSON).
+    /// Common broker flags (`--config` for the `broker` section, `--broker` to choose; `--json`
+    /// prints the checklist as JSON).
     #[command(flatten)]
     pub broker: BrokerArgs,
     /// The instrument quoted as the market-data check.
@@ -63,12 +64,73 @@ pub struct Check {
     pub fix: String,
 }
 
-fn check(name: &'static str, status: Status, detail: String, fix: &str) -> Check {
+/// One line of the checklist.
+pub(crate) fn check(name: &'static str, status: Status, detail: String, fix: &str) -> Check {
     Check {
         name,
         status,
         detail,
         fix: fix.to_string(),
+    }
+}
+
+/// The funds line of the checklist.
+pub(crate) fn funds_check(funds: &crate::broker::BrokerFunds) -> Check {
+    check(
+        "funds",
+        Status::Ok,
+        format!(
+            "available ₹{}, in use ₹{}",
+            funds.available.normalize(),
+            funds.used.normalize()
+        ),
+        "",
+    )
+}
+
+/// The clock line: the broker's `Date` header (RFC 7231 form) against `local`; `fix` is what to
+/// say when they differ.
+pub(crate) fn clock_check(date: Option<String>, local: DateTime<Utc>, fix: &str) -> Check {
+    match date.and_then(|d| DateTime::parse_from_rfc2822(&d).ok()) {
+        Some(server) => {
+            let skew = (server.with_timezone(&Utc) - local).num_seconds();
+            check(
+                "clock",
+                skew_status(skew),
+                format!("the broker's clock is {skew:+} s from this machine's (1 s resolution)"),
+                if skew_status(skew) == Status::Ok {
+                    ""
+                } else {
+                    fix
+                },
+            )
+        }
+        None => check(
+            "clock",
+            Status::Warn,
+            "the broker's answer has no Date header to compare with".into(),
+            "make sure this machine's clock is synchronised (NTP)",
+        ),
+    }
+}
+
+/// One class's window use, e.g. `orders 3/200 per 60 s, 3/3000 per 86400 s`.
+pub(crate) fn usage_text(class: &str, usage: &[crate::net::rate_limit::WindowUse]) -> String {
+    let parts: Vec<String> = usage
+        .iter()
+        .map(|w| {
+            format!(
+                "{}/{} per {} s",
+                w.used,
+                w.window.limit,
+                w.window.length.as_secs()
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        class.to_string()
+    } else {
+        format!("{class} {}", parts.join(", "))
     }
 }
 
@@ -101,7 +163,7 @@ pub fn limits_above_broker(l: &RateLimitsConfig) -> Vec<String> {
 
 /// Runs `doctor`.
 pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match mstock_config(&args.broker)? {
+    let cfg = match broker_config(&args.broker)? {
         Ok(c) => c,
         Err(problems) => {
             for p in problems {
@@ -110,7 +172,14 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
-    let checks = diagnose(cfg, &args.instrument);
+    let checks = match chosen_kind(&args.broker, &cfg) {
+        BrokerKind::Mstock => diagnose(cfg.mstock, &args.instrument),
+        BrokerKind::Kite => super::doctor_kite::diagnose(cfg.kite, &args.instrument),
+        BrokerKind::Paper => {
+            eprintln!("error: broker.kind is paper: nothing to check; pass --broker mstock or --broker kite");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
     let failed = checks.iter().any(|c| c.status == Status::Fail);
     if args.broker.json {
         let rows: Vec<serde_json::Value> = checks
@@ -232,45 +301,19 @@ fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec
 
     // Funds, and the broker's clock from the same answer.
     let req = Request::get(FUNDS_PATH);
-    let funds = client.call(EndpointClass::Other, Idempotency::Read, &req, |raw| {
+    let funds = client.call(limits::OTHER, Idempotency::Read, &req, |raw| {
         let funds = parse_funds(&json_data(raw)?)?;
         Ok((funds, raw.date.clone()))
     });
     let local = Utc::now();
     match funds {
         Ok((funds, date)) => {
-            out.push(check(
-                "funds",
-                Status::Ok,
-                format!(
-                    "available ₹{}, in use ₹{}",
-                    funds.available.normalize(),
-                    funds.used.normalize()
-                ),
-                "",
+            out.push(funds_check(&funds));
+            out.push(clock_check(
+                date,
+                local,
+                "synchronise this machine's clock (NTP): TOTP codes and market-hour checks depend on it",
             ));
-            let server = date.and_then(|d| DateTime::parse_from_rfc2822(&d).ok());
-            match server {
-                Some(server) => {
-                    let skew = (server.with_timezone(&Utc) - local).num_seconds();
-                    out.push(check(
-                        "clock",
-                        skew_status(skew),
-                        format!("the broker's clock is {skew:+} s from this machine's (1 s resolution)"),
-                        if skew_status(skew) == Status::Ok {
-                            ""
-                        } else {
-                            "synchronise this machine's clock (NTP): TOTP codes and market-hour checks depend on it"
-                        },
-                    ));
-                }
-                None => out.push(check(
-                    "clock",
-                    Status::Warn,
-                    "the broker's answer has no Date header to compare with".into(),
-                    "make sure this machine's clock is synchronised (NTP)",
-                )),
-            }
         }
         Err(e) => out.push(check(
             "funds",
@@ -386,23 +429,9 @@ fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec
 
     // Rate limits: the configuration against the broker's figures, and what this check used.
     let above = limits_above_broker(&limits);
-    let used: Vec<String> = EndpointClass::ALL
+    let used: Vec<String> = limits::ALL
         .iter()
-        .map(|c| {
-            let u = client.rate_usage(*c);
-            let parts: Vec<String> = u
-                .iter()
-                .map(|w| {
-                    format!(
-                        "{}/{} per {} s",
-                        w.used,
-                        w.window.limit,
-                        w.window.length.as_secs()
-                    )
-                })
-                .collect();
-            format!("{} {}", c.name(), parts.join(", "))
-        })
+        .map(|c| usage_text(c.name(), &client.rate_usage(*c)))
         .collect();
     out.push(check(
         "rate limits",

@@ -18,6 +18,7 @@ pub mod contracts;
 pub mod correlations;
 pub mod dashboard;
 pub mod doctor;
+pub mod doctor_kite;
 pub mod greeks;
 pub mod journal;
 pub mod login;
@@ -34,7 +35,7 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit code for invalid input (config problems, impossible parameters).
 pub const EXIT_INVALID: u8 = 2;
 
-/// AlphaStock: algorithmic options trading for Indian markets (NSE/BSE) through mStock.
+/// AlphaStock: algorithmic options trading for Indian markets (NSE/BSE) through mStock or Kite.
 #[derive(Debug, Parser)]
 #[command(name = "alphastock", version, about, long_about = None)]
 pub struct Cli {
@@ -47,7 +48,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Trade: paper on the simulated market by default, a replay of recorded candles, or live
-    /// through mStock.
+    /// through mStock or Kite (`broker.kind`).
     Run(run::RunArgs),
     /// Configuration tools.
     #[command(subcommand)]
@@ -71,16 +72,16 @@ pub enum Command {
     Greeks(greeks::GreeksArgs),
     /// An option's target and stop-loss premium from the underlying's target and stop.
     PriceOption(price_option::PriceOptionArgs),
-    /// Log in to mStock (TOTP from MSTOCK_TOTP_SECRET, or the OTP typed at the prompt) and cache
-    /// today's session.
+    /// Log in to the broker and cache the session: mStock (TOTP from MSTOCK_TOTP_SECRET, or the
+    /// OTP typed at the prompt) or Kite (`--broker kite`: the request token from the login page).
     Login(login::LoginArgs),
     /// Quote instruments given as EXCHANGE:TRADINGSYMBOL.
     Quote(quote::QuoteArgs),
-    /// Net positions at mStock.
+    /// Net positions at the broker.
     Positions(account::AccountArgs),
-    /// Today's orders at mStock.
+    /// Today's orders at the broker.
     Orders(account::AccountArgs),
-    /// Funds available at mStock.
+    /// Funds available at the broker.
     Funds(account::AccountArgs),
     /// The option contract rules in force on a date: strike step, tick, freeze quantity and
     /// the tradable expiries with their lot sizes.
@@ -88,8 +89,8 @@ pub enum Command {
     /// The charges of a round trip (STT, exchange, SEBI, stamp duty, IPFT, GST, brokerage)
     /// under the rules of a date, rupees.
     Charges(charges::ChargesArgs),
-    /// Read-only check of what live trading needs from mStock (credentials, login, clock,
-    /// funds, a quote, the script master, static IP, rate limits); exit 0 when ready.
+    /// Read-only check of what live trading needs from the broker (credentials, login, clock,
+    /// funds, a quote, the instrument list, rate limits); exit 0 when ready.
     Doctor(doctor::DoctorArgs),
     /// Serve the web dashboard of a journal, read-only (a run in another terminal, or a past
     /// day): the page, /api/state and /metrics.

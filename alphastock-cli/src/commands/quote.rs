@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::broker_args::{cell, client, mstock_config, num, BrokerArgs};
-use super::EXIT_INVALID;
+use super::broker_args::{cell, num, open_broker, BrokerArgs};
 use crate::broker::InstrumentKey;
 
 /// Parses `EXCHANGE:TRADINGSYMBOL`.
@@ -39,18 +38,11 @@ pub struct QuoteArgs {
 
 /// Runs `quote`.
 pub fn run(args: QuoteArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match mstock_config(&args.broker)? {
+    let mut c = match open_broker(&args.broker)? {
         Ok(c) => c,
-        Err(problems) => {
-            for p in problems {
-                eprintln!("{p}");
-            }
-            return Ok(ExitCode::from(EXIT_INVALID));
-        }
+        Err(code) => return Ok(code),
     };
-    let mut c = client(cfg)?;
-    let now = chrono::Utc::now().with_timezone(&alphastock_core::market::IST);
-    let quotes = c.quotes(&args.symbols, now)?;
+    let quotes = c.quotes(&args.symbols)?;
     if args.broker.json {
         let rows: Vec<serde_json::Value> = quotes
             .iter()

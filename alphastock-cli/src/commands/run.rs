@@ -1,7 +1,7 @@
 //! `alphastock run`: the trading loop. Paper trading on the built-in simulated market by
 //! default; `--replay` replays recorded candles (and option snapshots); `--live` trades through
-//! mStock (needs `--confirm-live` or `system.live_trading_confirmed: true`, and credentials in
-//! the environment).
+//! the broker `broker.kind` names, mStock or Kite (needs `--confirm-live` or
+//! `system.live_trading_confirmed: true`, and credentials in the environment).
 //!
 //! Every signal (accepted or rejected, with the reason), order, fill and exit is printed as one
 //! line; each trading day ends with a summary line (`DAY ...`) and the run with `RUN ...`. The
@@ -93,8 +93,9 @@ pub struct RunArgs {
     /// On Ctrl-C / SIGTERM close every open position before exiting.
     #[arg(long)]
     pub flatten_on_exit: bool,
-    /// Trade real money through mStock (needs `--confirm-live` or
-    /// `system.live_trading_confirmed: true`, and MSTOCK_* credentials in the environment).
+    /// Trade real money through the broker `broker.kind` names, mStock (default) or Kite (needs
+    /// `--confirm-live` or `system.live_trading_confirmed: true`, the broker's credentials in
+    /// the environment and, for Kite, a session from `alphastock login --broker kite`).
     #[arg(long)]
     pub live: bool,
     /// Confirms live trading; only with `--live` (refused without it, exit 2).

@@ -1,5 +1,5 @@
 //! `alphastock run --live`: checks the confirmation and the credentials, then runs the loop
-//! against mStock: underlying quotes every `market_data_runner.frequency_seconds`, the option
+//! against the broker `broker.kind` names (mStock or Kite; `paper` is refused): underlying quotes every `market_data_runner.frequency_seconds`, the option
 //! contracts around each spot every `options_data_runner.frequency_seconds`, orders through the
 //! broker, books synced every tick. Outside market hours it waits (or exits with `--once`).
 //! Before the first poll each underlying's strategies are seeded from the broker's historical
@@ -8,15 +8,20 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use alphastock_core::config::Config;
+use alphastock_core::config::{BrokerKind, Config, KiteConfig, MstockConfig, RateLimitsConfig};
 use alphastock_core::engine::{Engine, ProtectiveStopMode};
+use alphastock_core::market::{IstTime, OptionContract};
 
 use super::cockpit::Cockpit;
 use super::run::{finish, report_recovery, stop_exit_code, stop_flag, RunArgs};
 use super::{EXIT_FAILURE, EXIT_INVALID};
-use crate::broker::MstockBroker;
+use crate::broker::{Broker, KiteBroker, MstockBroker};
+use crate::kite::{config as kite_config, KiteClient, KiteCredentials};
 use crate::mstock::config::effective_config;
+use crate::mstock::script_master::ScriptRecord;
 use crate::mstock::{Credentials, MstockClient};
+use crate::net::clock::IstClock;
+use crate::net::pipeline::SessionCalls;
 use crate::runner::cadence::plan_quote_load;
 use crate::runner::executor::Executor;
 use crate::runner::live::{market_open, LiveFeed, FUNDS_POLL_SECONDS};
@@ -35,8 +40,30 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(EXIT_INVALID));
     }
-    let credentials = match Credentials::from_env() {
-        Ok(c) => c,
+    let link = match config.broker.kind {
+        BrokerKind::Paper => {
+            eprintln!(
+                "error: broker.kind is paper: `alphastock run --live` needs a live broker (set broker.kind: mstock or kite), or run without --live to paper trade"
+            );
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+        BrokerKind::Mstock => Credentials::from_env().map(|c| {
+            LinkSetup::Mstock(
+                effective_config(config.broker.mstock.clone(), |k| std::env::var(k).ok()),
+                c,
+            )
+        }),
+        BrokerKind::Kite => KiteCredentials::from_env().map(|c| {
+            LinkSetup::Kite(
+                kite_config::effective_config(config.broker.kite.clone(), |k| {
+                    std::env::var(k).ok()
+                }),
+                c,
+            )
+        }),
+    };
+    let link = match link {
+        Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(EXIT_FAILURE));
@@ -63,8 +90,10 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             .protective_stop
             .unwrap_or(ProtectiveStopMode::Broker),
     );
-    let cfg = effective_config(config.broker.mstock.clone(), |k| std::env::var(k).ok());
-    let wall = match live_wall_clock(std::env::var(ENV_SIM_CLOCK).ok().as_deref(), &cfg.base_url) {
+    let wall = match live_wall_clock(
+        std::env::var(ENV_SIM_CLOCK).ok().as_deref(),
+        link.base_url(),
+    ) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("error: {e}");
@@ -79,25 +108,20 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let mut client = MstockClient::new(cfg, credentials);
-    client.set_interactive(false);
+    let holidays = config.market.holidays_with_rules();
     let symbols = engine.symbols();
-    let records = match client.script_master(now.date_naive()) {
-        Ok(records) => records,
-        Err(e) => {
-            eprintln!("error: reading the instrument list: {e}");
-            return Ok(ExitCode::from(EXIT_FAILURE));
-        }
+    let opened = match link.open(&mut engine, &wall, now, &holidays) {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
     };
-    let contracts: Vec<_> = records
+    for line in &opened.warm {
+        println!("{line}");
+    }
+    let contracts: Vec<OptionContract> = opened
+        .records
         .iter()
         .filter_map(|r| r.option_contract_for(&symbols))
         .collect();
-    // Warm start: indicators seeded from the broker's history; a failure starts cold.
-    let holidays = config.market.holidays_with_rules();
-    for line in seed_from_broker(&mut engine, &mut client, &records, now, &holidays) {
-        println!("{line}");
-    }
     let db = args.db.clone().unwrap_or_else(|| {
         if config.storage.path.is_empty() {
             crate::store::DEFAULT_DB_FILE.into()
@@ -115,10 +139,9 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         symbols.len(),
         with_options,
         config.options_data_runner.strike_selection.strikes_per_side,
-        (config.market_data_runner.batch_size as usize)
-            .min(config.broker.mstock.quote_batch_size as usize),
+        (config.market_data_runner.batch_size as usize).min(opened.quote_batch),
         config.market_data_runner.frequency_seconds,
-        &config.broker.mstock.rate_limits,
+        &opened.quote_limits,
     );
     let options_seconds = match load.options_seconds(config.options_data_runner.frequency_seconds) {
         Ok((secs, note)) => {
@@ -153,9 +176,7 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     cockpit.set_wall_clock(wall.clone());
     let mut session = Session::new(
         engine,
-        BrokerSlot::Live(cockpit.meter(Box::new(
-            MstockBroker::new(client).with_wall_clock(wall.clone()),
-        ))),
+        BrokerSlot::Live(cockpit.meter(opened.broker)),
         Executor::new(),
         store.writer(4096),
         SessionOptions {
@@ -177,7 +198,8 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         detail: serde_json::json!({"mode": "live", "db": db.display().to_string()}),
     })?;
     println!(
-        "alphastock run: LIVE trading through mStock, journal {}",
+        "alphastock run: LIVE trading through {}, journal {}",
+        opened.name,
         db.display()
     );
     let started = Instant::now();
@@ -187,11 +209,115 @@ pub fn run(args: &RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         until: None,
         flatten_deadline: None,
     };
-    run_loop(&mut session, &mut feed, &wall, &stop, &holidays, &options)?;
+    let stats = run_loop(&mut session, &mut feed, &wall, &stop, &holidays, &options)?;
     finish(&mut session, started)?;
     cockpit.finish(&mut session);
+    if stats.session_lost {
+        return Ok(ExitCode::from(EXIT_FAILURE));
+    }
     Ok(stop_exit_code(
         &session,
         args.flatten_on_exit && stop.load(std::sync::atomic::Ordering::SeqCst),
     ))
+}
+
+/// The chosen live broker's effective settings and credentials, before connecting.
+enum LinkSetup {
+    Mstock(MstockConfig, Credentials),
+    Kite(KiteConfig, KiteCredentials),
+}
+
+/// A connected live broker and what the run needs from it.
+struct OpenedLink {
+    /// The broker, reading its clock from the run's wall clock.
+    broker: Box<dyn Broker>,
+    /// The instrument list (mStock's script master, Kite's NSE and NFO lists).
+    records: Vec<ScriptRecord>,
+    /// One warm-start line per underlying.
+    warm: Vec<String>,
+    /// Instruments per quote call.
+    quote_batch: usize,
+    /// The quote windows the options cadence is planned against.
+    quote_limits: RateLimitsConfig,
+    /// The broker's name for the banner.
+    name: &'static str,
+}
+
+impl LinkSetup {
+    fn base_url(&self) -> &str {
+        match self {
+            LinkSetup::Mstock(c, _) => &c.base_url,
+            LinkSetup::Kite(c, _) => &c.base_url,
+        }
+    }
+
+    /// Connects, reads the instrument list and seeds the engine from the broker's history.
+    /// `Err(code)` after printing why (no list: exit 1; no Kite session: exit 2).
+    fn open(
+        self,
+        engine: &mut Engine,
+        wall: &IstClock,
+        now: IstTime,
+        holidays: &[chrono::NaiveDate],
+    ) -> Result<OpenedLink, ExitCode> {
+        let list_failed = |e: &dyn std::fmt::Display| {
+            eprintln!("error: reading the instrument list: {e}");
+            ExitCode::from(EXIT_FAILURE)
+        };
+        match self {
+            LinkSetup::Mstock(cfg, credentials) => {
+                let quote_batch = cfg.quote_batch_size as usize;
+                let quote_limits = cfg.rate_limits.clone();
+                let mut client = MstockClient::new(cfg, credentials);
+                client.set_interactive(false);
+                let records = client
+                    .script_master(now.date_naive())
+                    .map_err(|e| list_failed(&e))?;
+                // Warm start: indicators seeded from the broker's history; a failure starts cold.
+                let warm = seed_from_broker(engine, &mut client, &records, now, holidays);
+                Ok(OpenedLink {
+                    broker: Box::new(MstockBroker::new(client).with_wall_clock(wall.clone())),
+                    records,
+                    warm,
+                    quote_batch,
+                    quote_limits,
+                    name: "mStock",
+                })
+            }
+            LinkSetup::Kite(cfg, credentials) => {
+                let quote_batch = cfg.quote_batch_size as usize;
+                let quote_limits = kite_quote_windows(&cfg);
+                let mut client = KiteClient::new(cfg, credentials);
+                client.set_wall_clock(wall.clone());
+                if let Err(e) = client.ensure_session() {
+                    eprintln!("error: {e}");
+                    return Err(ExitCode::from(EXIT_INVALID));
+                }
+                let records = client
+                    .live_instruments(now.date_naive())
+                    .map_err(|e| list_failed(&e))?;
+                let warm = seed_from_broker(engine, &mut client, &records, now, holidays);
+                Ok(OpenedLink {
+                    broker: Box::new(KiteBroker::new(client).with_wall_clock(wall.clone())),
+                    records,
+                    warm,
+                    quote_batch,
+                    quote_limits,
+                    name: "Kite",
+                })
+            }
+        }
+    }
+}
+
+/// Kite's quote limit as the windows the cadence planner reads: its per-second rate, with the
+/// minute and hour it implies (Kite publishes no longer quote windows).
+fn kite_quote_windows(cfg: &KiteConfig) -> RateLimitsConfig {
+    let per_second = cfg.rate_limits.quotes_per_second;
+    RateLimitsConfig {
+        quotes_per_second: per_second,
+        quotes_per_minute: (per_second * 60.0).floor().max(1.0) as u32,
+        quotes_per_hour: (per_second * 3600.0).floor().max(1.0) as u32,
+        ..RateLimitsConfig::default()
+    }
 }

@@ -47,6 +47,10 @@ impl Broker for Metered {
         self.inner.name()
     }
 
+    fn session_lost(&self) -> Option<String> {
+        self.inner.session_lost()
+    }
+
     fn place_order(&mut self, request: &OrderRequest) -> Result<String, BrokerError> {
         self.timed("place_order", |b| b.place_order(request))
     }

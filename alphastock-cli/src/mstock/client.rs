@@ -1,38 +1,31 @@
-//! [`MstockClient`]: the request pipeline every endpoint goes through — circuit breaker, rate
-//! limit, session header, retries of idempotent reads with backoff, and one re-login when the
-//! broker says the token expired.
+//! [`MstockClient`]: mStock's routes over the shared request pipeline
+//! ([`crate::net::pipeline`]): circuit breaker, rate limit, session header, retries of
+//! idempotent reads with backoff, and one re-login when the broker says the token expired.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use alphastock_core::config::MstockConfig;
 
-use super::breaker::{BreakerState, CircuitBreaker};
-use super::clock::{Clock, SystemClock};
+pub use crate::net::pipeline::Idempotency;
+
 use super::credentials::{Credentials, Secret};
 use super::error::MstockError;
-use super::http::{RawResponse, Request, Transport};
-use super::rate_limit::{EndpointClass, RateLimiter, WindowUse};
-use super::retry::RetryPolicy;
+use super::limits;
+use crate::net::breaker::{BreakerState, CircuitBreaker};
+use crate::net::clock::{Clock, SystemClock};
+use crate::net::http::{RawResponse, Request, Transport, TransportSettings};
+use crate::net::pipeline::{Pipeline, SessionCalls};
+use crate::net::rate_limit::{EndpointClass, WindowUse};
+use crate::net::retry::RetryPolicy;
 
-/// Whether a call may be repeated safely.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Idempotency {
-    /// A read: retried on transient failures.
-    Read,
-    /// A write (place/modify/cancel, login): sent once.
-    Write,
-}
+/// The API-version header every mStock Type A request carries.
+pub const VERSION_HEADER: (&str, &str) = ("X-Mirae-Version", "1");
 
 /// A blocking client for the mStock Type A API.
 pub struct MstockClient {
     pub(crate) cfg: MstockConfig,
-    transport: Transport,
-    limiter: RateLimiter,
-    retry: RetryPolicy,
-    breaker: CircuitBreaker,
-    clock: Arc<dyn Clock>,
-    rng: fastrand::Rng,
+    pipeline: Pipeline,
     pub(crate) credentials: Credentials,
     pub(crate) access_token: Option<Secret>,
     pub(crate) interactive: bool,
@@ -41,10 +34,10 @@ pub struct MstockClient {
 impl std::fmt::Debug for MstockClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MstockClient")
-            .field("base_url", &self.transport.base_url())
+            .field("base_url", &self.pipeline.base_url())
             .field("credentials", &self.credentials)
             .field("logged_in", &self.access_token.is_some())
-            .field("breaker", &self.breaker.state())
+            .field("breaker", &self.pipeline.breaker_state())
             .finish()
     }
 }
@@ -57,13 +50,22 @@ impl MstockClient {
 
     /// A client whose rate limiter, retry delays and breaker run on `clock`.
     pub fn with_clock(cfg: MstockConfig, credentials: Credentials, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            transport: Transport::new(&cfg),
-            limiter: RateLimiter::new(&cfg.rate_limits, clock.now()),
-            retry: RetryPolicy::from(&cfg.retry),
-            breaker: CircuitBreaker::new(&cfg.breaker),
-            rng: fastrand::Rng::new(),
+        let transport = Transport::new(&TransportSettings {
+            base_url: cfg.base_url.clone(),
+            connect_timeout_ms: cfg.connect_timeout_ms,
+            read_timeout_ms: cfg.read_timeout_ms,
+            version_header: VERSION_HEADER,
+        });
+        let pipeline = Pipeline::new(
+            "mstock",
+            transport,
+            limits::limiter(&cfg.rate_limits, clock.now()),
+            RetryPolicy::from(&cfg.retry),
+            CircuitBreaker::new(&cfg.breaker),
             clock,
+        );
+        Self {
+            pipeline,
             cfg,
             credentials,
             access_token: None,
@@ -89,13 +91,18 @@ impl MstockClient {
 
     /// The circuit breaker's state.
     pub fn breaker_state(&self) -> BreakerState {
-        self.breaker.state()
+        self.pipeline.breaker_state()
     }
 
     /// How much of each rate-limit window of `class` this client has used (for
     /// `alphastock doctor`).
     pub fn rate_usage(&self, class: EndpointClass) -> Vec<WindowUse> {
-        self.limiter.usage(class, self.clock.now())
+        self.pipeline.rate_usage(class)
+    }
+
+    /// The request pipeline (breaker and rate-limit state, for reports).
+    pub fn pipeline_ref(&self) -> &Pipeline {
+        &self.pipeline
     }
 
     /// The settings in use.
@@ -111,26 +118,7 @@ impl MstockClient {
         req: &Request,
         parse: impl Fn(&RawResponse) -> Result<T, MstockError>,
     ) -> Result<T, MstockError> {
-        if self.access_token.is_none() {
-            self.ensure_session()?;
-        }
-        let mut relogged = false;
-        loop {
-            match self.attempts(class, idempotency, req, true, &parse) {
-                Err(e) if e.is_token_expired() && !relogged => {
-                    tracing::warn!(path = %req.path, "access token refused; logging in again");
-                    relogged = true;
-                    self.access_token = None;
-                    self.relogin()?;
-                }
-                Err(e) if e.is_token_expired() => {
-                    return Err(MstockError::Session(format!(
-                        "the broker refused a freshly issued access token ({e}); check the API key and run `alphastock login`"
-                    )))
-                }
-                other => return other,
-            }
-        }
+        SessionCalls::call(self, class, idempotency, req, parse)
     }
 
     /// Sends a request without the session header (login calls), once.
@@ -139,62 +127,33 @@ impl MstockClient {
         req: &Request,
         parse: impl Fn(&RawResponse) -> Result<T, MstockError>,
     ) -> Result<T, MstockError> {
-        self.attempts(EndpointClass::Other, Idempotency::Write, req, false, &parse)
-    }
-
-    fn attempts<T>(
-        &mut self,
-        class: EndpointClass,
-        idempotency: Idempotency,
-        req: &Request,
-        with_auth: bool,
-        parse: &impl Fn(&RawResponse) -> Result<T, MstockError>,
-    ) -> Result<T, MstockError> {
-        let max = match idempotency {
-            Idempotency::Read => self.retry.max_attempts,
-            Idempotency::Write => 1,
-        };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            if let Err(retry_in) = self.breaker.allow(self.clock.now()) {
-                return Err(MstockError::BreakerOpen { retry_in });
-            }
-            self.limiter.acquire(class, self.clock.as_ref());
-            tracing::debug!(method = ?req.method, path = %req.path, attempt, "mstock request");
-            let auth = if with_auth {
-                self.access_token
-                    .as_ref()
-                    .map(|t| (&self.credentials.api_key, t))
-            } else {
-                None
-            };
-            let result = self.transport.send(req, auth).and_then(|raw| parse(&raw));
-            match result {
-                Ok(v) => {
-                    self.breaker.on_success();
-                    return Ok(v);
-                }
-                Err(e) => {
-                    if e.counts_against_breaker() {
-                        self.breaker.on_failure(self.clock.now());
-                    } else if matches!(e, MstockError::Api { .. }) {
-                        // The broker answered coherently: it is up.
-                        self.breaker.on_success();
-                    }
-                    tracing::warn!(path = %req.path, attempt, error = %e, "mstock call failed");
-                    if attempt >= max || !e.is_transient() {
-                        return Err(e);
-                    }
-                    let delay = self.retry.delay(attempt, e.retry_after(), self.rng.f64());
-                    self.clock.sleep(delay);
-                }
-            }
-        }
+        self.pipeline
+            .attempts(limits::OTHER, Idempotency::Write, req, None, &parse)
     }
 
     /// Sleeps on the client's clock (used between reconciliation reads).
     pub(crate) fn pause(&self, d: Duration) {
-        self.clock.sleep(d);
+        self.pipeline.pause(d);
+    }
+}
+
+impl SessionCalls for MstockClient {
+    fn pipeline(&mut self) -> &mut Pipeline {
+        &mut self.pipeline
+    }
+
+    fn session_auth(&self) -> Option<(Secret, Secret)> {
+        self.access_token
+            .clone()
+            .map(|t| (self.credentials.api_key.clone(), t))
+    }
+
+    fn ensure_session(&mut self) -> Result<(), MstockError> {
+        MstockClient::ensure_session(self)
+    }
+
+    fn renew_session(&mut self) -> Result<(), MstockError> {
+        self.access_token = None;
+        self.relogin()
     }
 }

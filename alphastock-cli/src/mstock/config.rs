@@ -3,8 +3,9 @@
 
 use alphastock_core::config::MstockConfig;
 
-use super::cache_dir::resolve_cache_dir;
+use super::cache_dir::effective_cache_dir;
 use super::credentials::ENV_BASE_URL;
+use super::http::effective_base_url;
 
 /// `cfg` with `MSTOCK_BASE_URL` (looked up through `lookup`) replacing `base_url` when set,
 /// the base URL normalised to end without a slash, and an empty `token_cache_dir` replaced by
@@ -14,13 +15,8 @@ pub fn effective_config(
     mut cfg: MstockConfig,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> MstockConfig {
-    if let Some(url) = lookup(ENV_BASE_URL).filter(|u| !u.trim().is_empty()) {
-        cfg.base_url = url.trim().to_string();
-    }
-    cfg.base_url = cfg.base_url.trim_end_matches('/').to_string();
-    cfg.token_cache_dir = resolve_cache_dir(&cfg.token_cache_dir, &lookup)
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    cfg.base_url = effective_base_url(&cfg.base_url, ENV_BASE_URL, &lookup);
+    cfg.token_cache_dir = effective_cache_dir(&cfg.token_cache_dir, &lookup);
     cfg
 }
 

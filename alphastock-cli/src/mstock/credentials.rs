@@ -1,7 +1,7 @@
-//! Credentials for the mStock API, read only from environment variables, and the [`Secret`]
-//! wrapper that keeps them out of logs and debug output.
+//! Credentials for the mStock API, read only from environment variables and held as
+//! [`Secret`]s, which keep them out of logs and debug output.
 
-use std::fmt;
+pub use crate::net::secret::Secret;
 
 /// Environment variable holding the API key.
 pub const ENV_API_KEY: &str = "MSTOCK_API_KEY";
@@ -16,38 +16,9 @@ pub const ENV_TOTP_SECRET: &str = "MSTOCK_TOTP_SECRET";
 /// Optional environment variable overriding the API base URL.
 pub const ENV_BASE_URL: &str = "MSTOCK_BASE_URL";
 
-/// A secret string: its `Debug` and `Display` print `***`. Read it with [`Secret::expose`] only
-/// where it is sent to the broker.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place it must be sent.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
 /// A required credential variable is unset or empty.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("environment variable {0} is not set; mStock credentials come only from the environment")]
+#[error("environment variable {0} is not set; broker credentials come only from the environment")]
 pub struct MissingCredential(pub &'static str);
 
 /// Everything needed to log in. Every field is a [`Secret`] except the user name, which is not

@@ -26,7 +26,7 @@ use super::client::{Idempotency, MstockClient};
 use super::error::MstockError;
 use super::fields::{dec_of, int_of};
 use super::http::{json_data, Request};
-use super::rate_limit::EndpointClass;
+use super::limits;
 
 /// Most bars the broker returns in one call.
 pub const MAX_BARS_PER_CALL: usize = 1000;
@@ -119,7 +119,7 @@ impl MstockClient {
             ),
             ("to".to_string(), to.format("%Y-%m-%d %H:%M:%S").to_string()),
         ];
-        let mut candles = self.call(EndpointClass::Quotes, Idempotency::Read, &req, |raw| {
+        let mut candles = self.call(limits::QUOTES, Idempotency::Read, &req, |raw| {
             parse_candles(symbol, &json_data(raw)?)
         })?;
         if candles.len() > MAX_BARS_PER_CALL {

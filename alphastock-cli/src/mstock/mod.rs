@@ -1,27 +1,24 @@
 //! A blocking client for the mStock Type A API (Mirae Asset): login, quotes, script master,
 //! option chain, orders, positions, funds and trade book.
 //!
-//! Every call goes through one pipeline ([`client::MstockClient`]): a circuit breaker, a
-//! per-endpoint-class rate limit, the session header, retries with backoff and jitter for
-//! idempotent reads only, and one re-login on a 403 `TokenException`. TLS is verified.
-//! Credentials come only from the environment ([`credentials`]) and are never logged.
+//! Every call goes through the shared request pipeline ([`crate::net::pipeline`]): a circuit
+//! breaker, a per-endpoint-class rate limit ([`limits`]), the session header, retries with
+//! backoff and jitter for idempotent reads only, and one re-login on a 403 `TokenException`.
+//! TLS is verified. Credentials come only from the environment ([`credentials`]) and are never
+//! logged.
 
-pub mod breaker;
-pub mod cache_dir;
+pub use crate::net::{breaker, cache_dir, clock, fields, http, rate_limit, retry};
+
 pub mod client;
-pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod error;
-pub mod fields;
 pub mod historical;
-pub mod http;
+pub mod limits;
 pub mod option_chain;
 pub mod orders;
 pub mod portfolio;
 pub mod quotes;
-pub mod rate_limit;
-pub mod retry;
 pub mod script_master;
 pub mod session;
 pub mod totp;

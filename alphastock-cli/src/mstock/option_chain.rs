@@ -6,13 +6,13 @@ use serde_json::Value;
 use super::client::{Idempotency, MstockClient};
 use super::error::MstockError;
 use super::http::{json_data, Request};
-use super::rate_limit::EndpointClass;
+use super::limits;
 
 impl MstockClient {
     /// `GET openapi/typea/getoptionchainmaster/{exchange_id}`: the `data` of the answer.
     pub fn option_chain_master(&mut self, exchange_id: u32) -> Result<Value, MstockError> {
         let req = Request::get(format!("openapi/typea/getoptionchainmaster/{exchange_id}"));
-        self.call(EndpointClass::Other, Idempotency::Read, &req, json_data)
+        self.call(limits::OTHER, Idempotency::Read, &req, json_data)
     }
 
     /// `GET openapi/typea/GetOptionChain/{exchange_id}/{expiry}/{token}`: the `data` of the
@@ -26,6 +26,6 @@ impl MstockClient {
         let req = Request::get(format!(
             "openapi/typea/GetOptionChain/{exchange_id}/{expiry}/{underlying_token}"
         ));
-        self.call(EndpointClass::Quotes, Idempotency::Read, &req, json_data)
+        self.call(limits::QUOTES, Idempotency::Read, &req, json_data)
     }
 }

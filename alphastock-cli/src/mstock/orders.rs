@@ -11,7 +11,7 @@ use super::credentials::Secret;
 use super::error::MstockError;
 use super::fields::{dec_of, int_of, text_of};
 use super::http::{json_data, Method, Request};
-use super::rate_limit::EndpointClass;
+use super::limits;
 use crate::broker::BrokerOrder;
 
 /// Route of regular orders (POST to place; PUT/DELETE `/{order_id}` to modify/cancel).
@@ -131,7 +131,7 @@ impl MstockClient {
                 ("tag", plain(&o.tag)),
             ],
         );
-        self.call(EndpointClass::Orders, Idempotency::Write, &req, |raw| {
+        self.call(limits::ORDERS, Idempotency::Write, &req, |raw| {
             let data = json_data(raw)?;
             text_of(&data, &["order_id", "orderid"]).ok_or_else(|| {
                 MstockError::Malformed("placement answer has no data.order_id".to_string())
@@ -162,7 +162,7 @@ impl MstockClient {
                 ("disclosed_quantity", plain("0")),
             ],
         );
-        self.call(EndpointClass::Orders, Idempotency::Write, &req, json_data)?;
+        self.call(limits::ORDERS, Idempotency::Write, &req, json_data)?;
         Ok(())
     }
 
@@ -173,14 +173,14 @@ impl MstockClient {
             format!("{ORDERS_REGULAR_PATH}/{order_id}"),
             Vec::new(),
         );
-        self.call(EndpointClass::Orders, Idempotency::Write, &req, json_data)?;
+        self.call(limits::ORDERS, Idempotency::Write, &req, json_data)?;
         Ok(())
     }
 
     /// Today's orders; `now` stamps rows without a timestamp.
     pub fn order_book(&mut self, now: IstTime) -> Result<Vec<BrokerOrder>, MstockError> {
         let req = Request::get(ORDER_BOOK_PATH);
-        self.call(EndpointClass::Other, Idempotency::Read, &req, |raw| {
+        self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
             let data = json_data(raw)?;
             Ok(rows(&data)?
                 .iter()
@@ -204,7 +204,7 @@ impl MstockClient {
                 ("segment", plain(if derivatives { "D" } else { "E" })),
             ],
         );
-        self.call(EndpointClass::Other, Idempotency::Read, &req, |raw| {
+        self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
             let data = json_data(raw)?;
             Ok(rows(&data)?
                 .iter()

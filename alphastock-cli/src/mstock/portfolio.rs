@@ -10,8 +10,8 @@ use super::client::{Idempotency, MstockClient};
 use super::error::MstockError;
 use super::fields::{dec_of, int_of, text_of};
 use super::http::{json_data, Request};
+use super::limits;
 use super::orders::{parse_ist, rows};
-use super::rate_limit::EndpointClass;
 use crate::broker::{BrokerFunds, BrokerPosition};
 
 /// Route of net positions.
@@ -107,7 +107,7 @@ impl MstockClient {
     /// Open net positions.
     pub fn positions(&mut self) -> Result<Vec<BrokerPosition>, MstockError> {
         let req = Request::get(POSITIONS_PATH);
-        self.call(EndpointClass::Other, Idempotency::Read, &req, |raw| {
+        self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
             parse_positions(&json_data(raw)?)
         })
     }
@@ -115,7 +115,7 @@ impl MstockClient {
     /// Funds available and used.
     pub fn funds(&mut self) -> Result<BrokerFunds, MstockError> {
         let req = Request::get(FUNDS_PATH);
-        self.call(EndpointClass::Other, Idempotency::Read, &req, |raw| {
+        self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
             parse_funds(&json_data(raw)?)
         })
     }
@@ -123,7 +123,7 @@ impl MstockClient {
     /// Today's executions; `now` stamps rows without a time.
     pub fn trade_book(&mut self, now: IstTime) -> Result<Vec<Fill>, MstockError> {
         let req = Request::get(TRADE_BOOK_PATH);
-        self.call(EndpointClass::Other, Idempotency::Read, &req, |raw| {
+        self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
             Ok(rows(&json_data(raw)?)?
                 .iter()
                 .filter_map(|r| parse_trade(r, now))

@@ -22,7 +22,7 @@ use super::client::{Idempotency, MstockClient};
 use super::error::MstockError;
 use super::fields::{dec_of, int_of};
 use super::http::{json_data, Request};
-use super::rate_limit::EndpointClass;
+use super::limits;
 use crate::broker::{BrokerQuote, InstrumentKey};
 
 /// Route of the OHLC + LTP quote.
@@ -121,7 +121,7 @@ impl MstockClient {
                 .iter()
                 .map(|k| ("i".to_string(), instrument_id(k)))
                 .collect();
-            let quotes = self.call(EndpointClass::Quotes, Idempotency::Read, &req, |raw| {
+            let quotes = self.call(limits::QUOTES, Idempotency::Read, &req, |raw| {
                 parse_quotes(chunk, &json_data(raw)?, received)
             })?;
             out.extend(quotes);

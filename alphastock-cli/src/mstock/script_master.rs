@@ -14,7 +14,7 @@ use super::cache_dir::ensure_private_dir;
 use super::client::{Idempotency, MstockClient};
 use super::error::MstockError;
 use super::http::{text_body, Request};
-use super::rate_limit::EndpointClass;
+use super::limits;
 
 /// Route of the script master CSV.
 pub const SCRIPT_MASTER_PATH: &str = "openapi/typea/instruments/scriptmaster";
@@ -178,7 +178,7 @@ impl MstockClient {
             }
         }
         let req = Request::get(SCRIPT_MASTER_PATH);
-        let text = self.call(EndpointClass::Other, Idempotency::Read, &req, |raw| {
+        let text = self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
             let body = text_body(raw)?;
             parse_script_master(&body)?;
             Ok(body)

@@ -3,14 +3,14 @@
 //! read (mode 0600), and renewed once when the broker answers 403 `TokenException`.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use serde_json::Value;
 
 use alphastock_core::market::IST;
 
-use super::cache_dir::ensure_private_dir;
+use super::cache_dir::{ensure_private_dir, write_private};
 use super::client::MstockClient;
 use super::credentials::Secret;
 use super::error::MstockError;
@@ -88,25 +88,6 @@ impl TokenCache {
         }
         let _ = std::fs::remove_file(self.path());
     }
-}
-
-/// Writes `bytes` to `path` with mode 0600 (owner read/write only) on Unix.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 /// Reads the OTP from the terminal (prompt on stderr).

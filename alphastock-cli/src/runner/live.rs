@@ -512,6 +512,21 @@ mod tests {
         fn modify_order(&mut self, _: &str, _: Decimal, _: Option<u32>) -> Result<(), BrokerError> {
             Ok(())
         }
+        fn session_lost(&self) -> Option<String> {
+            None
+        }
+        fn modify_stop(
+            &mut self,
+            id: &str,
+            _: Decimal,
+            _: Decimal,
+            _: u32,
+        ) -> Result<(), BrokerError> {
+            Err(BrokerError::Invalid(format!(
+                "{} cannot modify stop order {id}",
+                self.name()
+            )))
+        }
         fn cancel_order(&mut self, _: &str) -> Result<(), BrokerError> {
             Ok(())
         }

@@ -39,6 +39,9 @@ pub const DEFAULT_FLATTEN_DEADLINE: Duration = Duration::from_secs(60);
 pub struct LoopStats {
     /// Ticks in which something was polled.
     pub ticks: u64,
+    /// True when the loop stopped because the broker's session ended for good (see
+    /// [`crate::broker::Broker::session_lost`]): nothing was flattened.
+    pub session_lost: bool,
 }
 
 /// Runs the live loop on `session` until a stop (see [`LoopOptions`]); `holidays` are the
@@ -59,6 +62,14 @@ pub fn run_loop(
     loop {
         let now = clock.now();
         if options.until.is_some_and(|end| now >= end) {
+            break;
+        }
+        if let Some(why) = session.broker.as_dyn().session_lost() {
+            session.say(&format!(
+                "{} STOP   the broker session ended: {why}. No further orders; open positions keep their stop orders at the broker",
+                now.format("%Y-%m-%d %H:%M:%S")
+            ));
+            stats.session_lost = true;
             break;
         }
         if stop.load(Ordering::SeqCst) && shutdown_sent.is_none() {

@@ -4,8 +4,8 @@
 //! many bars seeded it, or why none did; a failure to get history never stops the run (the
 //! underlying starts cold).
 //!
-//! Live, the bars come from the broker's historical candles
-//! ([`MstockClient::historical_candles`]), fetched one trading day per call from today backward
+//! Live, the bars come from the broker's historical candles ([`HistorySource`]: mStock's
+//! `MstockClient::historical_candles`, Kite's `KiteClient::historical_candles`), fetched one trading day per call from today backward
 //! (a day has at most 375 one-minute bars, inside the broker's 1,000 bars a call) until every
 //! strategy of the underlying has its warm-up. Paper runs seed from the simulated session of
 //! the day before ([`alphastock_core::sim::warm`]).
@@ -17,8 +17,54 @@ use alphastock_core::market::{Candle, IstTime, Symbol, IST};
 use alphastock_core::sim::warm::previous_trading_day;
 
 use super::live::underlying_key;
+use crate::kite::KiteClient;
 use crate::mstock::script_master::ScriptRecord;
 use crate::mstock::MstockClient;
+use crate::net::ApiError;
+
+/// A broker client that serves historical candles.
+pub trait HistorySource {
+    /// Candles of `symbol` (broker `exchange` code such as `NSE`, `instrument_token`,
+    /// `interval` such as `5minute`) between `from` and `to` (IST), oldest first.
+    fn candles(
+        &mut self,
+        symbol: &Symbol,
+        exchange: &str,
+        instrument_token: &str,
+        interval: &str,
+        from: IstTime,
+        to: IstTime,
+    ) -> Result<Vec<Candle>, ApiError>;
+}
+
+impl HistorySource for MstockClient {
+    fn candles(
+        &mut self,
+        symbol: &Symbol,
+        exchange: &str,
+        instrument_token: &str,
+        interval: &str,
+        from: IstTime,
+        to: IstTime,
+    ) -> Result<Vec<Candle>, ApiError> {
+        self.historical_candles(symbol, exchange, instrument_token, interval, from, to)
+    }
+}
+
+/// Kite's route names no exchange: the instrument token is unique across exchanges.
+impl HistorySource for KiteClient {
+    fn candles(
+        &mut self,
+        symbol: &Symbol,
+        _exchange: &str,
+        instrument_token: &str,
+        interval: &str,
+        from: IstTime,
+        to: IstTime,
+    ) -> Result<Vec<Candle>, ApiError> {
+        self.historical_candles(symbol, instrument_token, interval, from, to)
+    }
+}
 
 /// Trading days looked back at most for history, today included.
 pub const MAX_HISTORY_DAYS: usize = 5;
@@ -107,7 +153,7 @@ pub fn cold_line(symbol: &Symbol, why: &str) -> String {
 /// underlying. Only bars completed by `now` are used (the bar in progress is built live).
 pub fn seed_from_broker(
     engine: &mut Engine,
-    client: &mut MstockClient,
+    client: &mut dyn HistorySource,
     records: &[ScriptRecord],
     now: IstTime,
     holidays: &[NaiveDate],
@@ -144,14 +190,7 @@ pub fn seed_from_broker(
                 break;
             };
             if from < now {
-                match client.historical_candles(
-                    &symbol,
-                    exchange,
-                    &token,
-                    &interval,
-                    from,
-                    to.min(now),
-                ) {
+                match client.candles(&symbol, exchange, &token, &interval, from, to.min(now)) {
                     Ok(mut got) => {
                         got.retain(|c| {
                             c.timestamp + Duration::minutes(i64::from(fetched_minutes)) <= now

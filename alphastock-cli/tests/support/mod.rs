@@ -2,5 +2,6 @@
 
 #![allow(dead_code)]
 
+pub mod fake_kite;
 pub mod fake_mstock;
 pub mod live_config;

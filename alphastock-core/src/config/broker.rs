@@ -1,6 +1,6 @@
-//! `broker` section: how the mStock client talks to the broker (base URL, timeouts, rate limits,
-//! retries, circuit breaker, token cache) and how the paper broker fills orders. Plain data; the
-//! client that uses it lives in the CLI crate.
+//! `broker` section: which broker a live run uses (`kind`), how the mStock and Kite clients talk
+//! to their brokers (base URL, timeouts, rate limits, retries, circuit breaker, token cache) and
+//! how the paper broker fills orders. Plain data; the clients that use it live in the CLI crate.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -9,8 +9,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BrokerConfig {
+    /// `kind`: the broker `alphastock run --live` and the broker commands use (default
+    /// `mstock`). A plain `alphastock run` is paper whatever this says.
+    pub kind: BrokerKind,
     /// `mstock`: the mStock Type A API client.
     pub mstock: MstockConfig,
+    /// `kite`: the Zerodha Kite Connect v3 client.
+    pub kite: KiteConfig,
     /// `paper`: the paper broker that fills against the quotes it is fed.
     pub paper: PaperConfig,
 }
@@ -22,10 +27,52 @@ impl BrokerConfig {
         for (k, r) in self.mstock.validate() {
             out.push((format!("mstock.{k}"), r));
         }
+        for (k, r) in self.kite.validate() {
+            out.push((format!("kite.{k}"), r));
+        }
         for (k, r) in self.paper.validate() {
             out.push((format!("paper.{k}"), r));
         }
         out
+    }
+}
+
+/// `broker.kind`: which broker live trading goes through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BrokerKind {
+    /// Mirae Asset mStock (Type A API); the default, so configs written before `kind` keep
+    /// their meaning.
+    #[default]
+    Mstock,
+    /// Zerodha Kite Connect v3.
+    Kite,
+    /// No live broker: `alphastock run --live` is refused.
+    Paper,
+}
+
+impl BrokerKind {
+    /// The name as written in the config (`mstock`, `kite`, `paper`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BrokerKind::Mstock => "mstock",
+            BrokerKind::Kite => "kite",
+            BrokerKind::Paper => "paper",
+        }
+    }
+}
+
+impl std::str::FromStr for BrokerKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "mstock" => Ok(BrokerKind::Mstock),
+            "kite" => Ok(BrokerKind::Kite),
+            "paper" => Ok(BrokerKind::Paper),
+            other => Err(format!(
+                "unknown broker {other:?}: expected mstock, kite or paper"
+            )),
+        }
     }
 }
 
@@ -73,34 +120,12 @@ impl Default for MstockConfig {
 impl MstockConfig {
     /// Problems as (key path relative to `broker.mstock`, reason) pairs.
     pub fn validate(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let url = self.base_url.trim();
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            out.push((
-                "base_url".to_string(),
-                format!(
-                    "must start with https:// (or http:// for a local test server), got {url:?}"
-                ),
-            ));
-        }
-        if self.connect_timeout_ms == 0 {
-            out.push((
-                "connect_timeout_ms".to_string(),
-                "must be at least 1 millisecond".to_string(),
-            ));
-        }
-        if self.read_timeout_ms == 0 {
-            out.push((
-                "read_timeout_ms".to_string(),
-                "must be at least 1 millisecond".to_string(),
-            ));
-        }
-        if !(1..=500).contains(&self.quote_batch_size) {
-            out.push((
-                "quote_batch_size".to_string(),
-                format!("must be between 1 and 500, got {}", self.quote_batch_size),
-            ));
-        }
+        let mut out = transport_problems(
+            &self.base_url,
+            self.connect_timeout_ms,
+            self.read_timeout_ms,
+            self.quote_batch_size,
+        );
         for (k, r) in self.rate_limits.validate() {
             out.push((format!("rate_limits.{k}"), r));
         }
@@ -164,33 +189,42 @@ impl Default for RateLimitsConfig {
 impl RateLimitsConfig {
     /// Problems as (key path relative to `rate_limits`, reason) pairs.
     pub fn validate(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for (k, v) in [
-            ("orders_per_second", self.orders_per_second),
-            ("quotes_per_second", self.quotes_per_second),
-            ("other_per_second", self.other_per_second),
-        ] {
-            if !(v.is_finite() && v > 0.0 && v <= 1000.0) {
-                out.push((
-                    k.to_string(),
-                    format!("must be a positive rate up to 1000 per second, got {v}"),
-                ));
-            }
-        }
-        for (k, v) in [
-            ("orders_per_minute", self.orders_per_minute),
-            ("orders_per_hour", self.orders_per_hour),
-            ("quotes_per_minute", self.quotes_per_minute),
-            ("quotes_per_hour", self.quotes_per_hour),
-            ("other_per_minute", self.other_per_minute),
-            ("other_per_hour", self.other_per_hour),
-        ] {
-            if v == 0 {
-                out.push((k.to_string(), "must be at least 1 call".to_string()));
-            }
-        }
-        out
+        rate_problems(
+            &[
+                ("orders_per_second", self.orders_per_second),
+                ("quotes_per_second", self.quotes_per_second),
+                ("other_per_second", self.other_per_second),
+            ],
+            &[
+                ("orders_per_minute", self.orders_per_minute),
+                ("orders_per_hour", self.orders_per_hour),
+                ("quotes_per_minute", self.quotes_per_minute),
+                ("quotes_per_hour", self.quotes_per_hour),
+                ("other_per_minute", self.other_per_minute),
+                ("other_per_hour", self.other_per_hour),
+            ],
+        )
     }
+}
+
+/// Problems of per-second `rates` (positive, at most 1,000) and window `counts` (at least one
+/// call), as (key, reason) pairs.
+fn rate_problems(rates: &[(&str, f64)], counts: &[(&str, u32)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in rates {
+        if !(v.is_finite() && *v > 0.0 && *v <= 1000.0) {
+            out.push((
+                k.to_string(),
+                format!("must be a positive rate up to 1000 per second, got {v}"),
+            ));
+        }
+    }
+    for (k, v) in counts {
+        if *v == 0 {
+            out.push((k.to_string(), "must be at least 1 call".to_string()));
+        }
+    }
+    out
 }
 
 /// `broker.mstock.retry`: retries with exponential backoff and jitter, for idempotent reads only.
@@ -283,6 +317,162 @@ impl BreakerConfig {
     }
 }
 
+/// `broker.kite` section: the Kite Connect v3 client, with the same transport settings as
+/// `broker.mstock`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KiteConfig {
+    /// `base_url`: API root (default `https://api.kite.trade`); the `KITE_BASE_URL`
+    /// environment variable overrides it.
+    pub base_url: String,
+    /// `connect_timeout_ms`: TCP/TLS connect timeout, milliseconds (default 5,000).
+    pub connect_timeout_ms: u64,
+    /// `read_timeout_ms`: time allowed for a whole response, milliseconds (default 10,000).
+    pub read_timeout_ms: u64,
+    /// `rate_limits`: client-side request rates per Kite endpoint class.
+    pub rate_limits: KiteRateLimitsConfig,
+    /// `retry`: retries of idempotent reads.
+    pub retry: RetryConfig,
+    /// `breaker`: the circuit breaker.
+    pub breaker: BreakerConfig,
+    /// `token_cache_dir`: directory of the access-token file and the instrument lists. Empty
+    /// (the default) means the platform cache directory, as for `broker.mstock`.
+    pub token_cache_dir: String,
+    /// `quote_batch_size`: instruments per `/quote` call (default 500, Kite's limit; 1 to 500).
+    pub quote_batch_size: u32,
+}
+
+impl Default for KiteConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://api.kite.trade".to_string(),
+            connect_timeout_ms: 5_000,
+            read_timeout_ms: 10_000,
+            rate_limits: KiteRateLimitsConfig::default(),
+            retry: RetryConfig::default(),
+            breaker: BreakerConfig::default(),
+            token_cache_dir: String::new(),
+            quote_batch_size: 500,
+        }
+    }
+}
+
+impl KiteConfig {
+    /// Problems as (key path relative to `broker.kite`, reason) pairs.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = transport_problems(
+            &self.base_url,
+            self.connect_timeout_ms,
+            self.read_timeout_ms,
+            self.quote_batch_size,
+        );
+        for (k, r) in self.rate_limits.validate() {
+            out.push((format!("rate_limits.{k}"), r));
+        }
+        for (k, r) in self.retry.validate() {
+            out.push((format!("retry.{k}"), r));
+        }
+        for (k, r) in self.breaker.validate() {
+            out.push((format!("breaker.{k}"), r));
+        }
+        out
+    }
+}
+
+/// `broker.kite.rate_limits`: Kite Connect's published limits (kite.trade/docs/connect/v3,
+/// "Exceptions and errors" → rate limits, read December 2026): quote 1 request/s, historical
+/// candles 3/s, order placement 10/s with at most 200 a minute and 3,000 a day, every other
+/// endpoint 10/s, and at most 25 modifications of one order. Modify and cancel count with
+/// placements in the orders class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KiteRateLimitsConfig {
+    /// `quotes_per_second`: `/quote` calls per second (default 1, Kite's figure).
+    pub quotes_per_second: f64,
+    /// `historical_per_second`: historical-candle calls per second (default 3, Kite's figure).
+    pub historical_per_second: f64,
+    /// `orders_per_second`: place/modify/cancel calls per second (default 10, Kite's figure).
+    pub orders_per_second: f64,
+    /// `orders_per_minute`: order calls in any 60 s (default 200, Kite's figure).
+    pub orders_per_minute: u32,
+    /// `orders_per_day`: order calls in any 24 h (default 3,000, Kite's figure).
+    pub orders_per_day: u32,
+    /// `other_per_second`: every other call per second (default 10, Kite's figure).
+    pub other_per_second: f64,
+    /// `modifications_per_order`: modifications sent for one order at most (default 25, Kite's
+    /// figure); the next is refused here instead of at the broker.
+    pub modifications_per_order: u32,
+}
+
+impl Default for KiteRateLimitsConfig {
+    fn default() -> Self {
+        Self {
+            quotes_per_second: 1.0,
+            historical_per_second: 3.0,
+            orders_per_second: 10.0,
+            orders_per_minute: 200,
+            orders_per_day: 3000,
+            other_per_second: 10.0,
+            modifications_per_order: 25,
+        }
+    }
+}
+
+impl KiteRateLimitsConfig {
+    /// Problems as (key path relative to `rate_limits`, reason) pairs.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        rate_problems(
+            &[
+                ("quotes_per_second", self.quotes_per_second),
+                ("historical_per_second", self.historical_per_second),
+                ("orders_per_second", self.orders_per_second),
+                ("other_per_second", self.other_per_second),
+            ],
+            &[
+                ("orders_per_minute", self.orders_per_minute),
+                ("orders_per_day", self.orders_per_day),
+                ("modifications_per_order", self.modifications_per_order),
+            ],
+        )
+    }
+}
+
+/// Problems of the transport settings both broker sections share, as (key, reason) pairs.
+fn transport_problems(
+    base_url: &str,
+    connect_timeout_ms: u64,
+    read_timeout_ms: u64,
+    quote_batch_size: u32,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let url = base_url.trim();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        out.push((
+            "base_url".to_string(),
+            format!("must start with https:// (or http:// for a local test server), got {url:?}"),
+        ));
+    }
+    if connect_timeout_ms == 0 {
+        out.push((
+            "connect_timeout_ms".to_string(),
+            "must be at least 1 millisecond".to_string(),
+        ));
+    }
+    if read_timeout_ms == 0 {
+        out.push((
+            "read_timeout_ms".to_string(),
+            "must be at least 1 millisecond".to_string(),
+        ));
+    }
+    if !(1..=500).contains(&quote_batch_size) {
+        out.push((
+            "quote_batch_size".to_string(),
+            format!("must be between 1 and 500, got {quote_batch_size}"),
+        ));
+    }
+    out
+}
+
 /// `broker.paper`: the paper broker's fill model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -368,6 +558,39 @@ mod tests {
         assert_eq!(c.mstock.breaker.failure_threshold, 5);
         assert_eq!(c.mstock.breaker.cooldown_seconds, 30.0);
         assert_eq!(c.paper.slippage_ticks, 1);
+        assert_eq!(c.kind, BrokerKind::Mstock);
+        assert_eq!(c.kite.base_url, "https://api.kite.trade");
+        assert_eq!(c.kite.quote_batch_size, 500);
+        assert_eq!(c.kite.rate_limits.orders_per_minute, 200);
+        assert_eq!(c.kite.rate_limits.orders_per_day, 3000);
+    }
+
+    #[test]
+    fn the_kind_and_the_kite_section_are_read_and_checked() {
+        let yaml = "strategies:\n  ema_crossover:\n    symbols: [BANKNIFTY]\n\
+                    broker:\n  kind: kite\n  kite:\n    rate_limits: { orders_per_day: 0 }\n";
+        let errors = crate::config::Config::from_yaml_str(yaml).unwrap_err();
+        let lines: Vec<String> = errors.problems().iter().map(|p| p.to_string()).collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l
+                    .starts_with("broker.kite.rate_limits.orders_per_day must be at least 1 call")),
+            "{lines:#?}"
+        );
+        let ok = "strategies:\n  ema_crossover:\n    symbols: [BANKNIFTY]\n\
+                  broker:\n  kind: kite\n  kite:\n    base_url: http://127.0.0.1:9\n";
+        let cfg = crate::config::Config::from_yaml_str(ok).unwrap();
+        assert_eq!(cfg.broker.kind, BrokerKind::Kite);
+        assert_eq!(cfg.broker.kite.base_url, "http://127.0.0.1:9");
+        assert_eq!(cfg.broker.kite.rate_limits.quotes_per_second, 1.0);
+        let bad = "strategies:\n  ema_crossover:\n    symbols: [BANKNIFTY]\n\
+                   broker:\n  kind: zerodha\n";
+        let errors = crate::config::Config::from_yaml_str(bad).unwrap_err();
+        let lines: Vec<String> = errors.problems().iter().map(|p| p.to_string()).collect();
+        assert!(lines.iter().any(|l| l.starts_with("broker")), "{lines:#?}");
+        assert_eq!("Kite".parse::<BrokerKind>(), Ok(BrokerKind::Kite));
+        assert!("zerodha".parse::<BrokerKind>().is_err());
     }
 
     #[test]

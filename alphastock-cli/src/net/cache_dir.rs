@@ -1,13 +1,14 @@
-//! Where the client keeps the day's access token and script master: the platform cache
+//! Where a broker client keeps its access token and instrument list: the platform cache
 //! directory, never the working directory (a token written into a clone could be committed).
 //!
-//! `broker.mstock.token_cache_dir` empty (the default) means `$XDG_CACHE_HOME/alphastock`,
-//! else `$HOME/.cache/alphastock` (the XDG Base Directory default). A non-empty value is used as
-//! given. The directory is created with mode 0700 (owner only); files in it are written 0600.
+//! A broker's `token_cache_dir` (`broker.mstock.token_cache_dir`, `broker.kite.token_cache_dir`)
+//! empty (the default) means `$XDG_CACHE_HOME/alphastock`, else `$HOME/.cache/alphastock` (the
+//! XDG Base Directory default). A non-empty value is used as given. The directory is created with mode 0700 (owner only); files in it are written 0600.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::error::MstockError;
+use super::error::ApiError;
 
 /// Environment variable naming the user's cache directory (XDG Base Directory).
 pub const ENV_XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
@@ -38,24 +39,49 @@ pub fn resolve_cache_dir(
     absolute(ENV_HOME).map(|home| home.join(".cache").join(APP_DIR))
 }
 
+/// [`resolve_cache_dir`] as text, empty when no directory is known (then nothing is cached).
+pub fn effective_cache_dir(configured: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    resolve_cache_dir(configured, lookup)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// Creates `dir` (and its parents) and sets its own mode to 0700 on Unix, so only the user can
 /// list or read the token in it.
-pub fn ensure_private_dir(dir: &Path) -> Result<(), MstockError> {
+pub fn ensure_private_dir(dir: &Path) -> Result<(), ApiError> {
     if dir.as_os_str().is_empty() {
-        return Err(MstockError::Local(format!(
-            "no cache directory: set {ENV_XDG_CACHE_HOME} or {ENV_HOME}, or broker.mstock.token_cache_dir"
+        return Err(ApiError::Local(format!(
+            "no cache directory: set {ENV_XDG_CACHE_HOME} or {ENV_HOME}, or the broker's token_cache_dir"
         )));
     }
     std::fs::create_dir_all(dir)
-        .map_err(|e| MstockError::Local(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| ApiError::Local(format!("cannot create {}: {e}", dir.display())))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
-            MstockError::Local(format!("cannot make {} private: {e}", dir.display()))
-        })?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| ApiError::Local(format!("cannot make {} private: {e}", dir.display())))?;
     }
     Ok(())
+}
+
+/// Writes `bytes` to `path` with mode 0600 (owner read/write only) on Unix.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 #[cfg(test)]

@@ -1,15 +1,16 @@
 //! The HTTP layer: a `ureq` agent with connect/read timeouts and verified TLS, requests with the
-//! `X-Mirae-Version` header, and the broker's JSON envelope turned into data or a typed
-//! [`MstockError`].
+//! broker's API-version header (`X-Mirae-Version: 1` for mStock, `X-Kite-Version: 3` for Kite),
+//! and the broker's JSON envelope turned into data or a typed [`ApiError`]. Both brokers answer
+//! with the same `{"status":"success","data":..}` / `{"status":"error","error_type":..}`
+//! envelope and take `Authorization: token {api_key}:{access_token}` (Kite Connect v3 docs,
+//! "Response structure" and "Authentication", read December 2026).
 
 use std::time::Duration;
 
 use serde_json::Value;
 
-use alphastock_core::config::MstockConfig;
-
-use super::credentials::Secret;
-use super::error::MstockError;
+use super::error::ApiError;
+use super::secret::Secret;
 
 /// HTTP method of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +77,40 @@ pub struct RawResponse {
     pub body: String,
 }
 
-/// The `ureq` agent and base URL.
+/// What a [`Transport`] needs: where and how patiently to talk, and the version header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportSettings {
+    /// API root, e.g. `https://api.kite.trade`.
+    pub base_url: String,
+    /// TCP/TLS connect timeout, milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Time allowed for a whole response, milliseconds.
+    pub read_timeout_ms: u64,
+    /// The API-version header sent with every request (name, value).
+    pub version_header: (&'static str, &'static str),
+}
+
+/// The base URL in effect: the environment variable `env_var` (read through `lookup`) when set
+/// and not blank, else `configured`; without a trailing slash.
+pub fn effective_base_url(
+    configured: &str,
+    env_var: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> String {
+    lookup(env_var)
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| configured.to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// The `ureq` agent, base URL and version header.
 #[derive(Debug, Clone)]
 pub struct Transport {
     agent: ureq::Agent,
     base_url: String,
+    version_header: (&'static str, &'static str),
 }
 
 /// Largest body accepted (the script master CSV is tens of megabytes), bytes.
@@ -90,7 +120,7 @@ impl Transport {
     /// An agent with the configured timeouts. TLS certificates are verified (ureq's default;
     /// never turned off). HTTP error statuses are returned as responses, not errors, so the
     /// broker's error envelope can be read.
-    pub fn new(cfg: &MstockConfig) -> Self {
+    pub fn new(cfg: &TransportSettings) -> Self {
         let read = Some(Duration::from_millis(cfg.read_timeout_ms));
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -104,6 +134,7 @@ impl Transport {
         Self {
             agent,
             base_url: cfg.base_url.trim_end_matches('/').to_string(),
+            version_header: cfg.version_header,
         }
     }
 
@@ -112,13 +143,13 @@ impl Transport {
         &self.base_url
     }
 
-    /// Sends `req` with `X-Mirae-Version: 1` and, when given, `Authorization: token
+    /// Sends `req` with the version header and, when given, `Authorization: token
     /// {api_key}:{access_token}`.
     pub fn send(
         &self,
         req: &Request,
         auth: Option<(&Secret, &Secret)>,
-    ) -> Result<RawResponse, MstockError> {
+    ) -> Result<RawResponse, ApiError> {
         let url = format!("{}/{}", self.base_url, req.path.trim_start_matches('/'));
         let auth_value = auth.map(|(k, t)| format!("token {}:{}", k.expose(), t.expose()));
         let form = req.form.iter().map(|(k, v)| (k.as_str(), v.expose()));
@@ -130,7 +161,7 @@ impl Transport {
                 } else {
                     self.agent.delete(&url)
                 }
-                .header("X-Mirae-Version", "1")
+                .header(self.version_header.0, self.version_header.1)
                 .query_pairs(query);
                 if let Some(a) = &auth_value {
                     b = b.header("Authorization", a);
@@ -143,7 +174,7 @@ impl Transport {
                 } else {
                     self.agent.put(&url)
                 }
-                .header("X-Mirae-Version", "1")
+                .header(self.version_header.0, self.version_header.1)
                 .query_pairs(query);
                 if let Some(a) = &auth_value {
                     b = b.header("Authorization", a);
@@ -172,7 +203,7 @@ impl Transport {
             .with_config()
             .limit(MAX_BODY_BYTES)
             .read_to_string()
-            .map_err(|e| MstockError::NoAnswer(format!("reading the response body: {e}")))?;
+            .map_err(|e| ApiError::NoAnswer(format!("reading the response body: {e}")))?;
         Ok(RawResponse {
             status,
             retry_after,
@@ -185,14 +216,14 @@ impl Transport {
 
 /// Sorts a `ureq` failure into "never sent" (safe to repeat anything) and "no answer" (the
 /// broker may have acted).
-fn classify(e: ureq::Error) -> MstockError {
+fn classify(e: ureq::Error) -> ApiError {
     use ureq::Timeout;
     match &e {
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::BadUri(_) => {
-            MstockError::NotSent(e.to_string())
+            ApiError::NotSent(e.to_string())
         }
         ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve) => {
-            MstockError::NotSent(e.to_string())
+            ApiError::NotSent(e.to_string())
         }
         ureq::Error::Io(io)
             if matches!(
@@ -200,9 +231,9 @@ fn classify(e: ureq::Error) -> MstockError {
                 std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::AddrNotAvailable
             ) || is_name_resolution_failure(io) =>
         {
-            MstockError::NotSent(e.to_string())
+            ApiError::NotSent(e.to_string())
         }
-        _ => MstockError::NoAnswer(e.to_string()),
+        _ => ApiError::NoAnswer(e.to_string()),
     }
 }
 
@@ -264,22 +295,22 @@ pub fn envelope_object(body: &Value) -> Option<&serde_json::Map<String, Value>> 
 /// laxer than this reader (it treats any body without `"status": "error"` as a success), an
 /// error status in another spelling, an HTTP error status with a success envelope, or an
 /// unknown status value are refused here, because acting on a misread answer costs money.
-pub fn json_data(raw: &RawResponse) -> Result<Value, MstockError> {
+pub fn json_data(raw: &RawResponse) -> Result<Value, ApiError> {
     if raw.status == 429 {
-        return Err(MstockError::RateLimited {
+        return Err(ApiError::RateLimited {
             retry_after: raw.retry_after,
         });
     }
     let parsed: Value = match serde_json::from_str(&raw.body) {
         Ok(v) => v,
         Err(_) if raw.status >= 400 => {
-            return Err(MstockError::Http {
+            return Err(ApiError::Http {
                 status: raw.status,
                 snippet: snippet(&raw.body),
             })
         }
         Err(e) => {
-            return Err(MstockError::Malformed(format!(
+            return Err(ApiError::Malformed(format!(
                 "{e} (body starts {:?})",
                 snippet(&raw.body)
             )))
@@ -287,18 +318,18 @@ pub fn json_data(raw: &RawResponse) -> Result<Value, MstockError> {
     };
     let Some(map) = envelope_object(&parsed) else {
         if raw.status >= 400 {
-            return Err(MstockError::Http {
+            return Err(ApiError::Http {
                 status: raw.status,
                 snippet: snippet(&raw.body),
             });
         }
-        return Err(MstockError::Malformed(format!(
+        return Err(ApiError::Malformed(format!(
             "expected a JSON object with `status` and `data` (or a one-element array around one), body starts {:?}",
             snippet(&raw.body)
         )));
     };
     let status = envelope_status(map).map_err(|v| {
-        MstockError::Malformed(format!("unknown `status` value {v} in the broker's answer"))
+        ApiError::Malformed(format!("unknown `status` value {v} in the broker's answer"))
     })?;
     let text = |k: &str| match map.get(k) {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
@@ -306,7 +337,7 @@ pub fn json_data(raw: &RawResponse) -> Result<Value, MstockError> {
         _ => None,
     };
     if raw.status >= 400 || status == EnvelopeStatus::Error {
-        return Err(MstockError::Api {
+        return Err(ApiError::Api {
             status: raw.status,
             error_type: text("error_type")
                 .or_else(|| text("errorType"))
@@ -318,7 +349,7 @@ pub fn json_data(raw: &RawResponse) -> Result<Value, MstockError> {
         });
     }
     if status == EnvelopeStatus::Missing && !map.contains_key("data") {
-        return Err(MstockError::Malformed(
+        return Err(ApiError::Malformed(
             "the broker's answer has neither `status` nor `data`".to_string(),
         ));
     }
@@ -326,11 +357,11 @@ pub fn json_data(raw: &RawResponse) -> Result<Value, MstockError> {
 }
 
 /// Checks the status of a non-JSON answer (the script master CSV) and returns its body.
-pub fn text_body(raw: &RawResponse) -> Result<String, MstockError> {
+pub fn text_body(raw: &RawResponse) -> Result<String, ApiError> {
     if raw.status == 429 || raw.status >= 400 || raw.content_type.contains("json") {
         // Error answers come as the JSON envelope (or an HTML page).
         json_data(raw)?;
-        return Err(MstockError::Malformed(
+        return Err(ApiError::Malformed(
             "expected CSV, got a JSON answer".to_string(),
         ));
     }
@@ -361,16 +392,16 @@ mod tests {
 
     #[test]
     fn a_host_name_that_does_not_resolve_is_never_sent() {
-        let cfg = MstockConfig {
+        let cfg = TransportSettings {
             base_url: "http://alphastock-no-such-host.invalid".into(),
             connect_timeout_ms: 2000,
             read_timeout_ms: 2000,
-            ..MstockConfig::default()
+            version_header: ("X-Mirae-Version", "1"),
         };
         let err = Transport::new(&cfg)
             .send(&Request::get("openapi/typea/orders"), None)
             .unwrap_err();
-        assert!(matches!(err, MstockError::NotSent(_)), "{err:?}");
+        assert!(matches!(err, ApiError::NotSent(_)), "{err:?}");
         assert!(!err.outcome_unknown());
     }
 
@@ -392,16 +423,16 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err,
-            MstockError::Api {
+            ApiError::Api {
                 status: 200,
                 error_type: "InputException".into(),
                 message: "bad qty".into()
             }
         );
         let err = json_data(&raw(502, "<html><body>Bad Gateway</body></html>")).unwrap_err();
-        assert!(matches!(err, MstockError::Http { status: 502, .. }) && err.is_transient());
+        assert!(matches!(err, ApiError::Http { status: 502, .. }) && err.is_transient());
         let err = json_data(&raw(200, "{\"status\":\"succ")).unwrap_err();
-        assert!(matches!(err, MstockError::Malformed(_)));
+        assert!(matches!(err, ApiError::Malformed(_)));
     }
 
     #[test]
@@ -423,7 +454,7 @@ mod tests {
         ] {
             assert_eq!(
                 json_data(&raw(200, bad)).unwrap_err(),
-                MstockError::Api {
+                ApiError::Api {
                     status: 200,
                     error_type: "GeneralException".into(),
                     message: "m".into()
@@ -433,7 +464,7 @@ mod tests {
         }
         // A success envelope with an HTTP error status is still an error.
         let err = json_data(&raw(500, r#"{"status":"success","data":1}"#)).unwrap_err();
-        assert!(matches!(err, MstockError::Api { status: 500, .. }));
+        assert!(matches!(err, ApiError::Api { status: 500, .. }));
         // Shapes that cannot be read with confidence.
         for odd in [
             r#"{"status":"maybe","data":1}"#,
@@ -442,7 +473,7 @@ mod tests {
             r#"{"message":"m"}"#,
         ] {
             let err = json_data(&raw(200, odd)).unwrap_err();
-            assert!(matches!(err, MstockError::Malformed(_)), "{odd}: {err:?}");
+            assert!(matches!(err, ApiError::Malformed(_)), "{odd}: {err:?}");
         }
     }
 }
