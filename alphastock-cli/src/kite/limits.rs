@@ -1,6 +1,8 @@
 //! Kite's endpoint classes and the windows of `broker.kite.rate_limits` (Kite Connect v3
-//! documentation, rate limits, read December 2026): quote 1/s; historical 3/s; orders 10/s,
-//! 200 a minute and 3,000 a day; everything else 10/s.
+//! documentation, rate limits, read 3 December 2026): quote 1/s; historical 3/s; orders 10/s;
+//! everything else 10/s. Orders are also capped at 200 a minute and 3,000 a day by default,
+//! below Kite's current 400 and 5,000, to leave headroom for orders the account places
+//! elsewhere (see `KiteRateLimitsConfig` for the sources and why).
 
 use std::time::Duration;
 

@@ -380,10 +380,17 @@ impl KiteConfig {
 }
 
 /// `broker.kite.rate_limits`: Kite Connect's published limits (kite.trade/docs/connect/v3,
-/// "Exceptions and errors" → rate limits, read December 2026): quote 1 request/s, historical
-/// candles 3/s, order placement 10/s with at most 200 a minute and 3,000 a day, every other
-/// endpoint 10/s, and at most 25 modifications of one order. Modify and cancel count with
-/// placements in the orders class.
+/// "Exceptions and errors" → rate limits, read 3 December 2026): quote 1 request/s, historical
+/// candles 3/s, order placement 10/s, every other endpoint 10/s, and at most 25 modifications
+/// of one order. Modify and cancel count with placements in the orders class.
+///
+/// The order caps: Zerodha's current statement (Kite forum, staff answer quoting the rate-limit
+/// documentation, kite.trade/forum/discussion/comment/52882, read 3 December 2026) is 400
+/// orders a minute and 5,000 a day per user, across all segments and platforms. The defaults
+/// here stay at the earlier published 200 a minute and 3,000 a day on purpose: the broker's
+/// day count includes orders the account places elsewhere (the Kite app, other programs),
+/// which this process cannot see, so it keeps that much headroom. Raise them to 400 / 5,000
+/// when this is the account's only order source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct KiteRateLimitsConfig {
@@ -393,9 +400,9 @@ pub struct KiteRateLimitsConfig {
     pub historical_per_second: f64,
     /// `orders_per_second`: place/modify/cancel calls per second (default 10, Kite's figure).
     pub orders_per_second: f64,
-    /// `orders_per_minute`: order calls in any 60 s (default 200, Kite's figure).
+    /// `orders_per_minute`: order calls in any 60 s (default 200, below Kite's 400; see above).
     pub orders_per_minute: u32,
-    /// `orders_per_day`: order calls in any 24 h (default 3,000, Kite's figure).
+    /// `orders_per_day`: order calls in any 24 h (default 3,000, below Kite's 5,000; see above).
     pub orders_per_day: u32,
     /// `other_per_second`: every other call per second (default 10, Kite's figure).
     pub other_per_second: f64,
