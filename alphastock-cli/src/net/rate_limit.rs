@@ -2,8 +2,8 @@
 //!
 //! Brokers' limits compound (mStock's orders 30/s, 250/min, 1,000/h; Kite's orders 10/s,
 //! 400/min, 5,000/day, of which this client keeps 200 and 3,000 by default): staying under the
-//! per-second figure all day still breaks the longer
-//! ones. Each class therefore has a token bucket holding one token, which paces its calls
+//! per-second figure all day still breaks the longer ones. Each class therefore has a token
+//! bucket holding one token, which paces its calls
 //! evenly at the per-second rate, and a log of its recent calls, which keeps every sliding
 //! window at or under its limit. A call waits until all of them allow it. The classes and their
 //! windows are data ([`ClassSpec`]) each broker builds from its config section.
