@@ -26,7 +26,7 @@
 //! candle's close and stamped at the candle's end ([`OptionSource::Simulated`]): say so when
 //! reporting results.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Timelike};
 use rust_decimal::prelude::ToPrimitive;
@@ -282,15 +282,48 @@ pub fn parse_option_snapshots(
 /// candle (at its end) sees only chains stamped at or before its end, and never a chain from
 /// after it. Simulated chains are made lazily, so memory stays flat; they are skipped for
 /// symbols with no contract facts (see [`SimMarket::new`](super::SimMarket::new)).
-#[derive(Debug, Clone)]
 pub struct ReplayFeed {
     config: SimConfig,
     market: MarketConfig,
-    candles: VecDeque<Candle>,
+    candles: std::iter::Peekable<CandleSource>,
+    /// The underlyings whose simulated chains are priced; `None`: every candle's symbol.
+    chain_symbols: Option<BTreeSet<Symbol>>,
     chains: VecDeque<OptionChain>,
     source: OptionSource,
     pending: VecDeque<Event>,
     candle_length: chrono::Duration,
+}
+
+/// Where a [`ReplayFeed`] takes its candles from, in replay order.
+pub type CandleSource = Box<dyn Iterator<Item = Candle> + Send>;
+
+impl std::fmt::Debug for ReplayFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplayFeed")
+            .field("source", &self.source)
+            .field("chain_symbols", &self.chain_symbols)
+            .field("chains", &self.chains.len())
+            .field("pending", &self.pending.len())
+            .field("candle_length", &self.candle_length)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The symbols whose option chains an engine built from `config` can use: those of enabled
+/// strategies trading options (`instrument: option`) or reading the chain (`iv_regime`). A
+/// symbol traded only as the underlying itself by strategies that never look at a chain needs
+/// none, so a replay need not price one for it (see [`ReplayFeed::only_chains_for`]).
+pub fn symbols_needing_chains(config: &crate::config::Config) -> BTreeSet<Symbol> {
+    config
+        .strategies
+        .iter()
+        .filter(|(_, s)| s.enabled)
+        .filter(|(name, s)| {
+            s.instrument == crate::config::TradeInstrument::Option
+                || crate::strategy::reads_option_chain(s.kind(name))
+        })
+        .flat_map(|(_, s)| s.symbols.iter().cloned())
+        .collect()
 }
 
 impl ReplayFeed {
@@ -309,6 +342,26 @@ impl ReplayFeed {
                 .cmp(&b.timestamp)
                 .then_with(|| a.symbol.cmp(&b.symbol))
         });
+        Self::from_ordered(
+            Box::new(candles.into_iter()),
+            snapshots,
+            config,
+            market,
+            candle_minutes,
+        )
+    }
+
+    /// A replay of candles that arrive already in replay order (by timestamp, then symbol),
+    /// e.g. read a row at a time from files, so only the candles of one moment are held at a
+    /// time. `snapshots` are recorded chains (any order), or `None` for chains priced from
+    /// `config`'s volatility surface. Candles out of that order are replayed as they come.
+    pub fn from_ordered(
+        candles: CandleSource,
+        snapshots: Option<Vec<OptionChain>>,
+        config: &SimConfig,
+        market: &MarketConfig,
+        candle_minutes: u32,
+    ) -> Self {
         let (source, mut chains) = match snapshots {
             Some(c) => (OptionSource::Recorded, c),
             None => (OptionSource::Simulated, Vec::new()),
@@ -317,12 +370,21 @@ impl ReplayFeed {
         Self {
             config: config.clone(),
             market: market.clone(),
-            candles: candles.into(),
+            candles: candles.peekable(),
+            chain_symbols: None,
             chains: chains.into(),
             source,
             pending: VecDeque::new(),
             candle_length: chrono::Duration::minutes(i64::from(candle_minutes.max(1))),
         }
+    }
+
+    /// Prices simulated chains only for the underlyings in `symbols` (e.g.
+    /// [`symbols_needing_chains`] of the engine's config); candles of other symbols replay
+    /// without a chain. Recorded snapshots are not affected.
+    pub fn only_chains_for(mut self, symbols: BTreeSet<Symbol>) -> Self {
+        self.chain_symbols = Some(symbols);
+        self
     }
 
     /// Where the option chains come from.
@@ -363,7 +425,7 @@ impl ReplayFeed {
     fn fill(&mut self) {
         let next_candle = self
             .candles
-            .front()
+            .peek()
             .map(|c| c.timestamp + self.candle_length);
         let next_chain = self.chains.front().map(|c| c.timestamp);
         let t = match (next_candle, next_chain) {
@@ -379,13 +441,17 @@ impl ReplayFeed {
         }
         while self
             .candles
-            .front()
+            .peek()
             .is_some_and(|c| c.timestamp + self.candle_length == t)
         {
-            let Some(candle) = self.candles.pop_front() else {
+            let Some(candle) = self.candles.next() else {
                 break;
             };
-            if self.source == OptionSource::Simulated {
+            let wanted = self
+                .chain_symbols
+                .as_ref()
+                .is_none_or(|s| s.contains(&candle.symbol));
+            if self.source == OptionSource::Simulated && wanted {
                 if let Some(c) = self.simulated_chain(&candle, t) {
                     self.pending.push_back(Event::OptionChain(c));
                 }

@@ -27,7 +27,8 @@ pub use iv_regime::{IvRegime, IvRegimeParams};
 pub use manager::{aggregate, ManagerError, StrategyManager, StrategySpec};
 pub use price_breakout::{PriceBreakout, PriceBreakoutParams};
 pub use registry::{
-    build_strategy, known_strategies, ParamProblem, StrategyBuildError, StrategyParams,
+    build_strategy, known_strategies, reads_option_chain, ParamProblem, StrategyBuildError,
+    StrategyParams,
 };
 pub use rsi_divergence::{RsiDivergence, RsiDivergenceParams};
 pub use volume_spike::{VolumeSpike, VolumeSpikeParams};

@@ -77,6 +77,13 @@ pub fn known_strategies() -> &'static [&'static str] {
     KNOWN
 }
 
+/// True when strategies of `kind` read the option chain passed with each candle (the IV
+/// regime reads the ATM implied volatility); the others decide on candles alone, so a replay
+/// may leave their symbols without chains when nothing trades options on them.
+pub fn reads_option_chain(kind: &str) -> bool {
+    kind == iv_regime::KIND
+}
+
 /// Builds a fresh built-in strategy of `kind`, named `instance_name` (the config key that its
 /// signals carry), from its YAML `parameters`. Unknown keys, wrong types and out-of-range or
 /// contradictory values are all reported, each with its key.
