@@ -423,7 +423,8 @@ pub(crate) fn backtest_with(
         &config.simulation,
         &config.market,
         config.market_data_runner.candle_minutes,
-    );
+    )
+    .lazy_chains();
     let source = feed.option_source();
     let mut engine = Engine::new(config).map_err(|e| e.to_string())?;
     if let Some(t) = &inputs.table {
