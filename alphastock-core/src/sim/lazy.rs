@@ -24,7 +24,7 @@ use crate::market::{IstTime, OptionChain, OptionQuote, OptionType, Symbol, IST};
 /// nearest expiry and its series, the 30-day ATM vol and the simulation's surface settings.
 /// Made once per underlying and day, shared by every chain of that day.
 #[derive(Debug, PartialEq)]
-pub struct ChainBasis {
+pub(crate) struct ChainBasis {
     underlying: Symbol,
     instrument: Instrument,
     expiry: NaiveDate,
