@@ -447,3 +447,106 @@ fn the_bars_before_from_seed_the_strategies_so_they_can_trade_from_the_first_bar
         first_entry(&cold)
     );
 }
+
+fn real_candles() -> [String; 2] {
+    let dir = std::env::var("ALPHASTOCK_REFERENCE").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/reference").to_string()
+    });
+    let dir = std::path::PathBuf::from(dir).join("real").join("candles");
+    ["NIFTY", "BANKNIFTY"].map(|u| {
+        dir.join(format!("NSE_{u}_1min_2024-01_2024-04.csv"))
+            .to_string_lossy()
+            .into_owned()
+    })
+}
+
+/// What a backtest found, to compare with the numbers of the same run before option chains
+/// were priced on demand: trade count, net P&L, charges, signals, max drawdown, final equity,
+/// and the first and last trades (contract, entry time, entry and exit premium, units, net).
+fn summary(v: &Value) -> String {
+    let trade = |t: &Value| {
+        format!(
+            "{} {} {} -> {} x{} net {}",
+            t["trading_symbol"].as_str().unwrap_or("?"),
+            t["entry_time"].as_str().unwrap_or("?"),
+            t["entry_price"],
+            t["exit_price"],
+            t["quantity"],
+            t["net_pnl"]
+        )
+    };
+    let trades = v["trades"].as_array().cloned().unwrap_or_default();
+    format!(
+        "{} trades, net {}, charges {}, signals {}, drawdown {}, equity {}; first {}; last {}",
+        v["trade_count"],
+        v["net_pnl"],
+        v["charges"],
+        v["signals"],
+        v["max_drawdown"],
+        v["final_equity"],
+        trades.first().map(trade).unwrap_or_default(),
+        trades.last().map(trade).unwrap_or_default()
+    )
+}
+
+/// Golden numbers of backtests on four months of real 1-minute NIFTY and BANKNIFTY candles
+/// with simulated option chains, taken when every chain was priced whole at every candle: the
+/// chains priced on demand give the very same trades and metrics. One run is the learned
+/// filter's dataset config (three strategies, default strike selection), the other buys one
+/// strike out of the money among five watched, with a liquidity filter that refuses some
+/// contracts, a narrow simulated chain and the IV regime reading the chain.
+#[test]
+#[ignore = "reads real 1-minute candles from ../shared/reference (ALPHASTOCK_REFERENCE); CI runs it"]
+fn real_index_candles_backtest_to_the_numbers_of_whole_chains() {
+    let [nifty, banknifty] = real_candles();
+    let dir = tempfile::tempdir().unwrap();
+    let otm = dir.path().join("otm.yaml");
+    std::fs::write(
+        &otm,
+        r#"
+market_data_runner: { candle_minutes: 1 }
+strategies:
+  ema_crossover:
+    enabled: true
+    symbols: ["NSE:NIFTY", "NSE:BANKNIFTY"]
+    parameters: { fast_ema: 5, slow_ema: 20, min_confidence: 0 }
+  iv_regime: { enabled: true, symbols: ["NSE:NIFTY"] }
+options_data_runner:
+  strike_selection:
+    strikes_per_side: 5
+    choose: otm
+    liquidity_filters: { min_oi: 150000, max_spread_pct: 2 }
+simulation: { strikes_per_side: 4 }
+options_trading:
+  enabled: true
+  entry: { min_confidence: 0 }
+  risk_management: { capital: 1000000, max_premium_per_trade: 100000 }
+"#,
+    )
+    .unwrap();
+    let cases = [
+        (
+            "fixtures/ml_filter.yaml".to_string(),
+            "1339 trades, net 3344308.67, charges 349772.08, signals 6436, drawdown 938322.98, \
+             equity 4344308.67; first BANKNIFTY2410348200PE 2024-01-01T09:38:00+05:30 192.05 -> \
+             152.65 x510 net -20296.73; last NIFTY2450222700CE 2024-04-30T09:16:00+05:30 98.45 -> \
+             99.55 x1000 net 870.57",
+        ),
+        (
+            otm.to_string_lossy().into_owned(),
+            "142 trades, net 130508.89, charges 13693.61, signals 5993, drawdown 189295.37, \
+             equity 1130508.89; first NIFTY2410421700PE 2024-01-01T09:40:00+05:30 119.0 -> 94.3 \
+             x200 net -5024.92; last NIFTY2450222500CE 2024-04-29T09:16:00+05:30 120.2 -> \
+             208.05 x200 net 17457.26",
+        ),
+    ];
+    for (config, want) in cases {
+        let (code, out, err) = alphastock(&[
+            "backtest", "--config", &config, "--data", &nifty, &banknifty, "--json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).expect("one JSON object");
+        assert_eq!(v["option_prices"], "simulated");
+        assert_eq!(summary(&v), want, "{config}");
+    }
+}

@@ -348,3 +348,235 @@ fn drained_trades_and_a_thinned_curve_give_the_same_results() {
         .iter()
         .all(|p| full.equity_curve.contains(p)));
 }
+
+use alphastock_core::market::{Candle, Symbol};
+use chrono::NaiveDate;
+
+/// One-minute candles of NIFTY and BANKNIFTY from a seeded random walk (about 0.06 % a step),
+/// 375 a day from 09:15 IST on `days` consecutive weekdays from Monday 2026-02-02.
+fn index_minutes(days: usize, seed: u64) -> Vec<Candle> {
+    use chrono::{Datelike, Duration};
+    let mut state = seed.max(1);
+    let mut uniform = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let d = |x: f64| Decimal::from_f64_retain(x).unwrap_or_default().round_dp(2);
+    let mut prices = [("NIFTY", 25_000.0_f64), ("BANKNIFTY", 57_000.0)];
+    let mut out = Vec::new();
+    let mut day = NaiveDate::from_ymd_opt(2026, 2, 2).expect("date");
+    let mut done = 0;
+    while done < days {
+        if day.weekday().number_from_monday() <= 5 {
+            let open = at(&format!("{day}T09:15:00+05:30"));
+            for m in 0..375 {
+                for (name, price) in prices.iter_mut() {
+                    let o = *price;
+                    *price *= 1.0 + 0.001 * (uniform() + uniform() - 1.0);
+                    out.push(Candle {
+                        symbol: Symbol::parse(name).expect("symbol"),
+                        timestamp: open + Duration::minutes(m),
+                        open: d(o),
+                        high: d(o.max(*price) * 1.0002),
+                        low: d(o.min(*price) * 0.9998),
+                        close: d(*price),
+                        volume: 1000 + (uniform() * 4000.0) as u64,
+                    });
+                }
+            }
+            done += 1;
+        }
+        day = day.succ_opt().expect("date");
+    }
+    out
+}
+
+/// A strategy of the caller's own that reads the whole chain passed with each candle: it buys
+/// when the chain's highest-OI call is above the spot (on every seventh minute, to trade often
+/// without trading always). Without the chain it never signals.
+struct ReadsTheChain;
+
+impl Strategy for ReadsTheChain {
+    fn name(&self) -> &str {
+        "reads_the_chain"
+    }
+    fn warmup_bars(&self) -> usize {
+        0
+    }
+    fn analyze(&mut self, input: &MarketInput<'_>) -> Option<Signal> {
+        use chrono::Timelike;
+        let chain = input.chain?;
+        if !input.candle.timestamp.minute().is_multiple_of(7) {
+            return None;
+        }
+        let top = chain
+            .quotes
+            .iter()
+            .filter(|q| q.contract.option_type == OptionType::CE)
+            .max_by_key(|q| q.oi)?;
+        let c = input.candle.close;
+        let side = if top.contract.strike > chain.spot {
+            Side::Buy
+        } else {
+            Side::Sell
+        };
+        let (target, stop) = match side {
+            Side::Buy => (c * dec!(1.003), c * dec!(0.998)),
+            Side::Sell => (c * dec!(0.997), c * dec!(1.002)),
+        };
+        Some(Signal {
+            symbol: input.candle.symbol.clone(),
+            strategy: "reads_the_chain".to_string(),
+            side,
+            timestamp: input.candle.timestamp,
+            price: c,
+            target,
+            stop,
+            confidence: 80,
+            expected_move_pct: match side {
+                Side::Buy => 0.3,
+                Side::Sell => -0.3,
+            },
+            reason: format!("top OI call {}", top.contract.strike),
+        })
+    }
+}
+
+/// Five strategies on both indices, default strike selection.
+const FIVE_ON_INDICES: &str = r#"
+market_data_runner: { candle_minutes: 1 }
+strategies:
+  ema_crossover: { enabled: true, symbols: [NIFTY, BANKNIFTY], parameters: { fast_ema: 5, slow_ema: 20, min_confidence: 0 } }
+  rsi_divergence: { enabled: true, symbols: [NIFTY, BANKNIFTY] }
+  bollinger_reversion: { enabled: true, symbols: [NIFTY, BANKNIFTY] }
+  price_breakout: { enabled: true, symbols: [NIFTY] }
+  volume_spike: { enabled: true, symbols: [BANKNIFTY] }
+options_trading:
+  enabled: true
+  entry: { min_confidence: 0 }
+  risk_management: { capital: 1000000, max_premium_per_trade: 100000 }
+"#;
+
+/// One strike out of the money among five watched, a liquidity filter that refuses some of
+/// them (so neighbours are taken and whole signals refused), a narrow simulated chain (so the
+/// watched window meets its edge), and the IV regime reading the chain.
+const OTM_FILTERED_IV: &str = r#"
+market_data_runner: { candle_minutes: 1 }
+strategies:
+  ema_crossover: { enabled: true, symbols: [NIFTY, BANKNIFTY], parameters: { fast_ema: 5, slow_ema: 20, min_confidence: 0 } }
+  iv_regime: { enabled: true, symbols: [NIFTY] }
+options_data_runner:
+  strike_selection:
+    strikes_per_side: 5
+    choose: otm
+    liquidity_filters: { min_oi: 150000, max_spread_pct: 2 }
+simulation: { strikes_per_side: 4 }
+options_trading:
+  enabled: true
+  entry: { min_confidence: 0 }
+  risk_management: { capital: 1000000, max_premium_per_trade: 100000 }
+"#;
+
+/// The report, and with `record` the learned filter's features of every signal it saw (as
+/// text: a feature may be NaN).
+fn index_run(
+    yaml: &str,
+    candles: &[Candle],
+    lazy: bool,
+    custom: bool,
+    record: bool,
+) -> (alphastock_core::backtest::BacktestReport, String) {
+    let config = Config::from_yaml_str(yaml).expect("config");
+    let mut feed = ReplayFeed::new(
+        candles.to_vec(),
+        None,
+        &config.simulation,
+        &config.market,
+        config.market_data_runner.candle_minutes,
+    );
+    if lazy {
+        feed = feed.lazy_chains();
+    }
+    let mut engine = Engine::new(&config).expect("engine");
+    if custom {
+        engine.add_strategy(
+            Symbol::parse("BANKNIFTY").expect("symbol"),
+            Box::new(ReadsTheChain),
+        );
+    }
+    if record {
+        engine.set_signal_filter(alphastock_core::ml::SignalFilter::recorder());
+    }
+    let mut bt = Backtester::new(
+        engine,
+        BacktestConfig {
+            slippage_ticks: 1,
+            entry_tolerance_pct: dec!(5),
+            option_source: feed.option_source(),
+        },
+    );
+    for e in feed {
+        bt.on_event(e);
+    }
+    let seen = format!(
+        "{:?}",
+        bt.engine().signal_filter().map(|f| f.seen().to_vec())
+    );
+    (bt.finish(), seen)
+}
+
+/// Chains priced on demand give the same backtest as chains priced whole at every candle:
+/// the same trades (contracts, times, prices, exits), the same rejections with the same
+/// numbers, the same equity curve and metrics, for several strategies, an out-of-the-money
+/// choice with a liquidity filter and a narrow chain, the IV regime, a strategy of the
+/// caller's own reading the chain, and the learned filter's features of every signal.
+#[test]
+fn lazily_priced_chains_give_the_same_backtest_as_whole_chains() {
+    let candles = index_minutes(6, 11);
+    for (name, yaml, custom, record) in [
+        ("five strategies", FIVE_ON_INDICES, false, false),
+        ("otm, filtered, iv regime", OTM_FILTERED_IV, false, false),
+        ("a strategy reading the chain", FIVE_ON_INDICES, true, false),
+        (
+            "the learned filter's features",
+            OTM_FILTERED_IV,
+            false,
+            true,
+        ),
+    ] {
+        let (whole, whole_seen) = index_run(yaml, &candles, false, custom, record);
+        let (lazy, lazy_seen) = index_run(yaml, &candles, true, custom, record);
+        assert_eq!(whole_seen, lazy_seen, "{name}");
+        if record {
+            assert!(
+                whole_seen.matches("decided_at").count() > 100,
+                "{name}: {whole_seen:.300}"
+            );
+        }
+        assert!(
+            whole.trades.len() >= 10,
+            "{name}: {} trades",
+            whole.trades.len()
+        );
+        assert_eq!(whole.trades, lazy.trades, "{name}");
+        assert_eq!(whole, lazy, "{name}");
+        if custom {
+            assert!(
+                whole
+                    .trades
+                    .iter()
+                    .any(|t| t.strategy.contains("reads_the_chain")),
+                "{name}"
+            );
+        }
+        if name.starts_with("otm") {
+            assert!(
+                whole.rejections.keys().any(|r| r.contains("no liquid")),
+                "{name}: {:?}",
+                whole.rejections
+            );
+        }
+    }
+}

@@ -559,3 +559,49 @@ fn charges_exits_and_risk_are_read_and_checked_from_the_config() {
         assert!(found.iter().any(|p| p.starts_with(want)), "{want} not in {found:#?}");
     }
 }
+
+proptest! {
+    /// Whatever the fills over several contracts and days (opening, adding, reducing, closing,
+    /// reversing, re-registering flat ones, adopting the broker's quantity), the open positions
+    /// listed are exactly the registered positions that are open, in trading-symbol order.
+    #[test]
+    fn open_positions_are_exactly_the_open_ones(
+        steps in prop::collection::vec((0usize..4, 0u8..4, 1u32..4, 0u32..5), 1..60),
+    ) {
+        let symbols = ["NIFTY26APR22000CE", "NIFTY26APR22000PE", "BANKNIFTY26APR51200CE", "NSE:SBIN"];
+        let mut pf = Portfolio::new(no_charges());
+        for s in symbols {
+            pf.register(PositionMeta { trading_symbol: s.to_string(), ..meta() });
+        }
+        for (i, (which, action, lots, day)) in steps.into_iter().enumerate() {
+            let symbol = symbols[which];
+            let when = at(&format!("2026-04-{:02}T10:00:00+05:30", 6 + day));
+            let held = pf.position(symbol).map_or(0, |p| p.quantity());
+            match action {
+                0 | 1 => {
+                    let side = if action == 0 { TransactionType::Buy } else { TransactionType::Sell };
+                    let qty = if held != 0 && side.sign() != held.signum() {
+                        // Now and then exactly closing the position.
+                        if lots == 1 { held.unsigned_abs() as u32 } else { lots * 75 }
+                    } else {
+                        lots * 75
+                    };
+                    let id = i.to_string();
+                    let f = Fill { trading_symbol: symbol.to_string(), ..fill(&id, &id, side, qty, dec!(100), when) };
+                    pf.apply_fill(&f).unwrap();
+                }
+                2 => {
+                    pf.adopt_quantity(symbol, i64::from(lots % 3) * 75 - 75, dec!(101), when);
+                }
+                _ => pf.register(PositionMeta { trading_symbol: symbol.to_string(), ..meta() }),
+            }
+            let listed: Vec<&str> = pf.open_positions().map(|p| p.trading_symbol()).collect();
+            let open: Vec<&str> = pf
+                .positions()
+                .filter(|p| p.is_open())
+                .map(|p| p.trading_symbol())
+                .collect();
+            prop_assert_eq!(listed, open);
+        }
+    }
+}

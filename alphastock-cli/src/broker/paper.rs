@@ -97,11 +97,20 @@ impl PaperBroker {
     }
 
     /// A new session: like the broker's, the order book keeps only orders still working and
-    /// the trade book only today's trades, so neither grows with the days a run lasts.
+    /// the trade book only today's trades; the last quotes are kept only of instruments with a
+    /// working order or an open position (the others, expired series and strikes far from
+    /// today's market among them, are quoted again when the market quotes them). So none of
+    /// them grows with the days a run lasts.
     fn start_day(&mut self, today: chrono::NaiveDate) {
         self.orders.retain(|o| !o.order.status.is_terminal());
         self.fills
             .retain(|f| f.timestamp.with_timezone(&IST).date_naive() >= today);
+        let working: std::collections::BTreeSet<InstrumentKey> =
+            self.orders.iter().map(|o| Self::key_of(&o.order)).collect();
+        let positions = &self.positions;
+        self.quotes.retain(|k, _| {
+            working.contains(k) || positions.get(k).is_some_and(|b| b.net_quantity != 0)
+        });
     }
 
     /// Feeds an option quote (its contract's exchange and trading symbol are the key).
@@ -1026,5 +1035,68 @@ mod tests {
         assert_eq!(book[0].tag, "W1");
         assert_eq!(book[0].status, OrderStatus::Open);
         assert!(b.trade_book().unwrap().is_empty());
+    }
+
+    /// A quote of `trading_symbol` (bid 100, ask 100.05) at `at`.
+    fn quote_of(trading_symbol: &str, at: &str) -> BrokerQuote {
+        BrokerQuote {
+            key: InstrumentKey {
+                exchange: Exchange::Nfo,
+                trading_symbol: trading_symbol.into(),
+            },
+            ..quote(dec!(100), dec!(100.05), at)
+        }
+    }
+
+    #[test]
+    fn a_new_session_keeps_quotes_only_of_working_orders_and_open_positions() {
+        let mut b = broker(None);
+        // Day 1: 40 contracts quoted; one bought (held overnight), one with a resting order.
+        for day in 1..=20 {
+            let at = format!("2026-12-{day:02}T09:20:00+05:30");
+            for strike in 0..40 {
+                b.on_quote(&quote_of(
+                    &format!("NIFTY26D{day:02}{}CE", 24000 + 50 * strike),
+                    &at,
+                ));
+            }
+            // Yesterday's other 40 quotes are gone.
+            let want = if day == 1 { 40 } else { 40 + 2 };
+            assert_eq!(b.quotes.len(), want, "day {day}");
+            if day == 1 {
+                b.on_quote(&quote(dec!(100), dec!(100.05), &at));
+                b.place_order(&order(
+                    "F1",
+                    TransactionType::Buy,
+                    OrderType::Market,
+                    30,
+                    None,
+                ))
+                .unwrap();
+                let mut w = order(
+                    "W1",
+                    TransactionType::Buy,
+                    OrderType::Limit,
+                    30,
+                    Some(dec!(90)),
+                );
+                w.trading_symbol = "NIFTY26D0124000PE".into();
+                b.on_quote(&quote_of("NIFTY26D0124000PE", &at));
+                b.place_order(&w).unwrap();
+                assert_eq!(b.quotes.len(), 42);
+            }
+        }
+        // The held contract and the working order's contract keep their last quotes.
+        let kept = b
+            .quotes(&[
+                key(),
+                InstrumentKey {
+                    exchange: Exchange::Nfo,
+                    trading_symbol: "NIFTY26D0124000PE".into(),
+                },
+            ])
+            .unwrap();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(b.positions().unwrap()[0].ltp, dec!(100.025));
     }
 }

@@ -455,7 +455,8 @@ pub(crate) fn backtest_with(
         &config.market,
         config.market_data_runner.candle_minutes,
     )
-    .only_chains_for(symbols_needing_chains(config));
+    .only_chains_for(symbols_needing_chains(config))
+    .lazy_chains();
     let mut engine = engine(config, inputs.table.as_ref(), &inputs.models, filter)?;
     engine.warm_up(&inputs.history);
     let mut bt = backtester(config, engine, feed.option_source());

@@ -12,6 +12,7 @@ use crate::engine::{Action, Engine, Event, OrderPurpose, Record};
 use crate::market::{IstTime, MarketSession, OptionQuote, OptionType, Symbol, IST};
 use crate::order::{Fill, OrderStatus, OrderUpdate, Product, TransactionType};
 use crate::sim::replay::OptionSource;
+use crate::sim::LazyChain;
 use crate::strategy::Side;
 
 /// Settings of the simulated execution.
@@ -287,6 +288,14 @@ impl Backtester {
                     }
                 }
             }
+            Event::LazyChain(chain) => {
+                self.last_spot
+                    .insert(chain.underlying().clone(), chain.spot());
+                for q in self.dealt_quotes(chain) {
+                    self.last_quotes
+                        .insert(q.contract.trading_symbol.clone(), q);
+                }
+            }
             Event::OptionQuote(q) => {
                 let ts = &q.contract.trading_symbol;
                 if self.open.contains_key(ts) || self.has_order_in(ts) {
@@ -301,6 +310,29 @@ impl Backtester {
             }
             _ => {}
         }
+    }
+
+    /// The quotes in a lazy chain of the contracts held or with an order in.
+    fn dealt_quotes(&self, chain: &LazyChain) -> Vec<OptionQuote> {
+        if self.open.is_empty() && self.orders.is_empty() {
+            return Vec::new();
+        }
+        let mut symbols: Vec<&str> = self
+            .open
+            .keys()
+            .map(String::as_str)
+            .chain(
+                self.orders
+                    .values()
+                    .map(|w| w.order.request.trading_symbol.as_str()),
+            )
+            .collect();
+        symbols.sort_unstable();
+        symbols.dedup();
+        symbols
+            .into_iter()
+            .filter_map(|ts| chain.by_trading_symbol(ts))
+            .collect()
     }
 
     fn has_order_in(&self, trading_symbol: &str) -> bool {
@@ -323,6 +355,9 @@ impl Backtester {
                 Event::OptionChain(chain) if chain.timestamp >= w.decided_at => chain
                     .by_trading_symbol(ts)
                     .and_then(|q| self.against_quote(w, q)),
+                Event::LazyChain(chain) if chain.timestamp() >= w.decided_at => chain
+                    .by_trading_symbol(ts)
+                    .and_then(|q| self.against_quote(w, &q)),
                 Event::OptionQuote(q)
                     if q.timestamp >= w.decided_at && q.contract.trading_symbol == ts =>
                 {
@@ -625,9 +660,7 @@ impl Backtester {
         // The quote the decision saw (the engine's latest chain of the underlying).
         let seen = underlying
             .as_ref()
-            .and_then(|u| self.engine.chain(u))
-            .and_then(|c| c.by_trading_symbol(&ts))
-            .cloned();
+            .and_then(|u| self.engine.chain_quote(u, &ts));
         let reference = match &purpose {
             OrderPurpose::Entry { .. } => seen
                 .as_ref()

@@ -34,6 +34,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use rust_decimal::Decimal;
 
+use super::held_chain::HeldChain;
 use super::protect::{self, ProtectiveStopMode, ProtectiveStops};
 use super::slicing::freeze_slices;
 use super::{
@@ -119,7 +120,9 @@ pub struct Engine {
     candle_minutes: u32,
     builders: BTreeMap<Symbol, CandleBuilder>,
     strategies: StrategyManager,
-    chains: BTreeMap<Symbol, OptionChain>,
+    chains: BTreeMap<Symbol, HeldChain>,
+    /// What of the option chain passed with each candle the strategies may read.
+    strategies_read: ChainReading,
     processor: SignalProcessor,
     risk: RiskManager,
     portfolio: Portfolio,
@@ -195,6 +198,15 @@ impl Engine {
             builders: BTreeMap::new(),
             strategies,
             chains: BTreeMap::new(),
+            strategies_read: if config
+                .strategies
+                .iter()
+                .any(|(name, s)| s.enabled && crate::strategy::reads_option_chain(s.kind(name)))
+            {
+                ChainReading::NearAtm
+            } else {
+                ChainReading::Nothing
+            },
             processor,
             risk: RiskManager::new(trading.risk_management.clone()),
             portfolio: Portfolio::new(trading.charges.clone())
@@ -323,12 +335,20 @@ impl Engine {
 
     /// Adds a strategy of the caller's own on `symbol` (see [`StrategyManager::add`]).
     pub fn add_strategy(&mut self, symbol: Symbol, strategy: Box<dyn Strategy>) {
+        self.strategies_read = ChainReading::Whole;
         self.strategies.add(symbol, strategy);
     }
 
-    /// The latest option chain of an underlying.
+    /// The latest option chain of an underlying (a simulated chain received lazily is priced
+    /// whole here, once).
     pub fn chain(&self, underlying: &Symbol) -> Option<&OptionChain> {
-        self.chains.get(underlying)
+        self.chains.get(underlying).map(HeldChain::whole)
+    }
+
+    /// The quote of the contract `trading_symbol` in the latest chain of `underlying`, when
+    /// that chain lists it (a lazy chain prices that contract alone).
+    pub fn chain_quote(&self, underlying: &Symbol, trading_symbol: &str) -> Option<OptionQuote> {
+        self.chains.get(underlying)?.quote(trading_symbol)
     }
 
     /// After a restart: makes new tags follow the highest of `existing_tags` (from the journal
@@ -560,7 +580,26 @@ impl Engine {
                 if let Some(f) = &mut self.ml {
                     f.observe_chain(&chain);
                 }
-                self.chains.insert(chain.underlying.clone(), chain);
+                self.chains
+                    .insert(chain.underlying.clone(), HeldChain::Priced(chain));
+                for q in quotes {
+                    self.on_option_quote(&q, now, &mut out);
+                }
+            }
+            Event::LazyChain(chain) => {
+                // The open positions' contracts, in the order of the whole chain.
+                let mut quotes: Vec<OptionQuote> = self
+                    .portfolio
+                    .open_positions()
+                    .filter_map(|p| chain.by_trading_symbol(p.trading_symbol()))
+                    .collect();
+                quotes.sort_by_key(|q| (q.contract.strike, q.contract.option_type));
+                let held = HeldChain::lazy(chain);
+                if let Some(f) = &mut self.ml {
+                    // The filter reads the ATM strike's quotes.
+                    f.observe_chain(held.near_atm(self.processor.selector.config.strikes_per_side));
+                }
+                self.chains.insert(held.underlying().clone(), held);
                 for q in quotes {
                     self.on_option_quote(&q, now, &mut out);
                 }
@@ -728,7 +767,15 @@ impl Engine {
             self.on_underlying_price(&candle.symbol, candle.close, None, None, now, out);
         }
         let signals = {
-            let chain = self.chains.get(&candle.symbol);
+            let near_atm = self.processor.selector.config.strikes_per_side;
+            let chain = self.chains.get(&candle.symbol).and_then(|c| match c {
+                HeldChain::Priced(c) => Some(c),
+                HeldChain::Lazy { .. } => match self.strategies_read {
+                    ChainReading::Nothing => None,
+                    ChainReading::NearAtm => Some(c.near_atm(near_atm)),
+                    ChainReading::Whole => Some(c.whole()),
+                },
+            });
             self.strategies.on_candle(&MarketInput {
                 candle: &candle,
                 chain,
@@ -928,7 +975,7 @@ impl Engine {
     fn on_signal(&mut self, signal: Signal, now: IstTime, out: &mut Vec<Action>) {
         // No entry that the expiry rules would force straight out (or that is too near its
         // expiry by config).
-        let expiry = self.chains.get(&signal.symbol).map(|c| c.expiry);
+        let expiry = self.chains.get(&signal.symbol).map(HeldChain::expiry);
         if let Some(block) = expiry.and_then(|e| self.exits.entry_block(e, now)) {
             out.push(Action::Record(Record::Signal {
                 signal,
@@ -936,11 +983,14 @@ impl Engine {
             }));
             return;
         }
-        if let Some(Err(rejection)) = self
-            .ml
-            .as_mut()
-            .map(|f| f.check(&signal, self.chains.get(&signal.symbol), now))
-        {
+        if let Some(Err(rejection)) = self.ml.as_mut().map(|f| {
+            let near_atm = self.processor.selector.config.strikes_per_side;
+            let chain = self
+                .chains
+                .get(&signal.symbol)
+                .map(|c| c.near_atm(near_atm));
+            f.check(&signal, chain, now)
+        }) {
             out.push(Action::Record(Record::Signal {
                 signal,
                 rejected: Some(rejection.to_string()),
@@ -961,7 +1011,10 @@ impl Engine {
                 blocked_by: self.blocked.get(&signal.symbol).map(String::as_str),
                 positioned_same_direction: positioned,
             },
-            chain: self.chains.get(&signal.symbol),
+            chain: self
+                .chains
+                .get(&signal.symbol)
+                .map(|c| c.near_atm(self.processor.selector.config.strikes_per_side)),
             available_funds: self.funds_for_sizing(),
             book: &book,
         };
@@ -1022,10 +1075,8 @@ impl Engine {
         stop: Decimal,
     ) {
         let chain_quote = self
-            .chains
-            .get(&signal.symbol)
-            .and_then(|c| c.by_trading_symbol(&request.trading_symbol))
-            .map(|q| q.contract.clone());
+            .chain_quote(&signal.symbol, &request.trading_symbol)
+            .map(|q| q.contract);
         let (lot_size, tick, expiry) = match chain_quote {
             Some(c) => (c.lot_size, c.tick_size, Some(c.expiry)),
             None => (request.quantity.max(1), Decimal::new(5, 2), None),
@@ -1743,4 +1794,15 @@ fn role_of(purpose: &OrderPurpose) -> OrderRole {
             reason: reason.clone(),
         },
     }
+}
+
+/// What of the chain passed with each candle the strategies read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChainReading {
+    /// No strategy reads it: built-ins other than the IV regime decide on candles alone.
+    Nothing,
+    /// The ATM strike's quotes (the IV regime's ATM implied vol).
+    NearAtm,
+    /// Anything: a strategy of the caller's own may read any contract.
+    Whole,
 }

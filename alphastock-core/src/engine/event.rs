@@ -2,6 +2,7 @@ use rust_decimal::Decimal;
 
 use crate::market::{Candle, IstTime, OptionChain, OptionQuote, Quote};
 use crate::order::{Fill, OrderUpdate};
+use crate::sim::LazyChain;
 
 /// Something that happened, with its timestamp. The engine's only input.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +13,10 @@ pub enum Event {
     Candle(Candle),
     /// The latest option chain (or the watched part of it) of an underlying.
     OptionChain(OptionChain),
+    /// The latest simulated option chain of an underlying, priced only for the contracts that
+    /// are read (see [`LazyChain`]); otherwise the same as [`Event::OptionChain`] with that
+    /// chain priced whole.
+    LazyChain(LazyChain),
     /// A quote of one option contract (for exits and marking positions).
     OptionQuote(OptionQuote),
     /// The broker's latest state of an order.
@@ -52,6 +57,7 @@ impl Event {
             Event::Quote(q) => q.timestamp,
             Event::Candle(c) => c.timestamp,
             Event::OptionChain(c) => c.timestamp,
+            Event::LazyChain(c) => c.timestamp(),
             Event::OptionQuote(q) => q.timestamp,
             Event::OrderUpdate(u) => u.timestamp,
             Event::Fill(f) => f.timestamp,

@@ -9,6 +9,7 @@ mod action;
 #[allow(clippy::module_inception)]
 mod engine;
 mod event;
+mod held_chain;
 mod orders;
 pub mod protect;
 mod slicing;

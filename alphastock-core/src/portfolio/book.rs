@@ -96,6 +96,9 @@ pub struct Portfolio {
     schedule: ChargeSchedule,
     cash_schedule: Option<ChargeSchedule>,
     positions: BTreeMap<String, Position>,
+    /// The trading symbols of the open positions: the positions ever registered grow with the
+    /// contracts traded, so the per-event work over open positions walks this instead.
+    open: BTreeSet<String>,
     trades_seen: BTreeSet<String>,
     orders_seen: BTreeSet<String>,
     /// Trade and order ids of the previous day (see [`Portfolio::roll_day`]).
@@ -113,6 +116,7 @@ impl Portfolio {
             schedule,
             cash_schedule: None,
             positions: BTreeMap::new(),
+            open: BTreeSet::new(),
             trades_seen: BTreeSet::new(),
             orders_seen: BTreeSet::new(),
             trades_before: BTreeSet::new(),
@@ -228,6 +232,7 @@ impl Portfolio {
             charges.total(),
             fill.timestamp,
         );
+        track_open(&mut self.open, position);
         self.day_realised += realised;
         self.day_charges += charges.total();
         let closed = (!position.is_open()).then(|| ClosedTrade {
@@ -274,6 +279,7 @@ impl Portfolio {
             TransactionType::Sell
         };
         let realised = position.apply(side, units, price, Decimal::ZERO, at);
+        track_open(&mut self.open, position);
         self.day_realised += realised;
         true
     }
@@ -313,9 +319,10 @@ impl Portfolio {
         self.positions.values()
     }
 
-    /// The open positions, in trading-symbol order.
+    /// The open positions, in trading-symbol order. Costs the number of open positions, not
+    /// of the positions ever registered.
     pub fn open_positions(&self) -> impl Iterator<Item = &Position> {
-        self.positions.values().filter(|p| p.is_open())
+        self.open.iter().filter_map(|s| self.positions.get(s))
     }
 
     /// The day's P&L: today's realised and charges, and the open positions' unrealised.
@@ -360,5 +367,16 @@ impl Portfolio {
             self.day_realised = Decimal::ZERO;
             self.day_charges = Decimal::ZERO;
         }
+    }
+}
+
+/// Keeps `open` listing exactly the open positions after `position` changed.
+fn track_open(open: &mut BTreeSet<String>, position: &Position) {
+    if position.is_open() {
+        if !open.contains(position.trading_symbol()) {
+            open.insert(position.trading_symbol().to_string());
+        }
+    } else {
+        open.remove(position.trading_symbol());
     }
 }

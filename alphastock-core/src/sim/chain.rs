@@ -86,87 +86,165 @@ pub(crate) struct ChainSpec<'a> {
     pub session_fraction: f64,
 }
 
+/// The per-chain quantities every quote of one chain is priced from (time to expiry, forward,
+/// the strike range, the volume profile), worked out once per chain.
+pub(crate) struct ChainFrame<'a> {
+    config: &'a SimConfig,
+    spec: &'a ChainSpec<'a>,
+    /// Price step, rupees (as f64).
+    tick: f64,
+    /// Spot, rupees (as f64).
+    spot: f64,
+    /// Rupees between strikes (as f64).
+    step_f: f64,
+    /// The ATM strike in strike steps.
+    atm_steps: i64,
+    /// The strike the volume and OI are centred on, in strike steps.
+    centre_steps: i64,
+    /// Years to expiry (at least one minute).
+    t: f64,
+    /// Forward price, rupees.
+    forward: f64,
+    /// Fraction of the day's volume traded so far.
+    vol_frac: f64,
+    /// Whether the expiry is a monthly one (for the trading symbol).
+    monthly: bool,
+}
+
+impl<'a> ChainFrame<'a> {
+    /// The frame of `spec` priced with `config`; `monthly` is the expiry's series.
+    pub(crate) fn new(config: &'a SimConfig, spec: &'a ChainSpec<'a>, monthly: bool) -> Self {
+        let inst = spec.instrument;
+        let tick = inst.tick_size.to_f64().unwrap_or(0.05).max(1e-6);
+        let spot = spec.spot.to_f64().unwrap_or(0.0);
+        let step_f = inst.strike_step.to_f64().unwrap_or(1.0).max(1e-9);
+        let atm_steps = (spot / step_f).round() as i64;
+        let centre_steps = (spec.volume_centre.to_f64().unwrap_or(spot) / step_f).round() as i64;
+        let t = expiry_moment(spec.expiry)
+            .map(|e| (e - spec.timestamp).num_seconds() as f64 / YEAR_SECONDS)
+            .unwrap_or(0.0)
+            .max(60.0 / YEAR_SECONDS);
+        let forward = spot * (config.risk_free_rate * t).exp();
+        Self {
+            config,
+            spec,
+            tick,
+            spot,
+            step_f,
+            atm_steps,
+            centre_steps,
+            t,
+            forward,
+            vol_frac: cumulative_volume_fraction(spec.session_fraction),
+            monthly,
+        }
+    }
+
+    /// The chain's strikes in strike steps, ascending: `strikes_per_side` either side of ATM,
+    /// positive ones only.
+    pub(crate) fn steps(&self) -> std::ops::RangeInclusive<i64> {
+        let n = i64::from(self.config.strikes_per_side);
+        (self.atm_steps - n).max(1)..=(self.atm_steps + n)
+    }
+
+    /// The ATM strike in strike steps (the spot's nearest step, rounded half away from zero).
+    pub(crate) fn atm_steps(&self) -> i64 {
+        self.atm_steps
+    }
+
+    /// The strike `k` steps up from zero, rupees.
+    pub(crate) fn strike(&self, k: i64) -> Decimal {
+        self.spec.instrument.strike_step * Decimal::from(k)
+    }
+
+    /// The quote of the contract `k` strike steps up from zero, of type `ty`; `k` should be in
+    /// [`ChainFrame::steps`].
+    pub(crate) fn quote(&self, k: i64, ty: OptionType) -> OptionQuote {
+        let spec = self.spec;
+        let inst = spec.instrument;
+        let config = self.config;
+        let strike = self.strike(k);
+        let strike_f = self.step_f * k as f64;
+        let (tick, rate) = (self.tick, config.risk_free_rate);
+        let vol = surface_vol(
+            &config.vol_surface,
+            spec.atm_vol,
+            self.forward,
+            strike_f,
+            self.t,
+        );
+        let dist = (k - self.centre_steps) as f64;
+        let lot = u64::from(inst.lot_size.max(1));
+        let (mid, greeks) = price_and_greeks(ty, self.spot, strike_f, self.t, vol, rate);
+        let mid_ticks = to_ticks(mid + tick / 2.0, tick, false).max(1);
+        let spread_frac = config.spread_pct / 100.0;
+        let half = (mid * spread_frac / 2.0).max(tick / 2.0);
+        let bid_ticks = to_ticks(mid - half, tick, false).max(1);
+        let ask_ticks = to_ticks(mid + half, tick, true).max(bid_ticks + 1);
+        // Liquidity: centred on the opening ATM strike, with per-contract noise and more at
+        // round strikes.
+        let noise = unit(mix(&[
+            k as u64,
+            ty as u64,
+            spec.expiry.to_epoch_days() as u64,
+        ]));
+        let round = if k % 5 == 0 { 1.5 } else { 1.0 };
+        let oi_lots = (3000.0 * (-dist * dist / 72.0).exp() + 40.0) * (0.5 + noise) * round;
+        let oi_lots = oi_lots * (1.0 + 0.1 * spec.session_fraction);
+        let vol_lots = oi_lots * 4.0 * self.vol_frac;
+        let contract = OptionContract {
+            underlying: spec.underlying.clone(),
+            expiry: spec.expiry,
+            strike,
+            option_type: ty,
+            lot_size: inst.lot_size,
+            tick_size: inst.tick_size,
+            trading_symbol: trading_symbol_of(
+                spec.underlying,
+                spec.expiry,
+                self.monthly,
+                &strike.normalize().to_string(),
+                ty == OptionType::CE,
+            ),
+            exchange: spec.underlying.derivatives_exchange(),
+        };
+        OptionQuote {
+            contract,
+            premium: ticks(mid_ticks, inst.tick_size),
+            bid: Some(ticks(bid_ticks, inst.tick_size)),
+            ask: Some(ticks(ask_ticks, inst.tick_size)),
+            volume: Some(vol_lots as u64 * lot),
+            oi: Some(oi_lots as u64 * lot),
+            iv: Some(vol),
+            greeks: Some(greeks),
+            timestamp: spec.timestamp,
+        }
+    }
+
+    /// An [`OptionChain`] of the contracts `k` in `steps` (clipped to the chain's strikes), CE
+    /// then PE at each strike, strikes ascending: the order [`price_chain`] gives.
+    pub(crate) fn chain_of(&self, steps: std::ops::RangeInclusive<i64>) -> OptionChain {
+        let all = self.steps();
+        let from = (*steps.start()).max(*all.start());
+        let to = (*steps.end()).min(*all.end());
+        let mut quotes = Vec::with_capacity(usize::try_from(2 * (to - from + 1)).unwrap_or(0));
+        for k in from..=to {
+            for ty in [OptionType::CE, OptionType::PE] {
+                quotes.push(self.quote(k, ty));
+            }
+        }
+        OptionChain {
+            underlying: self.spec.underlying.clone(),
+            spot: self.spec.spot,
+            expiry: self.spec.expiry,
+            timestamp: self.spec.timestamp,
+            quotes,
+        }
+    }
+}
+
 /// Prices `strikes_per_side` strikes either side of the ATM strike, CE and PE each.
 pub(crate) fn price_chain(config: &SimConfig, spec: &ChainSpec<'_>) -> OptionChain {
-    let inst = spec.instrument;
-    let step = inst.strike_step;
-    let tick = inst.tick_size.to_f64().unwrap_or(0.05).max(1e-6);
-    let spot = spec.spot.to_f64().unwrap_or(0.0);
-    let step_f = step.to_f64().unwrap_or(1.0).max(1e-9);
-    let atm_steps = (spot / step_f).round() as i64;
-    let centre_steps = (spec.volume_centre.to_f64().unwrap_or(spot) / step_f).round() as i64;
-    let t = expiry_moment(spec.expiry)
-        .map(|e| (e - spec.timestamp).num_seconds() as f64 / YEAR_SECONDS)
-        .unwrap_or(0.0)
-        .max(60.0 / YEAR_SECONDS);
-    let rate = config.risk_free_rate;
-    let forward = spot * (rate * t).exp();
-    let spread_frac = config.spread_pct / 100.0;
-    let n = i64::from(config.strikes_per_side);
-    let vol_frac = cumulative_volume_fraction(spec.session_fraction);
-    let lot = u64::from(inst.lot_size.max(1));
-    let monthly = is_monthly(spec.underlying, spec.expiry);
-    let mut quotes = Vec::with_capacity((2 * n + 1) as usize * 2);
-    for k in (atm_steps - n)..=(atm_steps + n) {
-        if k <= 0 {
-            continue;
-        }
-        let strike = step * Decimal::from(k);
-        let strike_f = step_f * k as f64;
-        let vol = surface_vol(&config.vol_surface, spec.atm_vol, forward, strike_f, t);
-        let strike_text = strike.normalize().to_string();
-        let dist = (k - centre_steps) as f64;
-        for ty in [OptionType::CE, OptionType::PE] {
-            let (mid, greeks) = price_and_greeks(ty, spot, strike_f, t, vol, rate);
-            let mid_ticks = to_ticks(mid + tick / 2.0, tick, false).max(1);
-            let half = (mid * spread_frac / 2.0).max(tick / 2.0);
-            let bid_ticks = to_ticks(mid - half, tick, false).max(1);
-            let ask_ticks = to_ticks(mid + half, tick, true).max(bid_ticks + 1);
-            // Liquidity: centred on the opening ATM strike, with per-contract noise and more at
-            // round strikes.
-            let noise = unit(mix(&[
-                k as u64,
-                ty as u64,
-                spec.expiry.to_epoch_days() as u64,
-            ]));
-            let round = if k % 5 == 0 { 1.5 } else { 1.0 };
-            let oi_lots = (3000.0 * (-dist * dist / 72.0).exp() + 40.0) * (0.5 + noise) * round;
-            let oi_lots = oi_lots * (1.0 + 0.1 * spec.session_fraction);
-            let vol_lots = oi_lots * 4.0 * vol_frac;
-            let contract = OptionContract {
-                underlying: spec.underlying.clone(),
-                expiry: spec.expiry,
-                strike,
-                option_type: ty,
-                lot_size: inst.lot_size,
-                tick_size: inst.tick_size,
-                trading_symbol: trading_symbol_of(
-                    spec.underlying,
-                    spec.expiry,
-                    monthly,
-                    &strike_text,
-                    ty == OptionType::CE,
-                ),
-                exchange: spec.underlying.derivatives_exchange(),
-            };
-            quotes.push(OptionQuote {
-                contract,
-                premium: ticks(mid_ticks, inst.tick_size),
-                bid: Some(ticks(bid_ticks, inst.tick_size)),
-                ask: Some(ticks(ask_ticks, inst.tick_size)),
-                volume: Some(vol_lots as u64 * lot),
-                oi: Some(oi_lots as u64 * lot),
-                iv: Some(vol),
-                greeks: Some(greeks),
-                timestamp: spec.timestamp,
-            });
-        }
-    }
-    OptionChain {
-        underlying: spec.underlying.clone(),
-        spot: spec.spot,
-        expiry: spec.expiry,
-        timestamp: spec.timestamp,
-        quotes,
-    }
+    let frame = ChainFrame::new(config, spec, is_monthly(spec.underlying, spec.expiry));
+    frame.chain_of(frame.steps())
 }

@@ -11,6 +11,7 @@ mod bs;
 mod chain;
 mod config;
 pub mod expiry;
+pub mod lazy;
 mod market;
 pub mod recorded_chain;
 pub mod replay;
@@ -18,6 +19,7 @@ mod rng;
 pub mod warm;
 
 pub use config::{SimConfig, SimUnderlyingConfig, VolSurfaceConfig};
+pub use lazy::LazyChain;
 pub(crate) use market::instrument_for as market_instrument_for;
 pub use market::{trading_days, SimDays, SimMarket};
 

@@ -26,7 +26,8 @@
 //! candle's close and stamped at the candle's end ([`OptionSource::Simulated`]): say so when
 //! reporting results.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Timelike};
 use rust_decimal::prelude::ToPrimitive;
@@ -35,6 +36,7 @@ use rust_decimal::Decimal;
 use super::chain::{price_chain, ChainSpec};
 use super::config::SimConfig;
 use super::expiry::next_expiry;
+use super::lazy::{ChainBasis, LazyChain};
 use super::market::instrument_for;
 use crate::config::MarketConfig;
 use crate::engine::Event;
@@ -292,6 +294,10 @@ pub struct ReplayFeed {
     source: OptionSource,
     pending: VecDeque<Event>,
     candle_length: chrono::Duration,
+    /// Simulated chains go out as [`Event::LazyChain`] (priced on demand) instead of priced.
+    lazy: bool,
+    /// Per underlying: the IST day and the [`ChainBasis`] of its lazy chains that day.
+    bases: BTreeMap<Symbol, (NaiveDate, Option<Arc<ChainBasis>>)>,
 }
 
 /// Where a [`ReplayFeed`] takes its candles from, in replay order.
@@ -305,6 +311,7 @@ impl std::fmt::Debug for ReplayFeed {
             .field("chains", &self.chains.len())
             .field("pending", &self.pending.len())
             .field("candle_length", &self.candle_length)
+            .field("lazy", &self.lazy)
             .finish_non_exhaustive()
     }
 }
@@ -376,7 +383,18 @@ impl ReplayFeed {
             source,
             pending: VecDeque::new(),
             candle_length: chrono::Duration::minutes(i64::from(candle_minutes.max(1))),
+            lazy: false,
+            bases: BTreeMap::new(),
         }
+    }
+
+    /// Sends simulated chains as [`Event::LazyChain`]s, priced only for the contracts the
+    /// engine and the backtester ask for, instead of pricing every contract of every chain;
+    /// the quotes asked for are exactly those of the priced chain (see [`LazyChain`]).
+    /// Recorded snapshots are not affected.
+    pub fn lazy_chains(mut self) -> Self {
+        self.lazy = true;
+        self
     }
 
     /// Prices simulated chains only for the underlyings in `symbols` (e.g.
@@ -401,12 +419,7 @@ impl ReplayFeed {
     /// `at` (the candle's end), with the contract rules of that day.
     fn simulated_chain(&self, candle: &Candle, at: IstTime) -> Option<OptionChain> {
         let inst = instrument_for(&self.market, &candle.symbol, at.date_naive()).ok()?;
-        let atm_vol = self.config.vol_surface.atm_vol.unwrap_or_else(|| {
-            self.config
-                .underlyings
-                .get(&candle.symbol)
-                .map_or(0.15, |u| u.annual_vol)
-        });
+        let atm_vol = self.atm_vol(&candle.symbol);
         let local = at.with_timezone(&IST);
         let minutes = f64::from(local.hour() * 60 + local.minute()) - 555.0;
         let spec = ChainSpec {
@@ -420,6 +433,51 @@ impl ReplayFeed {
             session_fraction: (minutes / 375.0).clamp(0.0, 1.0),
         };
         (candle.close.to_f64().unwrap_or(0.0) > 0.0).then(|| price_chain(&self.config, &spec))
+    }
+
+    /// [`ReplayFeed::simulated_chain`], priced on demand; the day's contract facts, expiry
+    /// and vol are worked out once per underlying and day.
+    fn lazy_chain(&mut self, candle: &Candle, at: IstTime) -> Option<LazyChain> {
+        let day = at.with_timezone(&IST).date_naive();
+        let cached = self
+            .bases
+            .get(&candle.symbol)
+            .filter(|(d, _)| *d == day)
+            .map(|(_, b)| b.clone());
+        let basis = match cached {
+            Some(b) => b,
+            None => {
+                let b = self.basis(&candle.symbol, at).map(Arc::new);
+                self.bases.insert(candle.symbol.clone(), (day, b.clone()));
+                b
+            }
+        }?;
+        (candle.close.to_f64().unwrap_or(0.0) > 0.0)
+            .then(|| LazyChain::new(basis, candle.close, at, candle.close))
+    }
+
+    /// What `symbol`'s simulated chains share on the day of `at`; `None` without contract facts.
+    fn basis(&self, symbol: &Symbol, at: IstTime) -> Option<ChainBasis> {
+        let inst = instrument_for(&self.market, symbol, at.date_naive()).ok()?;
+        let local = at.with_timezone(&IST);
+        let expiry = next_expiry(symbol, local.date_naive(), &self.market.holidays);
+        Some(ChainBasis::new(
+            symbol.clone(),
+            inst,
+            expiry,
+            self.atm_vol(symbol),
+            &self.config,
+        ))
+    }
+
+    /// The 30-day ATM vol (fraction) simulated chains of `symbol` are priced at.
+    fn atm_vol(&self, symbol: &Symbol) -> f64 {
+        self.config.vol_surface.atm_vol.unwrap_or_else(|| {
+            self.config
+                .underlyings
+                .get(symbol)
+                .map_or(0.15, |u| u.annual_vol)
+        })
     }
 
     fn fill(&mut self) {
@@ -452,7 +510,11 @@ impl ReplayFeed {
                 .as_ref()
                 .is_none_or(|s| s.contains(&candle.symbol));
             if self.source == OptionSource::Simulated && wanted {
-                if let Some(c) = self.simulated_chain(&candle, t) {
+                if self.lazy {
+                    if let Some(c) = self.lazy_chain(&candle, t) {
+                        self.pending.push_back(Event::LazyChain(c));
+                    }
+                } else if let Some(c) = self.simulated_chain(&candle, t) {
                     self.pending.push_back(Event::OptionChain(c));
                 }
             }

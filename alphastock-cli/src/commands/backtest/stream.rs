@@ -119,7 +119,8 @@ pub(crate) fn run(
         &config.market,
         config.market_data_runner.candle_minutes,
     )
-    .only_chains_for(symbols_needing_chains(&config));
+    .only_chains_for(symbols_needing_chains(&config))
+    .lazy_chains();
     let mut bt =
         super::backtester(&config, engine, feed.option_source()).with_curve_limit(CURVE_POINTS);
     let mut trades = TradeSpill::new(if args.json {
