@@ -7,8 +7,8 @@ mod common;
 use alphastock_core::backtest::{BacktestConfig, Backtester};
 use alphastock_core::config::Config;
 use alphastock_core::engine::{Engine, Event};
-use alphastock_core::market::{IstTime, OptionType};
-use alphastock_core::sim::replay::OptionSource;
+use alphastock_core::market::{parse_candles, IstTime, OptionType};
+use alphastock_core::sim::replay::{OptionSource, ReplayFeed};
 use alphastock_core::strategy::{MarketInput, Side, Signal, Strategy};
 use common::{
     at, banknifty, chain_with_ce, replay_backtest, worked_config, worked_signal, WORKED_RISK,
