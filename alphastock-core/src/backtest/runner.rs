@@ -373,18 +373,19 @@ impl Backtester {
         }) else {
             return;
         };
-        let ts = p.trading_symbol().to_string();
+        // Borrowed on this per-bar path; owned only when the bar does close the position.
+        let ts = p.trading_symbol();
         let pending_fill = queue
             .iter()
             .any(|e| matches!(e, Event::Fill(f) if f.trading_symbol == ts));
-        if pending_fill || self.has_order_in(&ts) {
+        if pending_fill || self.has_order_in(ts) {
             return;
         }
         let long = p.quantity() > 0;
         let quantity = p.quantity();
         let tick = p.meta().tick_size;
         let target = p.meta().target;
-        let stop = self.engine.current_stop(&ts);
+        let stop = self.engine.current_stop(ts);
         let Some(hit) = FillModel::bar_exit(long, stop, target, bar) else {
             return;
         };
@@ -405,6 +406,7 @@ impl Backtester {
             bar.high,
             hit.price
         );
+        let ts = ts.to_string();
         self.push_forced(&ts, side, quantity, price, at, reason, false, queue);
     }
 
