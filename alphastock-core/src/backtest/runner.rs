@@ -244,7 +244,13 @@ impl Backtester {
             self.intra_bar_exit(c, at, &mut queue);
         }
         let is_timer = matches!(event, Event::Timer(_));
-        queue.push_back(event);
+        if queue.is_empty() {
+            // Nothing ahead of it (the usual case): handled at once, as `drain` would, without
+            // copying the event into the queue and out again.
+            self.handle(event, at, &mut queue);
+        } else {
+            queue.push_back(event);
+        }
         self.drain(&mut queue, at);
         self.queue = queue;
         if is_timer {
@@ -267,12 +273,17 @@ impl Backtester {
 
     fn drain(&mut self, queue: &mut VecDeque<Event>, at: IstTime) {
         while let Some(e) = queue.pop_front() {
-            if let Event::Fill(f) = &e {
-                self.on_fill_seen(f);
-            }
-            let actions = self.engine.on_event(e);
-            self.carry_out(actions, at, queue);
+            self.handle(e, at, queue);
         }
+    }
+
+    /// Hands one event to the engine and carries out its actions (new events go to `queue`).
+    fn handle(&mut self, e: Event, at: IstTime, queue: &mut VecDeque<Event>) {
+        if let Event::Fill(f) = &e {
+            self.on_fill_seen(f);
+        }
+        let actions = self.engine.on_event(e);
+        self.carry_out(actions, at, queue);
     }
 
     /// Remembers the last prices: underlying spots and the quotes of contracts we deal in.
