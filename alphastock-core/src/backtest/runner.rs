@@ -245,7 +245,13 @@ impl Backtester {
             self.intra_bar_exit(c, at, &mut queue);
         }
         let is_timer = matches!(event, Event::Timer(_));
-        queue.push_back(event);
+        if queue.is_empty() {
+            // Nothing ahead of it (the usual case): handled at once, as `drain` would, without
+            // copying the event into the queue and out again.
+            self.handle(event, at, &mut queue);
+        } else {
+            queue.push_back(event);
+        }
         self.drain(&mut queue, at);
         self.queue = queue;
         if is_timer {
@@ -268,12 +274,17 @@ impl Backtester {
 
     fn drain(&mut self, queue: &mut VecDeque<Event>, at: IstTime) {
         while let Some(e) = queue.pop_front() {
-            if let Event::Fill(f) = &e {
-                self.on_fill_seen(f);
-            }
-            let actions = self.engine.on_event(e);
-            self.carry_out(actions, at, queue);
+            self.handle(e, at, queue);
         }
+    }
+
+    /// Hands one event to the engine and carries out its actions (new events go to `queue`).
+    fn handle(&mut self, e: Event, at: IstTime, queue: &mut VecDeque<Event>) {
+        if let Event::Fill(f) = &e {
+            self.on_fill_seen(f);
+        }
+        let actions = self.engine.on_event(e);
+        self.carry_out(actions, at, queue);
     }
 
     /// Remembers the last prices: underlying spots and the quotes of contracts we deal in.
@@ -408,18 +419,19 @@ impl Backtester {
         }) else {
             return;
         };
-        let ts = p.trading_symbol().to_string();
+        // Borrowed on this per-bar path; owned only when the bar does close the position.
+        let ts = p.trading_symbol();
         let pending_fill = queue
             .iter()
             .any(|e| matches!(e, Event::Fill(f) if f.trading_symbol == ts));
-        if pending_fill || self.has_order_in(&ts) {
+        if pending_fill || self.has_order_in(ts) {
             return;
         }
         let long = p.quantity() > 0;
         let quantity = p.quantity();
         let tick = p.meta().tick_size;
         let target = p.meta().target;
-        let stop = self.engine.current_stop(&ts);
+        let stop = self.engine.current_stop(ts);
         let Some(hit) = FillModel::bar_exit(long, stop, target, bar) else {
             return;
         };
@@ -440,6 +452,7 @@ impl Backtester {
             bar.high,
             hit.price
         );
+        let ts = ts.to_string();
         self.push_forced(&ts, side, quantity, price, at, reason, false, queue);
     }
 

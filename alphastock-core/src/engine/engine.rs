@@ -155,6 +155,9 @@ pub struct Engine {
     deferred_flips: BTreeMap<String, Signal>,
     /// The learned signal filter (`ml.filter`), when set.
     ml: Option<SignalFilter>,
+    /// Scratch list of the open positions' (trading symbol, last price in rupees) checked on
+    /// every timer tick; kept between ticks so its strings are allocated once.
+    timer_marks: Vec<(String, Decimal)>,
 }
 
 impl Engine {
@@ -233,6 +236,7 @@ impl Engine {
             protect: ProtectiveStops::new(ProtectiveStopMode::Local),
             deferred_flips: BTreeMap::new(),
             ml: None,
+            timer_marks: Vec::new(),
         })
     }
 
@@ -692,17 +696,28 @@ impl Engine {
         for order in self.orders.take_stale_exits(now, timeout) {
             self.reprice_exit(order, timeout, out);
         }
-        let marks: Vec<(String, Decimal)> = self
-            .portfolio
-            .open_positions()
-            .filter_map(|p| {
-                p.last_price()
-                    .map(|px| (p.trading_symbol().to_string(), px))
-            })
-            .collect();
-        for (symbol, premium) in marks {
-            self.check_exit(&symbol, premium, None, now, out);
+        // The scratch list's strings are overwritten in place: no allocation per tick once
+        // it has held as many positions.
+        let mut marks = std::mem::take(&mut self.timer_marks);
+        let mut count = 0;
+        for p in self.portfolio.open_positions() {
+            let Some(px) = p.last_price() else {
+                continue;
+            };
+            if count == marks.len() {
+                marks.push((String::new(), px));
+            }
+            if let Some((symbol, premium)) = marks.get_mut(count) {
+                symbol.clear();
+                symbol.push_str(p.trading_symbol());
+                *premium = px;
+            }
+            count += 1;
         }
+        for (symbol, premium) in marks.iter().take(count) {
+            self.check_exit(symbol, *premium, None, now, out);
+        }
+        self.timer_marks = marks;
         self.protect_positions(now, out);
     }
 

@@ -1,11 +1,11 @@
 //! The streamed backtest: candle files are read a line at a time and merged in replay order
 //! on a thread of their own while the engine runs ([`merge`]); the bars before `--from` warm
-//! the strategies up as they arrive, closed trades are handed on as they close ([`spill`]:
-//! held in memory up to [`spill::SPILL_AT`], then in an anonymous temporary file), the metrics
-//! are gathered on the fly and the equity curve is thinned to [`CURVE_POINTS`] points, so
-//! memory does not grow with the number of bars. The output is the same as loading everything
-//! first: the same engine (correlation table, learned models, warm start), the same trades,
-//! metrics, text and JSON.
+//! the strategies up as they arrive, closed trades are handed on as they close and rendered
+//! on a third thread ([`spill`]: held in memory up to [`spill::SPILL_AT`], then in an
+//! anonymous temporary file), the metrics are gathered on the fly and the equity curve is
+//! thinned to [`CURVE_POINTS`] points, so memory does not grow with the number of bars. The
+//! output is the same as loading everything first: the same engine (correlation table,
+//! learned models, warm start), the same trades, metrics, text and JSON.
 //!
 //! It applies to `backtest --data ...` without `--options`, `--sweep` or `--report` (those
 //! replay from memory; the report charts every candle). A file whose rows go back in time
@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use indicatif::ProgressBar;
 
-use alphastock_core::backtest::BacktestReport;
+use alphastock_core::backtest::{BacktestReport, TradeRecord};
 use alphastock_core::config::Config;
 use alphastock_core::market::{Candle, Symbol};
 use alphastock_core::sim::replay::{symbols_needing_chains, ReplayFeed};
@@ -40,6 +40,46 @@ pub(crate) const CURVE_POINTS: usize = 4096;
 
 /// Chunks the reader thread may run ahead of the replay.
 const CHUNKS_AHEAD: usize = 4;
+
+/// Closed trades handed to the rendering thread at a time.
+const TRADES_PER_BATCH: usize = 256;
+
+/// Renders closed trades on a thread of its own, in the order they are sent, so the replay
+/// does not wait on it.
+struct Renderer {
+    tx: std::sync::mpsc::SyncSender<Vec<TradeRecord>>,
+    thread: std::thread::JoinHandle<anyhow::Result<TradeSpill>>,
+}
+
+impl Renderer {
+    /// Starts the thread, rendering as `format`.
+    fn start(format: Format) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<TradeRecord>>(CHUNKS_AHEAD);
+        let thread = std::thread::spawn(move || {
+            let mut trades = TradeSpill::new(format);
+            for batch in rx {
+                for t in &batch {
+                    trades.push(t)?;
+                }
+            }
+            Ok(trades)
+        });
+        Self { tx, thread }
+    }
+
+    /// Hands `trades` over; false when the thread has stopped (on an error `finish` returns).
+    fn send(&self, trades: Vec<TradeRecord>) -> bool {
+        trades.is_empty() || self.tx.send(trades).is_ok()
+    }
+
+    /// Waits for every trade sent to be rendered.
+    fn finish(self) -> anyhow::Result<TradeSpill> {
+        drop(self.tx);
+        self.thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the trade list stopped unexpectedly"))?
+    }
+}
 
 /// What a streamed run produced.
 pub(crate) struct Streamed {
@@ -123,18 +163,34 @@ pub(crate) fn run(
     .lazy_chains();
     let mut bt =
         super::backtester(&config, engine, feed.option_source()).with_curve_limit(CURVE_POINTS);
-    let mut trades = TradeSpill::new(if args.json {
+    let renderer = Renderer::start(if args.json {
         Format::Json
     } else {
         Format::Text
     });
+    let mut batch = Vec::with_capacity(TRADES_PER_BATCH);
+    let mut rendering = true;
     for event in feed {
         bt.on_event(event);
         if !bt.trades().is_empty() {
-            for t in bt.drain_trades() {
-                trades.push(&t)?;
+            batch.extend(bt.drain_trades());
+            if batch.len() >= TRADES_PER_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(TRADES_PER_BATCH));
+                if !renderer.send(full) {
+                    // The renderer stopped on an error, reported below.
+                    rendering = false;
+                    break;
+                }
             }
         }
+    }
+    if !rendering {
+        // Stops the candle reader: its channel is gone with the feed.
+        let _ = reader.join();
+        return Err(renderer
+            .finish()
+            .err()
+            .unwrap_or_else(|| anyhow::anyhow!("the trade list stopped unexpectedly")));
     }
     let (seen, stopped) = reader
         .join()
@@ -150,9 +206,9 @@ pub(crate) fn run(
         return invalid(&"no candles to replay (check --data, --from and --to)");
     }
     let mut report = bt.finish();
-    for t in std::mem::take(&mut report.trades) {
-        trades.push(&t)?;
-    }
+    batch.append(&mut report.trades);
+    renderer.send(batch);
+    let trades = renderer.finish()?;
     Ok(Ok(Some((
         config,
         Streamed {
@@ -371,6 +427,50 @@ mod tests {
         let a = args(vec![fixture("fixtures/candles/synthetic_5min.csv")]);
         let r = both_ways(&a);
         assert!(r.memory.metrics.trades >= 3, "the fixture trades");
+        r.assert_same();
+    }
+
+    /// More trades than one batch of the rendering thread, flipping long and short on 1-minute
+    /// bars of a seeded random walk: the streamed trades come out in the same order and bytes
+    /// as in memory, across batches.
+    #[test]
+    fn trades_rendered_in_batches_keep_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("walk.csv");
+        let mut csv = String::from("timestamp,symbol,open,high,low,close,volume\n");
+        let mut seed: u64 = 7;
+        let mut price: i64 = 50_000; // paise
+        for day in [6, 7, 8, 9, 10, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24] {
+            for minute in 0..375 {
+                let (h, m) = (9 + (15 + minute) / 60, (15 + minute) % 60);
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let step = i64::try_from(seed >> 59).unwrap() * 5 - 75;
+                let open = price;
+                price = (price + step).max(1_000);
+                let (high, low) = (open.max(price) + 5, open.min(price) - 5);
+                let rupees = |p: i64| format!("{}.{:02}", p / 100, p % 100);
+                csv.push_str(&format!(
+                    "2020-01-{day:02}T{h:02}:{m:02}:00+05:30,NSE:SBIN,{},{},{},{},1000\n",
+                    rupees(open),
+                    rupees(high),
+                    rupees(low),
+                    rupees(price)
+                ));
+            }
+        }
+        std::fs::write(&data, csv).unwrap();
+        let a = BacktestArgs {
+            config: fixture("benches/peers/alphastock.yaml"),
+            ..args(vec![data])
+        };
+        let r = both_ways(&a);
+        assert!(
+            r.memory.metrics.trades > TRADES_PER_BATCH,
+            "{} trades",
+            r.memory.metrics.trades
+        );
         r.assert_same();
     }
 
