@@ -111,7 +111,9 @@ def main():
     ap.add_argument("bars", nargs="*", type=int, default=[100_000, 1_000_000])
     ap.add_argument("--timeout", type=float, default=900)
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "-p", "alphastock-cli",
+    # Named targets only: `--bin` for the binary, `--example` for the CSV writer (with
+    # `--example` alone cargo would build the example and not the binary).
+    subprocess.run(["cargo", "build", "--release", "-p", "alphastock-cli", "--bin", "alphastock",
                     "-p", "alphastock-benches", "--example", "comparison_csv"],
                    cwd=ROOT, check=True)
     binary = os.path.join(ROOT, "target", "release", "alphastock")
@@ -135,7 +137,8 @@ def main():
                     print(f"{n:>9}  {name:<16} {'-':>8} {'-':>11} {'-':>8}  {'-':>19}  "
                           f"skipped: not installed")
                     continue
-                path = os.path.join(tmp, f"{name}.py")
+                # "peer_" so the file does not shadow the package it imports.
+                path = os.path.join(tmp, f"peer_{name}.py")
                 with open(path, "w") as f:
                     f.write(script)
                 got = timed([sys.executable, path, csv], args.timeout)
