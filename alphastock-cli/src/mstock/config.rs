@@ -9,7 +9,7 @@ use super::http::effective_base_url;
 
 /// `cfg` with `MSTOCK_BASE_URL` (looked up through `lookup`) replacing `base_url` when set,
 /// the base URL normalised to end without a slash, and an empty `token_cache_dir` replaced by
-/// the platform cache directory ([`resolve_cache_dir`]; it stays empty, and nothing is cached,
+/// the platform cache directory ([`resolve_cache_dir`](crate::net::cache_dir::resolve_cache_dir); it stays empty, and nothing is cached,
 /// when neither `XDG_CACHE_HOME` nor `HOME` is set).
 pub fn effective_config(
     mut cfg: MstockConfig,
