@@ -101,9 +101,10 @@ impl InstantBroker {
                 ]
             }
             // Every order fills at once, so nothing is ever left to modify or cancel.
-            Action::ModifyOrder { .. } | Action::ModifyStop { .. } | Action::CancelOrder { .. } => {
-                Vec::new()
-            }
+            Action::ModifyOrder { .. }
+            | Action::ModifyStop { .. }
+            | Action::ConvertStopToExit { .. }
+            | Action::CancelOrder { .. } => Vec::new(),
             Action::Alert { level, message } => {
                 println!("{} ALERT {level:?}: {message}", now.format("%H:%M"));
                 Vec::new()

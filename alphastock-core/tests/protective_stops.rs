@@ -1,9 +1,11 @@
 //! `protective_stop: broker`: the engine gives every open position one SL order at the broker,
-//! moves it in place (same order id) as the trailing stop moves, cancels it before any other
-//! exit (and only then
-//! exits), adopts it after a restart instead of placing a second, and falls back to its own
-//! stop when the broker refuses it. Plus the law, over random price paths, that a position
-//! never stays a tick without its stop order and never has two.
+//! moves it in place (same order id) as the trailing stop moves, turns that same order into
+//! the exit (a LIMIT at the stop's floor) when another exit of the whole position is due, and
+//! cancels it first (then exits) when the broker refuses that; adopts it after a restart
+//! instead of placing a second (converted or not), and falls back to its own stop when the
+//! broker refuses the stop. Plus the law, over random price paths and exits, that a position
+//! is never without a sell order at the broker, never has two and never sells more than it
+//! holds.
 
 use alphastock_core::config::Config;
 use alphastock_core::engine::{
@@ -241,14 +243,151 @@ fn the_stop_order_follows_the_trailing_stop_in_place() {
     assert_eq!((m[0].0.as_str(), m[0].2), ("B7", dec!(108.00)));
 }
 
+/// The conversions of stop orders into exits: (order id, tag, price, quantity, reason).
+fn conversions(actions: &[Action]) -> Vec<(String, String, Decimal, u32, String)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::ConvertStopToExit {
+                order_id,
+                tag,
+                price,
+                quantity,
+                reason,
+            } => Some((
+                order_id.clone(),
+                tag.clone(),
+                *price,
+                *quantity,
+                reason.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn repriced(actions: &[Action]) -> Vec<Decimal> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::ModifyOrder { price, .. } => Some(*price),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
-fn the_target_exit_waits_for_the_stop_to_be_cancelled() {
+fn the_target_exit_turns_the_stop_order_into_the_exit_in_place() {
+    let mut e = engine(ProtectiveStopMode::Broker);
+    open_position(&mut e);
+    let stop = placed(&e.on_event(Event::Timer(at(5))))[0].clone();
+    // Trigger 80, limit 3 % below: 77.60.
+    assert_eq!(stop.price, Some(dec!(77.60)));
+    e.on_event(update(&stop.tag, "B7", OrderStatus::Open, 5));
+    let a = e.on_event(quote(dec!(131), 10));
+    // No cancel, no new order: the same order (id B7, same tag) becomes a LIMIT SELL of the
+    // whole position at the stop's own limit, the lower of it and the marketable 130.85
+    // (bid 130.95 less 2 ticks).
+    assert!(placed(&a).is_empty() && cancels(&a).is_empty(), "{a:?}");
+    let c = conversions(&a);
+    assert_eq!(c.len(), 1, "{a:?}");
+    assert_eq!(
+        (c[0].0.as_str(), c[0].1.as_str(), c[0].2, c[0].3),
+        ("B7", stop.tag.as_str(), dec!(77.60), 150)
+    );
+    assert!(c[0].4.starts_with("target"), "{}", c[0].4);
+    // It is the position's working exit now, no longer a stop.
+    assert!(e.protective_stops().get(SYMBOL).is_none());
+    let w = e
+        .working_orders()
+        .get(&stop.tag)
+        .expect("tracked as the exit");
+    assert_eq!(w.order_id.as_deref(), Some("B7"));
+    assert_eq!(w.request.order_type, OrderType::Limit);
+    assert_eq!(w.request.trigger_price, None);
+    // While it works: no stop placed, nothing cancelled, converted once.
+    let a = e.on_event(Event::Timer(at(15)));
+    assert!(placed(&a).is_empty() && cancels(&a).is_empty(), "{a:?}");
+    let a = e.on_event(quote(dec!(131), 20));
+    assert!(conversions(&a).is_empty() && placed(&a).is_empty(), "{a:?}");
+    // Not filled after the timeout, the market still above the floor: the re-price keeps the
+    // floor (moving up to 130.85 would leave nothing protecting the position below it).
+    let a = e.on_event(Event::Timer(at(45)));
+    assert!(repriced(&a).is_empty(), "{a:?}");
+    // The market falls through the floor: the exit follows it down, as any exit.
+    e.on_event(quote(dec!(70), 50));
+    let a = e.on_event(Event::Timer(at(80)));
+    assert_eq!(repriced(&a), vec![dec!(69.90)], "{a:?}");
+    let a = e.on_event(Event::Fill(fill(
+        &stop.tag,
+        "T2",
+        TransactionType::Sell,
+        150,
+        dec!(69.90),
+        81,
+    )));
+    assert!(
+        a.iter().any(|x| matches!(x,
+            Action::Record(Record::PositionClosed { reason, .. }) if reason.starts_with("target"))),
+        "{a:?}"
+    );
+    let a = e.on_event(Event::Timer(at(85)));
+    assert!(placed(&a).is_empty() && cancels(&a).is_empty(), "{a:?}");
+    assert_eq!(e.protective_stops().iter().count(), 0);
+    assert!(!e.protective_stops().is_converted(&stop.tag));
+}
+
+#[test]
+fn a_stop_hit_and_not_filled_in_time_becomes_a_marketable_exit_in_place() {
+    let mut e = engine(ProtectiveStopMode::Broker);
+    open_position(&mut e);
+    let stop = placed(&e.on_event(Event::Timer(at(5))))[0].clone();
+    e.on_event(update(&stop.tag, "B7", OrderStatus::Open, 5));
+    // At the trigger: the broker's SL is given the entry timeout (30 s) to fill.
+    let a = e.on_event(quote(dec!(79), 10));
+    assert!(
+        conversions(&a).is_empty() && cancels(&a).is_empty(),
+        "{a:?}"
+    );
+    // Below its limit 77.60 and still not filled: the marketable price (bid 74.95 less two
+    // ticks), not the floor, which the market has left.
+    let a = e.on_event(quote(dec!(75), 41));
+    let c = conversions(&a);
+    assert_eq!(c.len(), 1, "{a:?}");
+    assert_eq!((c[0].0.as_str(), c[0].2, c[0].3), ("B7", dec!(74.85), 150));
+    assert!(cancels(&a).is_empty() && placed(&a).is_empty(), "{a:?}");
+}
+
+#[test]
+fn a_refused_conversion_cancels_the_stop_first_then_exits() {
     let mut e = engine(ProtectiveStopMode::Broker);
     open_position(&mut e);
     let tag = placed(&e.on_event(Event::Timer(at(5))))[0].tag.clone();
     e.on_event(update(&tag, "B7", OrderStatus::Open, 5));
     let a = e.on_event(quote(dec!(131), 10));
-    assert!(placed(&a).is_empty(), "no exit while the stop rests: {a:?}");
+    assert_eq!(conversions(&a).len(), 1, "{a:?}");
+    // The broker refuses: the stop rests as it was and is a stop again, with a warning.
+    let a = e.on_event(Event::ConversionRefused {
+        tag: tag.clone(),
+        message: "RMS: order type change refused".to_string(),
+        at: at(10),
+    });
+    assert!(
+        a.iter().any(
+            |x| matches!(x, Action::Alert { level: AlertLevel::Warning, message }
+            if message.contains("RMS: order type change refused") && message.contains(&tag))
+        ),
+        "{a:?}"
+    );
+    assert_eq!(
+        e.protective_stops()
+            .get(SYMBOL)
+            .map(|s| s.request.tag.clone()),
+        Some(tag.clone())
+    );
+    assert!(e.working_orders().is_empty());
+    // Then as before: the stop is cancelled first, the exit placed once that is confirmed.
+    assert!(placed(&a).is_empty() && conversions(&a).is_empty(), "{a:?}");
     assert_eq!(cancels(&a).len(), 1);
     assert!(cancels(&a)[0]
         .1
@@ -266,6 +405,48 @@ fn the_target_exit_waits_for_the_stop_to_be_cancelled() {
     // While the exit works no new stop is placed.
     let a = e.on_event(Event::Timer(at(15)));
     assert!(placed(&a).is_empty(), "{a:?}");
+}
+
+#[test]
+fn a_restart_adopts_a_stop_converted_into_the_exit_as_that_exit() {
+    let mut first = engine(ProtectiveStopMode::Broker);
+    open_position(&mut first);
+    let stop = placed(&first.on_event(Event::Timer(at(5))))[0].clone();
+    // The crash came right after the conversion: the broker's book shows the stop's tag as a
+    // LIMIT order at the stop's limit, no trigger (the journal's request, as recovery
+    // updates it from the book).
+    let mut converted = stop.clone();
+    converted.order_type = OrderType::Limit;
+    converted.trigger_price = None;
+    let mut e = engine(ProtectiveStopMode::Broker);
+    e.adopt_order(
+        converted,
+        OrderPurpose::Exit {
+            reason: "protective stop, trigger 80".to_string(),
+        },
+        at(5),
+    );
+    open_position(&mut e);
+    e.on_event(update(&stop.tag, "B7", OrderStatus::Open, 40));
+    assert!(e.protective_stops().get(SYMBOL).is_none());
+    // Nothing placed, converted or cancelled: the working exit is the position's one order.
+    for s in [45, 50, 55] {
+        let a = e.on_event(quote(dec!(131), s));
+        let a2 = e.on_event(Event::Timer(at(s)));
+        for x in [&a, &a2] {
+            assert!(
+                placed(x).is_empty() && cancels(x).is_empty() && conversions(x).is_empty(),
+                "{x:?}"
+            );
+        }
+    }
+    assert_eq!(e.working_orders().len(), 1);
+    // Re-priced as any exit, keeping the stop's floor while the market is above it.
+    let a = e.on_event(Event::Timer(at(75)));
+    assert!(repriced(&a).is_empty(), "{a:?}");
+    e.on_event(quote(dec!(70), 76));
+    let a = e.on_event(Event::Timer(at(110)));
+    assert_eq!(repriced(&a), vec![dec!(69.90)], "{a:?}");
 }
 
 #[test]
@@ -342,12 +523,16 @@ fn a_rejected_stop_falls_back_to_the_engines_own_stop() {
 }
 
 /// A broker that answers every placement and cancel at once and triggers SL orders when a
-/// quote trades at or through the trigger, filling at the trigger's limit or better.
+/// quote trades at or through the trigger, filling at the trigger's limit or better. A stop
+/// converted into a LIMIT exit fills at once when the price is at or above its limit, else
+/// rests until it is; with `refuse_conversions` every conversion is refused.
 #[derive(Default)]
 struct Broker {
     resting: Vec<(String, OrderRequest)>,
     next: u32,
     trades: u32,
+    refuse_conversions: bool,
+    refused: u32,
 }
 
 impl Broker {
@@ -398,6 +583,42 @@ impl Broker {
                         r.quantity = quantity;
                     }
                 }
+                Action::ConvertStopToExit {
+                    order_id,
+                    tag,
+                    price,
+                    quantity,
+                    ..
+                } if self.refuse_conversions => {
+                    let _ = (order_id, price, quantity);
+                    self.refused += 1;
+                    out.push(Event::ConversionRefused {
+                        tag,
+                        message: "refused".to_string(),
+                        at: now,
+                    });
+                }
+                Action::ConvertStopToExit {
+                    order_id,
+                    price,
+                    quantity,
+                    ..
+                } => {
+                    if let Some((_, r)) = self.resting.iter_mut().find(|(id, _)| *id == order_id) {
+                        r.order_type = OrderType::Limit;
+                        r.trigger_price = None;
+                        r.price = Some(price);
+                        r.quantity = quantity;
+                    }
+                    out.extend(self.on_price(premium, now));
+                }
+                Action::ModifyOrder {
+                    order_id, price, ..
+                } => {
+                    if let Some((_, r)) = self.resting.iter_mut().find(|(id, _)| *id == order_id) {
+                        r.price = Some(price);
+                    }
+                }
                 Action::CancelOrder { order_id, tag, .. } => {
                     if let Some(i) = self.resting.iter().position(|(id, _)| *id == order_id) {
                         self.resting.remove(i);
@@ -424,7 +645,10 @@ impl Broker {
             .resting
             .iter()
             .enumerate()
-            .filter(|(_, (_, r))| r.trigger_price.is_some_and(|t| premium <= t))
+            .filter(|(_, (_, r))| match r.order_type {
+                OrderType::Limit => r.price.is_some_and(|p| premium >= p),
+                _ => r.trigger_price.is_some_and(|t| premium <= t),
+            })
             .map(|(i, _)| i)
             .collect();
         for i in hit.into_iter().rev() {
@@ -449,21 +673,26 @@ impl Broker {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// On any premium path with a tick every 5 s: after every tick an open position has exactly
-    /// one stop order at the broker (or its exit working, or for one tick neither, between the
-    /// confirmed cancel of the stop and another exit's placement), never two, the same order
-    /// (one order id) for the life of the position unless the engine cancelled it, covering the whole position, its
-    /// trigger never below the initial stop and never more than 2 % of the trigger (or a tick)
-    /// behind the engine's trailing stop.
+    /// On any premium path with a tick every 5 s, exits by target, stop, trailing stop or a
+    /// flattening shutdown at any tick: after every tick an open position has exactly one
+    /// sell order at the broker, its stop or that stop turned into its exit in place (never
+    /// none, never two, never more than it holds), the same order (one order id) for the life
+    /// of the position unless the engine cancelled it, its trigger never below the initial
+    /// stop and never more than 2 % of the trigger (or a tick) behind the engine's trailing
+    /// stop. When the broker refuses every conversion, the exit cancels the stop first: then
+    /// for one tick at most neither rests (between the confirmed cancel and the exit).
     #[test]
     fn an_open_position_always_has_exactly_one_stop_at_the_broker(
         steps in proptest::collection::vec(-6i64..7, 10..120),
+        refuse_conversions in proptest::bool::weighted(0.25),
+        shutdown_at in proptest::option::of(0usize..120),
     ) {
         let mut e = engine(ProtectiveStopMode::Broker);
-        let mut broker = Broker::default();
+        let mut broker = Broker { refuse_conversions, ..Broker::default() };
         open_position(&mut e);
         let mut premium = dec!(100);
         let mut gap = 0u32;
+        let mut stop_seen = false;
         let mut stop_id: Option<String> = None;
         let mut cancelled: Vec<String> = Vec::new();
         let mut initial: Option<Decimal> = None;
@@ -473,6 +702,9 @@ proptest! {
             let mut queue = broker.on_price(premium, now);
             queue.push(quote(premium, 5 * (i as i64 + 1)));
             queue.push(Event::Timer(now));
+            if shutdown_at == Some(i) {
+                queue.push(Event::Shutdown { flatten: true, at: now });
+            }
             while let Some(ev) = (!queue.is_empty()).then(|| queue.remove(0)) {
                 let actions = e.on_event(ev);
                 cancelled.extend(cancels(&actions).into_iter().map(|(id, _)| id));
@@ -480,14 +712,21 @@ proptest! {
             }
             let open = e.portfolio().position(SYMBOL).is_some_and(|p| p.is_open());
             let at_broker: Vec<&OrderRequest> = broker.resting.iter().map(|(_, r)| r).collect();
-            prop_assert!(at_broker.len() <= 1, "two stops at the broker: {at_broker:?}");
+            prop_assert!(at_broker.len() <= 1, "two sells at the broker: {at_broker:?}");
             if open {
                 let held = e.portfolio().position(SYMBOL).map_or(0, |p| p.quantity());
+                let selling: i64 = at_broker.iter().map(|r| i64::from(r.quantity)).sum();
+                prop_assert!(selling <= held, "working sells {} beyond the held {}", selling, held);
                 let exiting = !e.working_orders().is_empty();
-                if at_broker.is_empty() && !exiting {
-                    // Only between the confirmed cancel of the stop before another exit (a
-                    // target) and that exit's placement at the next tick.
-                    gap += 1;
+                stop_seen |= !at_broker.is_empty();
+                if at_broker.is_empty() && stop_seen {
+                    // Only when the broker refused the conversion: between the confirmed
+                    // cancel of the stop and the exit's placement at the next tick (the
+                    // exit itself, marketable, fills at once in this model).
+                    prop_assert!(broker.refused > 0, "a tick without a sell order at the broker");
+                    if !exiting {
+                        gap += 1;
+                    }
                     prop_assert!(gap <= 1, "a tick without a stop and no exit");
                 } else {
                     gap = 0;
@@ -500,7 +739,12 @@ proptest! {
                     }
                     prop_assert_eq!(i64::from(r.quantity), held);
                     prop_assert_eq!(r.transaction_type, TransactionType::Sell);
-                    let trigger = r.trigger_price.unwrap();
+                    let Some(trigger) = r.trigger_price else {
+                        // The stop turned into the exit: a LIMIT at or below its floor.
+                        prop_assert_eq!(r.order_type, OrderType::Limit);
+                        prop_assert!(e.working_orders().get(&r.tag).is_some());
+                        continue;
+                    };
                     prop_assert!(trigger >= *initial.get_or_insert(trigger));
                     if let Some(stop) = e.current_stop(SYMBOL) {
                         let step = (trigger * dec!(0.02)).max(dec!(0.05));

@@ -186,6 +186,21 @@ impl Broker for KiteBroker {
         })
     }
 
+    /// `PUT /orders/regular/{order_id}` with `order_type=LIMIT`, the limit and the quantity,
+    /// no trigger: the official SDK's `modify_order` (`zerodha/pykiteconnect`,
+    /// `kiteconnect/connect.py`, as of April 2026) sends `quantity, price, order_type,
+    /// trigger_price, validity, disclosed_quantity`, so a stop order's type can be changed in
+    /// place. Counts as one of the order's modifications.
+    fn convert_stop_to_limit(
+        &mut self,
+        order_id: &str,
+        price: Decimal,
+        quantity: u32,
+    ) -> Result<(), BrokerError> {
+        // The same request as a re-price with its quantity: `order_type=LIMIT`, no trigger.
+        self.modify_order(order_id, price, Some(quantity))
+    }
+
     fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError> {
         self.guarded(|b| Ok(b.client.cancel_order(order_id)?))
     }

@@ -19,7 +19,7 @@ pub use paper::PaperBroker;
 use rust_decimal::Decimal;
 
 use alphastock_core::market::{Exchange, IstTime};
-use alphastock_core::order::{Fill, OrderRequest, OrderStatus, TransactionType};
+use alphastock_core::order::{Fill, OrderRequest, OrderStatus, OrderType, TransactionType};
 
 /// An instrument to quote: exchange plus the broker's trading symbol (`NSE:SBIN`,
 /// `NFO:BANKNIFTY25DEC51200CE`, `NSE:NIFTY BANK` for the index).
@@ -80,6 +80,9 @@ pub struct BrokerOrder {
     pub price: Option<Decimal>,
     /// Trigger price of a stop-loss order, rupees (as last modified).
     pub trigger_price: Option<Decimal>,
+    /// Order type as last modified (a stop-loss order converted into its position's exit
+    /// reads `LIMIT`); `None` when the broker's row does not say.
+    pub order_type: Option<OrderType>,
     /// Average fill price, rupees, once anything filled.
     pub average_price: Option<Decimal>,
     /// Current state.
@@ -184,6 +187,16 @@ pub trait Broker {
         &mut self,
         order_id: &str,
         trigger: Decimal,
+        price: Decimal,
+        quantity: u32,
+    ) -> Result<(), BrokerError>;
+    /// Turns a resting stop-loss (`SL`) order into a `LIMIT` order in place: same order id,
+    /// limit `price` (rupees), no trigger, `quantity` units (the position's exit, see
+    /// `alphastock_core::engine::protect`). Required, like [`Broker::modify_stop`]: a broker
+    /// that cannot refuses it itself, a wrapper forwards it.
+    fn convert_stop_to_limit(
+        &mut self,
+        order_id: &str,
         price: Decimal,
         quantity: u32,
     ) -> Result<(), BrokerError>;

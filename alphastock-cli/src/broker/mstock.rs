@@ -133,6 +133,20 @@ impl Broker for MstockBroker {
         Ok(())
     }
 
+    /// `PUT openapi/typea/orders/regular/{order_id}` with `order_type=LIMIT`, the limit, the
+    /// quantity and no trigger: the official SDK's `modify_order`
+    /// (`MiraeAsset-mStock/pytradingapi-typeA`, `tradingapi_a/mconnect.py`, as of April 2025)
+    /// sends `order_type` with every modify, so a stop order's type can be changed in place.
+    fn convert_stop_to_limit(
+        &mut self,
+        order_id: &str,
+        price: Decimal,
+        quantity: u32,
+    ) -> Result<(), BrokerError> {
+        // The same request as a re-price with its quantity: `order_type=LIMIT`, no trigger.
+        self.modify_order(order_id, price, Some(quantity))
+    }
+
     fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError> {
         Ok(self.client.cancel_order(order_id)?)
     }

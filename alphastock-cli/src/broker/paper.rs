@@ -173,6 +173,7 @@ impl PaperBroker {
                     filled_quantity: 0,
                     price: r.price,
                     trigger_price: r.trigger_price,
+                    order_type: Some(r.order_type),
                     average_price: None,
                     status: OrderStatus::Open,
                     message: None,
@@ -445,6 +446,7 @@ impl Broker for PaperBroker {
                     .price
                     .filter(|_| needs_price || r.order_type == OrderType::Limit),
                 trigger_price: r.trigger_price.filter(|_| needs_trigger),
+                order_type: Some(r.order_type),
                 average_price: None,
                 status: OrderStatus::Open,
                 message: None,
@@ -517,6 +519,31 @@ impl Broker for PaperBroker {
         }
         po.trigger_price = Some(trigger);
         po.order.trigger_price = Some(trigger);
+        self.modify_order(order_id, price, Some(quantity))
+    }
+
+    /// The stop becomes a plain limit order (no trigger, `price`, `quantity`) and is matched
+    /// against the last quote at once, as the exchange would.
+    fn convert_stop_to_limit(
+        &mut self,
+        order_id: &str,
+        price: Decimal,
+        quantity: u32,
+    ) -> Result<(), BrokerError> {
+        let po = self.find(order_id)?;
+        if po.trigger_price.is_none() || po.order.status.is_terminal() {
+            return Err(BrokerError::Rejected {
+                error_type: "OrderException".to_string(),
+                message: format!(
+                    "order {order_id} is not a resting stop order ({:?})",
+                    po.order.status
+                ),
+            });
+        }
+        po.order_type = OrderType::Limit;
+        po.order.order_type = Some(OrderType::Limit);
+        po.trigger_price = None;
+        po.order.trigger_price = None;
         self.modify_order(order_id, price, Some(quantity))
     }
 
@@ -902,6 +929,44 @@ mod tests {
         assert_eq!(fills[0].quantity, 30);
         assert!(fills[0].price >= dec!(261.90), "{:?}", fills[0]);
         assert_eq!(b.positions().unwrap()[0].net_quantity, 0);
+    }
+
+    #[test]
+    fn a_stop_converted_into_a_limit_exit_fills_at_the_bid_not_at_its_floor() {
+        let mut b = long_30();
+        let mut sl = order(
+            "S1",
+            TransactionType::Sell,
+            OrderType::StopLoss,
+            30,
+            Some(dec!(242.50)),
+        );
+        sl.trigger_price = Some(dec!(250));
+        let id = b.place_order(&sl).unwrap();
+        // A plain limit order is no stop: its conversion is refused.
+        let limit = b
+            .place_order(&order(
+                "L1",
+                TransactionType::Sell,
+                OrderType::Limit,
+                30,
+                Some(dec!(400)),
+            ))
+            .unwrap();
+        assert!(b.convert_stop_to_limit(&limit, dec!(390), 30).is_err());
+        // The same order becomes a LIMIT SELL at the stop's floor, no trigger: marketable
+        // against the bid 279.90, it sells there less the slippage tick, not at 242.50.
+        b.convert_stop_to_limit(&id, dec!(242.50), 30).unwrap();
+        let book = b.order_book().unwrap();
+        let o = book.iter().find(|o| o.order_id == id).unwrap();
+        assert_eq!(o.order_type, Some(OrderType::Limit));
+        assert_eq!(o.trigger_price, None);
+        assert_eq!(o.status, OrderStatus::Complete);
+        let trades = b.trade_book().unwrap();
+        assert_eq!(trades.last().map(|f| f.price), Some(dec!(279.85)));
+        assert_eq!(b.positions().unwrap()[0].net_quantity, 0);
+        // Done: a second conversion is refused.
+        assert!(b.convert_stop_to_limit(&id, dec!(242.50), 30).is_err());
     }
 
     #[test]

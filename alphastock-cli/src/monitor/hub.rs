@@ -549,8 +549,10 @@ impl SessionObserver for Hub {
                 a.at = Some(now);
                 self.alert(a);
             }
-            Action::ModifyOrder { .. } | Action::ModifyStop { .. } | Action::CancelOrder { .. } => {
-            }
+            Action::ModifyOrder { .. }
+            | Action::ModifyStop { .. }
+            | Action::ConvertStopToExit { .. }
+            | Action::CancelOrder { .. } => {}
         }
     }
 

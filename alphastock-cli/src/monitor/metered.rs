@@ -78,6 +78,17 @@ impl Broker for Metered {
         })
     }
 
+    fn convert_stop_to_limit(
+        &mut self,
+        order_id: &str,
+        price: Decimal,
+        quantity: u32,
+    ) -> Result<(), BrokerError> {
+        self.timed("convert_stop_to_limit", |b| {
+            b.convert_stop_to_limit(order_id, price, quantity)
+        })
+    }
+
     fn cancel_order(&mut self, order_id: &str) -> Result<(), BrokerError> {
         self.timed("cancel_order", |b| b.cancel_order(order_id))
     }

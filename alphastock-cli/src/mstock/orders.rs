@@ -70,12 +70,26 @@ pub fn parse_order(v: &Value, now: IstTime) -> Option<BrokerOrder> {
         filled_quantity: filled,
         price: nonzero(dec_of(v, &["price"])),
         trigger_price: nonzero(dec_of(v, &["trigger_price"])),
+        order_type: text_of(v, &["order_type", "ordertype"]).and_then(|t| order_type_of(&t)),
         average_price: nonzero(dec_of(v, &["average_price", "avg_price"])),
         status,
         message: text_of(v, &["status_message", "message", "rejection_reason"])
             .filter(|m| !m.is_empty()),
         updated_at,
     })
+}
+
+/// The order type an order-book row names (`LIMIT`, `MARKET`, `SL`, `SL-M`, any case);
+/// `None` for anything else.
+pub fn order_type_of(text: &str) -> Option<OrderType> {
+    [
+        OrderType::Limit,
+        OrderType::Market,
+        OrderType::StopLoss,
+        OrderType::StopLossMarket,
+    ]
+    .into_iter()
+    .find(|t| t.code().eq_ignore_ascii_case(text.trim()))
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS` (broker local time, IST) or RFC 3339.

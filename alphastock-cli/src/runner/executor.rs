@@ -114,6 +114,28 @@ impl Executor {
                 tag,
                 broker.modify_stop(order_id, *trigger_price, *price, *quantity),
             ),
+            Action::ConvertStopToExit {
+                order_id,
+                tag,
+                price,
+                quantity,
+                ..
+            } => {
+                let (mut events, outcome) = answered(
+                    tag,
+                    broker.convert_stop_to_limit(order_id, *price, *quantity),
+                );
+                if let Some(Outcome::Failed { reason, .. }) = &outcome {
+                    // Refused or unanswered: the engine takes the stop as resting unchanged
+                    // and cancels it before the exit instead.
+                    events.push(Event::ConversionRefused {
+                        tag: tag.clone(),
+                        message: reason.clone(),
+                        at: now,
+                    });
+                }
+                (events, outcome)
+            }
             Action::CancelOrder { order_id, tag, .. } => {
                 answered(tag, broker.cancel_order(order_id))
             }
@@ -296,6 +318,17 @@ mod tests {
                 self.name()
             )))
         }
+        fn convert_stop_to_limit(
+            &mut self,
+            id: &str,
+            _: Decimal,
+            _: u32,
+        ) -> Result<(), BrokerError> {
+            Err(BrokerError::Invalid(format!(
+                "{} cannot convert stop order {id}",
+                self.name()
+            )))
+        }
         fn cancel_order(&mut self, _: &str) -> Result<(), BrokerError> {
             Err(BrokerError::Rejected {
                 error_type: "OrderException".into(),
@@ -455,6 +488,7 @@ mod tests {
             filled_quantity: 75,
             price: Some(Decimal::new(28000, 2)),
             trigger_price: None,
+            order_type: Some(OrderType::Limit),
             average_price: Some(Decimal::new(28000, 2)),
             status: OrderStatus::Complete,
             message: None,

@@ -527,6 +527,17 @@ mod tests {
                 self.name()
             )))
         }
+        fn convert_stop_to_limit(
+            &mut self,
+            id: &str,
+            _: Decimal,
+            _: u32,
+        ) -> Result<(), BrokerError> {
+            Err(BrokerError::Invalid(format!(
+                "{} cannot convert stop order {id}",
+                self.name()
+            )))
+        }
         fn cancel_order(&mut self, _: &str) -> Result<(), BrokerError> {
             Ok(())
         }

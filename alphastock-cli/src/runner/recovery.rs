@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use alphastock_core::engine::{Action, Event, OrderPurpose, ProtectiveStops, Record};
 use alphastock_core::market::{IstTime, IST};
-use alphastock_core::order::{OrderStatus, OrderUpdate};
+use alphastock_core::order::{OrderStatus, OrderType, OrderUpdate};
 use alphastock_core::portfolio::PositionMeta;
 
 use super::positions;
@@ -164,6 +164,13 @@ pub fn recover_from(
                                 request.trigger_price = b.trigger_price;
                             }
                             request.quantity = b.quantity;
+                            if b.order_type == Some(OrderType::Limit) {
+                                // A stop converted into its position's exit just before the
+                                // stop of the run: adopted as that exit (re-priced as any
+                                // exit), so no second stop or exit is placed.
+                                request.order_type = OrderType::Limit;
+                                request.trigger_price = None;
+                            }
                         }
                         session
                             .engine

@@ -201,6 +201,21 @@ pub fn order_line(action: &Action, outcome: Option<&Outcome>, at: &IstTime) -> O
             reason,
             said
         )),
+        Action::ConvertStopToExit {
+            tag,
+            price,
+            quantity,
+            reason,
+            ..
+        } => Some(format!(
+            "{} MODIFY {} to LIMIT {} @ {} ({}) {}",
+            hms(at),
+            tag,
+            quantity,
+            price,
+            reason,
+            said
+        )),
         Action::CancelOrder { tag, reason, .. } => {
             Some(format!("{} CANCEL {} ({}) {}", hms(at), tag, reason, said))
         }

@@ -488,6 +488,7 @@ impl Session {
                 }
                 Action::ModifyOrder { .. }
                 | Action::ModifyStop { .. }
+                | Action::ConvertStopToExit { .. }
                 | Action::CancelOrder { .. } => {
                     self.carry_out(&action, now)?;
                 }

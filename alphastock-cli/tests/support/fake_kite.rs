@@ -1554,6 +1554,12 @@ fn change(r: &Recorded, s: &mut State, id: &str) -> Answer {
         }
     }
     let o = &mut s.orders[i];
+    // A stop-loss order turned into a plain limit order: no trigger any more, working as a
+    // limit at once (as Kite's `modify_order` allows, `order_type` being one of its fields).
+    if o.field("order_type").starts_with("SL") && r.form_field("order_type") == Some("LIMIT") {
+        set_field(&mut o.form, "trigger_price", "0");
+        o.status = "OPEN".into();
+    }
     for (k, v) in &r.form {
         if [
             "quantity",

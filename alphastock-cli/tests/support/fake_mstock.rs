@@ -139,6 +139,21 @@ struct State {
     history: BTreeMap<String, Vec<serde_json::Value>>,
     /// A placement to hold before processing it (see [`FakeMstock::hold_next_placement`]).
     hold: Option<Hold>,
+    /// What a modify turning an `SL` order into a `LIMIT` one meets (see
+    /// [`FakeMstock::on_conversion`]).
+    conversion: Conversion,
+}
+
+/// What the server does with a modify that turns an `SL` order into a `LIMIT` one.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum Conversion {
+    /// Accepted; the order rests as a limit order.
+    #[default]
+    Rest,
+    /// Accepted; the limit is marketable and fills in full at its price at once.
+    Fill,
+    /// Refused by the RMS (the order stays as it was).
+    Refuse,
 }
 
 /// A placement held on arrival until the test releases it.
@@ -259,6 +274,11 @@ impl FakeMstock {
             .get(instrument)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// What a modify turning an `SL` order into a `LIMIT` one meets from now on.
+    pub fn on_conversion(&self, conversion: Conversion) {
+        self.state.lock().unwrap().conversion = conversion;
     }
 
     /// The next `n` orders accepted fill in full at their price (the order book says COMPLETE,
@@ -948,16 +968,26 @@ fn authed(
         (meth @ ("PUT" | "DELETE"), path) if path.starts_with("openapi/typea/orders/regular/") => {
             let id = path.rsplit('/').next().unwrap_or("");
             let mut s = state.lock().unwrap();
+            let conversion = s.conversion;
             match s.orders.iter_mut().find(|o| o.order_id == id) {
                 Some(o) => {
                     if meth == "DELETE" {
                         o.status = "CANCELLED".to_string();
                     } else {
+                        let converting = o.field("order_type") == "SL"
+                            && r.form_field("order_type") == Some("LIMIT");
+                        if converting && conversion == Conversion::Refuse {
+                            return err(400, "RMSException", "RMS: order type change refused");
+                        }
                         // A modification changes what the order book shows.
                         for (k, v) in &r.form {
                             if let Some(f) = o.form.iter_mut().find(|(a, _)| a == k) {
                                 f.1 = v.clone();
                             }
+                        }
+                        if converting && conversion == Conversion::Fill {
+                            o.status = "COMPLETE".to_string();
+                            o.filled = true;
                         }
                     }
                     ok(serde_json::json!({"status":"success","data":{"order_id": id}}).to_string())

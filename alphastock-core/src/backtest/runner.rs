@@ -606,6 +606,19 @@ impl Backtester {
                         w.order.request.quantity = quantity;
                     }
                 }
+                Action::ConvertStopToExit {
+                    tag,
+                    price,
+                    quantity,
+                    ..
+                } => {
+                    if let Some(w) = self.orders.get_mut(&tag) {
+                        w.order.request.order_type = crate::order::OrderType::Limit;
+                        w.order.request.trigger_price = None;
+                        w.order.request.price = Some(price);
+                        w.order.request.quantity = quantity;
+                    }
+                }
                 Action::CancelOrder { order_id, tag, .. } => {
                     if let Some(w) = self.orders.remove(&tag) {
                         if !is_exit(&w.purpose) {

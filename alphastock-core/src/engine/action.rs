@@ -96,6 +96,23 @@ pub enum Action {
         /// Why.
         reason: String,
     },
+    /// Turn a resting protective stop-loss order (`SL`) into the position's exit in place:
+    /// the same order id and tag become a `LIMIT` order at `price` with no trigger, for
+    /// `quantity` units. The position has one order closing it at the broker throughout,
+    /// never none and never two (see [`crate::engine::protect`]).
+    ConvertStopToExit {
+        /// The broker's order id of the stop.
+        order_id: String,
+        /// The stop's tag, now the exit's.
+        tag: String,
+        /// The exit's limit price in rupees, on the tick grid: for a sell, the lower of the
+        /// marketable exit price and the stop's own limit.
+        price: rust_decimal::Decimal,
+        /// Units, the whole position (the stop's quantity).
+        quantity: u32,
+        /// Why the position exits.
+        reason: String,
+    },
     /// Cancel a resting order.
     CancelOrder {
         /// The broker's order id.

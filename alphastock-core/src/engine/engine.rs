@@ -377,6 +377,15 @@ impl Engine {
             self.protect.adopt(request, placed_at);
             return;
         }
+        if self.protect.at_broker()
+            && request.order_type == OrderType::Limit
+            && matches!(&purpose, OrderPurpose::Exit { reason }
+                if reason.starts_with(protect::PROTECTIVE_STOP_REASON))
+        {
+            // A stop converted into its position's exit before the restart: the exit, keeping
+            // the stop's floor (its limit as converted).
+            self.protect.adopt_converted(request.clone(), placed_at);
+        }
         let role = role_of(&purpose);
         if let OrderPurpose::Entry {
             signal,
@@ -522,6 +531,7 @@ impl Engine {
                 | Event::Fill(_)
                 | Event::Funds { .. }
                 | Event::OrderOutcomeUnknown { .. }
+                | Event::ConversionRefused { .. }
         );
         let now = match self.now {
             Some(prev) if prev >= at || !market_event => prev,
@@ -642,6 +652,9 @@ impl Engine {
                         format!("order {tag} outcome unknown (not an order of this engine)"),
                     )),
                 }
+            }
+            Event::ConversionRefused { tag, message, .. } => {
+                self.on_conversion_refused(&tag, &message, &mut out);
             }
             Event::Timer(t) => self.on_timer(t.max(now), &mut out),
             Event::Shutdown { flatten, .. } => {
@@ -1210,20 +1223,6 @@ impl Engine {
         let Some(decision) = rules.evaluate(position, premium, now, flatten) else {
             return;
         };
-        if let Some(stop) = self.protect.get(trading_symbol) {
-            if stop.triggered_at(premium) && !stop.cancel_requested && stop.order_id.is_some() {
-                // The broker's own stop is working: give it time to fill.
-                let timeout =
-                    i64::try_from(self.processor.entry.entry_timeout_seconds).unwrap_or(i64::MAX);
-                let since = self.protect.note_hit(trading_symbol, now).unwrap_or(now);
-                if (now - since).num_seconds() < timeout {
-                    return;
-                }
-            }
-            // The broker's stop is cancelled first; the exit goes once that is confirmed.
-            self.cancel_stop_for_exit(trading_symbol, &decision.reason.to_string(), now, out);
-            return;
-        }
         let held = position.quantity().unsigned_abs();
         let lot = u64::from(position.meta().lot_size.max(1));
         let mut quantity = u64::from(decision.quantity).min(held);
@@ -1234,11 +1233,40 @@ impl Engine {
         let Ok(quantity) = u32::try_from(quantity) else {
             return;
         };
+        let whole = u64::from(quantity) == held;
         let tick = position.meta().tick_size;
         let exchange = position.meta().exchange;
         let selling = position.quantity() > 0;
+        let underlying = position.meta().underlying.clone();
+        let lot = position.meta().lot_size;
         let price = self.exit_price(premium, bid, tick, selling);
         let reason = decision.reason.to_string();
+        if let Some(stop) = self.protect.get(trading_symbol) {
+            if stop.triggered_at(premium) && !stop.cancel_requested && stop.order_id.is_some() {
+                // The broker's own stop is working: give it time to fill.
+                let timeout =
+                    i64::try_from(self.processor.entry.entry_timeout_seconds).unwrap_or(i64::MAX);
+                let since = self.protect.note_hit(trading_symbol, now).unwrap_or(now);
+                if (now - since).num_seconds() < timeout {
+                    return;
+                }
+            }
+            // The whole position: the stop order itself becomes the exit. Otherwise the
+            // broker's stop is cancelled first and the exit goes once that is confirmed.
+            let converted = whole
+                && self.convert_stop_to_exit(
+                    trading_symbol,
+                    (quantity, price, selling),
+                    (&underlying, lot),
+                    &reason,
+                    now,
+                    out,
+                );
+            if !converted {
+                self.cancel_stop_for_exit(trading_symbol, &reason, now, out);
+            }
+            return;
+        }
         let request = OrderRequest {
             tag: self.tags.next_tag(now),
             exchange,
@@ -1259,8 +1287,6 @@ impl Engine {
             },
             validity: Validity::Day,
         };
-        let underlying = position.meta().underlying.clone();
-        let lot = position.meta().lot_size;
         for request in freeze_slices(request, &underlying, lot, now) {
             self.orders.insert(
                 request.clone(),
@@ -1335,7 +1361,15 @@ impl Engine {
         };
         let tick = position.meta().tick_size;
         let selling = order.request.transaction_type == TransactionType::Sell;
-        let price = self.exit_price(premium, None, tick, selling);
+        let mut price = self.exit_price(premium, None, tick, selling);
+        if let Some(floor) = self.protect.converted_floor(&order.request.tag) {
+            // A stop turned exit: never past the stop's floor while the market is beyond it.
+            price = if selling {
+                price.min(floor)
+            } else {
+                price.max(floor)
+            };
+        }
         if order.request.price == Some(price) {
             return;
         }
@@ -1429,6 +1463,7 @@ impl Engine {
         let Some(finished) = self.orders.on_update(update) else {
             return;
         };
+        self.protect.conversion_ended(&update.tag);
         match (update.status, &finished.role) {
             (OrderStatus::Rejected, OrderRole::Exit { reason }) => out.push(alert(
                 AlertLevel::Critical,
@@ -1480,6 +1515,9 @@ impl Engine {
             }
         };
         let fill = capped.as_ref().unwrap_or(fill);
+        if self.orders.get(&fill.tag).is_none() {
+            self.protect.conversion_ended(&fill.tag);
+        }
         match self.portfolio.apply_fill(fill) {
             Ok(Some(effect)) => {
                 if let Some(OrderRole::Entry { target, stop, .. }) = &role {
@@ -1712,6 +1750,88 @@ impl Engine {
             return;
         }
         self.cancel_stop(trading_symbol, &format!("exit first ({reason})"), out);
+    }
+
+    /// An exit of the whole position (`quantity` units at the marketable `price`, rupees, on
+    /// the `selling` side) is due while its stop order rests at the broker: turns that order
+    /// into the exit in place ([`Action::ConvertStopToExit`]), at the protective floor: for a
+    /// sell the lower of `price` and the stop's own limit, for a buy the higher. Returns false,
+    /// with nothing done, when the stop cannot be converted (see
+    /// [`ProtectiveStops::convertible`]) or the exit would need freeze slices (`underlying`,
+    /// lot of `lot` units): the caller then cancels the stop first.
+    fn convert_stop_to_exit(
+        &mut self,
+        trading_symbol: &str,
+        (quantity, price, selling): (u32, Decimal, bool),
+        (underlying, lot): (&Symbol, u32),
+        reason: &str,
+        now: IstTime,
+        out: &mut Vec<Action>,
+    ) -> bool {
+        let Some(stop) = self.protect.convertible(trading_symbol, quantity, selling) else {
+            return false;
+        };
+        let floor = stop.request.price.unwrap_or(price);
+        let mut request = stop.request.clone();
+        request.order_type = OrderType::Limit;
+        request.trigger_price = None;
+        request.price = Some(if selling {
+            price.min(floor)
+        } else {
+            price.max(floor)
+        });
+        if freeze_slices(request.clone(), underlying, lot, now).len() > 1 {
+            return false;
+        }
+        let Some(stop) = self.protect.convert(trading_symbol) else {
+            return false;
+        };
+        let Some(order_id) = stop.order_id.clone() else {
+            return false;
+        };
+        let price = request.price.unwrap_or(price);
+        let tag = request.tag.clone();
+        self.orders.insert_acknowledged(
+            request,
+            OrderRole::Exit {
+                reason: reason.to_string(),
+            },
+            order_id.clone(),
+            now,
+        );
+        out.push(Action::ConvertStopToExit {
+            order_id,
+            tag,
+            price,
+            quantity,
+            reason: format!(
+                "{reason}: {} {} becomes the exit at {price}",
+                protect::PROTECTIVE_STOP_REASON,
+                stop.trigger()
+            ),
+        });
+        true
+    }
+
+    /// The broker refused to convert the stop with `tag` into its position's exit: the stop
+    /// rests as it was, tracked as a stop again; the exit now cancels it first.
+    fn on_conversion_refused(&mut self, tag: &str, message: &str, out: &mut Vec<Action>) {
+        let Some(stop) = self.protect.conversion_refused(tag) else {
+            return;
+        };
+        let symbol = stop.request.trading_symbol.clone();
+        let reason = match self.orders.remove(tag).map(|o| o.role) {
+            Some(OrderRole::Exit { reason }) => reason,
+            _ => "exit".to_string(),
+        };
+        out.push(alert(
+            AlertLevel::Warning,
+            format!(
+                "{} {tag} for {symbol} not converted into the exit: {message}; it stays as the stop, cancelled before the exit instead",
+                protect::PROTECTIVE_STOP_REASON,
+            ),
+        ));
+        self.cancel_stop(&symbol, &format!("exit first ({reason})"), out);
     }
 
     /// After an option entry fill: the `stop_loss_pct` bound was taken at the order's limit;

@@ -39,6 +39,17 @@ pub enum Event {
         /// When the doubt arose.
         at: IstTime,
     },
+    /// The broker refused to convert a protective stop order into its position's exit
+    /// ([`crate::engine::Action::ConvertStopToExit`]), or its answer never came: the stop is
+    /// taken to rest as it was, and the exit cancels it first instead.
+    ConversionRefused {
+        /// The stop order's tag.
+        tag: String,
+        /// The broker's message (or what went wrong on the way).
+        message: String,
+        /// When the answer came.
+        at: IstTime,
+    },
     /// The clock ticked (the loop timer); drives time exits, order time-outs and candle closes.
     Timer(IstTime),
     /// The operator asked to stop: no new entries from now on; with `flatten`, exit everything.
@@ -63,6 +74,7 @@ impl Event {
             Event::Fill(f) => f.timestamp,
             Event::Funds { at, .. }
             | Event::OrderOutcomeUnknown { at, .. }
+            | Event::ConversionRefused { at, .. }
             | Event::Timer(at)
             | Event::Shutdown { at, .. } => *at,
         }

@@ -157,6 +157,23 @@ impl OrderTracker {
         );
     }
 
+    /// Records an order already at the broker as `order_id` (a resting order turned into
+    /// this one in place), working from `placed_at`.
+    pub fn insert_acknowledged(
+        &mut self,
+        request: OrderRequest,
+        role: OrderRole,
+        order_id: String,
+        placed_at: IstTime,
+    ) {
+        let tag = request.tag.clone();
+        self.insert(request, role, placed_at);
+        if let Some(o) = self.working.get_mut(&tag) {
+            o.order_id = Some(order_id);
+            o.status = OrderStatus::Open;
+        }
+    }
+
     /// Remembers an order (placed now, or finished before a restart) for fill accounting,
     /// without making it working. Keeps what an earlier record of the same tag already knows.
     pub fn record(&mut self, request: &OrderRequest, role: OrderRole) {

@@ -19,15 +19,46 @@
 //!   or two, as a cancel and a new placement would; a modify the broker refuses leaves the
 //!   previous trigger resting (still one stop) and is tried again at the next move. Only a
 //!   stop on the wrong side (the position reversed) is cancelled and placed anew;
-//! - **cancel** it before any other exit (target, time exit, kill switch, shutdown): the exit
-//!   order is only sent once the cancel is confirmed, so the stop and the exit can never both
-//!   fill and leave a short option position; a stop that fills meanwhile closes the position
-//!   and no exit is needed. When the exit is the stop itself (the price is at or through the
-//!   resting order's trigger), the broker's order is given `entry_timeout_seconds` to fill
-//!   before it is cancelled and replaced by the engine's marketable exit;
+//! - **convert** it in place into the exit when any other exit of the whole position is due
+//!   (target, time exit, kill switch, flatten at shutdown, or the price through the trigger
+//!   and the broker's order not filled within `entry_timeout_seconds`): the same order id and
+//!   tag are modified to `order_type: LIMIT` with no trigger
+//!   ([`crate::engine::Action::ConvertStopToExit`]), so at every instant the position has
+//!   exactly one order closing it at the broker, never none (a crash, a kill or a lost network
+//!   after the exit decision still leaves it protected) and never two (no short option can
+//!   result). The brokers allow it: mStock's `modify_order` (above) sends `order_type` with
+//!   every modify, and so does Kite's (`zerodha/pykiteconnect`, `kiteconnect/connect.py`,
+//!   `modify_order`, as of April 2026: `quantity, price, order_type, trigger_price, validity,
+//!   disclosed_quantity` with `PUT orders/{variety}/{order_id}`).
+//!
+//!   **Price: the protective floor.** The converted order's limit is, for a sell, the lower of
+//!   the marketable exit price (bid less `limit_buffer_ticks`) and the stop's own limit; for a
+//!   buy closing a short stock position, the higher. While the market is above the stop that
+//!   is the stop's limit: a limit sell there is marketable, so it executes at once against
+//!   the best bids at their prices (exchange price-time priority gives the resting bid's
+//!   price, as the paper broker's fill model does: `max(bid - slippage, limit)`), and if the
+//!   market collapses while the program is down it still sells down to the same floor the
+//!   stop would have. The order exits now and protects. The trade-off: in a thin book a large
+//!   exit can sweep the bids down to the floor, never below the stop the trader configured.
+//!   When the market is already below the floor (stop hit, the broker's order not filled in
+//!   time), the marketable price is used. The converted order is then the position's working
+//!   exit, re-priced after `entry_timeout_seconds` as any exit, except that it is never moved
+//!   above its floor while the market is above it;
+//! - **cancel** it first, and send the exit once the cancel is confirmed, when the exit is for
+//!   part of the position (partial targets) or would need freeze-limit slices, when the stop
+//!   does not cover exactly the position (part of it filled) or its id is not known yet, and
+//!   when the broker refused (or never answered) the conversion: the broker's message is
+//!   alerted as a warning, the stop rests as it was meanwhile, and that position's exits
+//!   cancel it first from then on. Modifying the stop's quantity down before a partial exit
+//!   would need two modifies to stay consistent; the cancel keeps "working sells never exceed
+//!   the held quantity" simply, at the cost of the gap between the confirmed cancel and the
+//!   exit's fill for those exits only. A stop that fills meanwhile closes the position and no
+//!   exit is needed;
 //! - **cancel** it when the position is closed another way;
 //! - after a restart, a stop order found at the broker by its tag is **adopted**, not placed
-//!   again;
+//!   again; one the broker's book shows converted (a `LIMIT` order under the stop's tag) is
+//!   adopted as the position's working exit, its limit as its floor, so neither a second stop
+//!   nor a second exit is placed;
 //! - a stop the broker **rejects** is alerted and not retried for that position: the engine's
 //!   own stop stays in force (as with `protective_stop: local`).
 
@@ -141,6 +172,12 @@ pub struct ProtectiveStops {
     /// Stop orders adopted after a restart beside another of the same position (a cancel
     /// that did not reach the journal before a crash): cancelled, never relied on.
     orphans: Vec<StopOrder>,
+    /// Stop orders converted in place into their position's exit, by tag, until the exit
+    /// ends: put back if the broker refuses the conversion.
+    converted: BTreeMap<String, StopOrder>,
+    /// Trading symbols whose stop the broker refused to convert: their exits cancel the stop
+    /// first, as before.
+    no_convert: BTreeSet<String>,
 }
 
 impl ProtectiveStops {
@@ -238,6 +275,7 @@ impl ProtectiveStops {
 
     pub(super) fn insert(&mut self, request: OrderRequest, placed_at: IstTime) {
         self.refused.remove(&request.trading_symbol);
+        self.no_convert.remove(&request.trading_symbol);
         self.by_symbol.insert(
             request.trading_symbol.clone(),
             StopOrder {
@@ -293,6 +331,83 @@ impl ProtectiveStops {
 
     pub(super) fn remove(&mut self, trading_symbol: &str) -> Option<StopOrder> {
         self.by_symbol.remove(trading_symbol)
+    }
+
+    /// The stop of `trading_symbol` when it can be converted in place into an exit for
+    /// `quantity` units on the `selling` side: its order id is known, no cancel is under way,
+    /// it covers exactly `quantity` (so no part of it has filled) and the broker has not
+    /// refused a conversion of it.
+    pub fn convertible(
+        &self,
+        trading_symbol: &str,
+        quantity: u32,
+        selling: bool,
+    ) -> Option<&StopOrder> {
+        self.by_symbol.get(trading_symbol).filter(|s| {
+            !s.cancel_requested
+                && s.order_id.is_some()
+                && s.request.quantity == quantity
+                && s.selling() == selling
+                && !self.no_convert.contains(trading_symbol)
+        })
+    }
+
+    /// Takes `trading_symbol`'s stop out of the stops: from now on its order is the
+    /// position's exit. It is kept aside by tag until [`ProtectiveStops::conversion_ended`],
+    /// in case the broker refuses the conversion.
+    pub(super) fn convert(&mut self, trading_symbol: &str) -> Option<StopOrder> {
+        let stop = self.by_symbol.remove(trading_symbol)?;
+        self.converted
+            .insert(stop.request.tag.clone(), stop.clone());
+        Some(stop)
+    }
+
+    /// The broker refused to convert the stop with this tag: it rests as it was, so it is a
+    /// stop again, and the position's exits cancel it first from now on. Returns it, or
+    /// `None` when the tag is not a converted stop's.
+    pub(super) fn conversion_refused(&mut self, tag: &str) -> Option<StopOrder> {
+        let stop = self.converted.remove(tag)?;
+        let symbol = stop.request.trading_symbol.clone();
+        self.no_convert.insert(symbol.clone());
+        match self.by_symbol.entry(symbol) {
+            // A new stop was placed meanwhile: the old order is one too many.
+            std::collections::btree_map::Entry::Occupied(_) => self.orphans.push(stop.clone()),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(stop.clone());
+            }
+        }
+        Some(stop)
+    }
+
+    /// The exit converted from the stop with this tag ended (filled, cancelled or rejected).
+    pub(super) fn conversion_ended(&mut self, tag: &str) {
+        self.converted.remove(tag);
+    }
+
+    /// True while the stop with this tag is converted into an exit.
+    pub fn is_converted(&self, tag: &str) -> bool {
+        self.converted.contains_key(tag)
+    }
+
+    /// The protective floor of the exit converted from the stop with this tag (rupees): the
+    /// stop's limit. Re-pricing that exit never goes past it while the market is beyond it.
+    pub fn converted_floor(&self, tag: &str) -> Option<Decimal> {
+        self.converted.get(tag).and_then(|s| s.request.price)
+    }
+
+    /// Adopts, after a restart, a stop order the broker's book shows converted into its
+    /// position's exit (a `LIMIT` order at `request.price`, its floor).
+    pub(super) fn adopt_converted(&mut self, request: OrderRequest, placed_at: IstTime) {
+        self.converted.insert(
+            request.tag.clone(),
+            StopOrder {
+                request,
+                order_id: None,
+                placed_at,
+                cancel_requested: false,
+                hit_since: None,
+            },
+        );
     }
 
     /// Applies a broker report about one of the stop orders; returns the stop and whether it
