@@ -4,7 +4,8 @@
 //! slid from 812 to 800 in the last ten minutes), then climbing along a scripted path. The
 //! first quote poll meets a 503 and the first order placement is booked but its answer is
 //! lost. The run places each order once (the lost answer found by its tag), the filled entry
-//! gets one stop at the broker, the position is never covered by two working sells, the
+//! gets one stop at the broker, which becomes the exit in place (modified to LIMIT) when the
+//! climb reaches the target, so the position is covered by that one working sell throughout, the
 //! journal agrees with the broker's order and trade books, and the server, counting every call in real time (what Kite counts), sees no
 //! breach of Kite's documented limits. A restart on the same journal places nothing again.
 
@@ -143,22 +144,56 @@ fn a_simulated_kite_session_trades_once_per_tag_within_every_limit_and_journals_
     assert!(entry.filled);
     // The stop: placed once, a SELL of the whole position with its trigger on the tick grid
     // below the entry; never two working at once.
-    let stops = sl_orders(&orders);
-    assert_eq!(stops.len(), 1, "{stops:?}");
-    let stop = stops[0];
+    let placed_stops: Vec<_> = server
+        .placement_requests()
+        .into_iter()
+        .filter(|r| r.form_field("order_type") == Some("SL"))
+        .collect();
+    assert_eq!(placed_stops.len(), 1, "{placed_stops:?}");
+    let placed_stop = &placed_stops[0];
+    let stop_tag = placed_stop.form_field("tag").unwrap_or_default();
+    let stop = orders
+        .iter()
+        .find(|o| o.tag == stop_tag)
+        .unwrap_or_else(|| panic!("stop {stop_tag} not at the broker: {orders:?}"));
+    assert!(sl_orders(&orders).len() <= 1, "{orders:?}");
     assert_eq!(stop.field("transaction_type"), "SELL");
     assert_eq!(stop.field("quantity"), entry.field("quantity"));
-    let trigger: f64 = stop.field("trigger_price").parse().unwrap();
+    let trigger: f64 = placed_stop
+        .form_field("trigger_price")
+        .unwrap_or_default()
+        .parse()
+        .unwrap();
     assert!(trigger > 0.0 && trigger < entry.average_price, "{stop:?}");
     assert!(
         ((trigger / 0.05) - (trigger / 0.05).round()).abs() < 1e-6,
         "{stop:?}"
     );
     assert_eq!(most_stops_at_once(&server), 1);
-    // At the end the position is covered by exactly one working SELL at the broker (the stop,
-    // or the exit at the target that replaced it), of the whole position.
+    // The climb reached the target: the stop order itself was turned into the exit (a modify
+    // of its id to LIMIT, no trigger), never cancelled, and no other sell was placed. At the
+    // end that one order, of the whole position, is the only working SELL at the broker.
+    let changes = server.requests_to("orders/regular/");
+    assert!(
+        changes.iter().all(|r| r.method != "DELETE"),
+        "nothing cancelled: {changes:?}"
+    );
+    assert!(
+        changes.iter().any(|r| r.method == "PUT"
+            && r.path.ends_with(&stop.order_id)
+            && r.form_field("order_type") == Some("LIMIT")),
+        "the stop converted in place: {changes:?}"
+    );
+    let sells = server
+        .placement_requests()
+        .iter()
+        .filter(|r| r.form_field("transaction_type") == Some("SELL"))
+        .count();
+    assert_eq!(sells, 1, "only the stop was ever placed to sell");
+    assert_eq!(stop.field("order_type"), "LIMIT", "{stop:?}");
     let covering = working_sells(&orders);
     assert_eq!(covering.len(), 1, "{orders:?}");
+    assert_eq!(covering[0].order_id, stop.order_id, "{orders:?}");
     assert_eq!(covering[0].field("quantity"), entry.field("quantity"));
 
     // The journal equals the broker: every broker order under its tag with the broker's id,
@@ -220,6 +255,14 @@ fn a_simulated_kite_session_trades_once_per_tag_within_every_limit_and_journals_
     let orders = server.orders();
     let covering = working_sells(&orders);
     assert_eq!(covering.len(), 1, "{orders:?}\n{out}");
+    assert_eq!(covering[0].order_id, stop.order_id, "{orders:?}\n{out}");
+    assert!(
+        server
+            .requests_to("orders/regular/")
+            .iter()
+            .all(|r| r.method != "DELETE"),
+        "nothing cancelled after the restart either"
+    );
     let breaches = server.limit_breaches(JITTER);
     assert!(breaches.is_empty(), "{breaches:?}");
     assert_no_secret(

@@ -30,7 +30,7 @@ use alphastock_cli::runner::recovery;
 use alphastock_cli::runner::session::Session;
 use alphastock_core::market::{IstTime, Symbol, IST};
 
-use support::fake_mstock::{FakeMstock, ServerOrder};
+use support::fake_mstock::{Conversion, FakeMstock, Recorded, ServerOrder};
 use support::live_config::{live_session, live_yaml, sbin_config, sbin_price_path};
 
 /// The SBIN strategy with every position's stop order resting at the broker.
@@ -287,7 +287,9 @@ enum KillAt {
 
 /// Trades SBIN live until the entry fills, SIGKILLs the binary at `kill_at`, restarts it on
 /// the same journal and server, and checks the broker's books a simulated minute later.
-fn crash_and_restart(kill_at: KillAt) {
+/// The fake mStock server scripted for the SBIN trade, a scratch directory, the binary's live
+/// config in it and the start of the simulated clock (10:00 IST).
+fn crash_setup(name: &str) -> (FakeMstock, tempfile::TempDir, std::path::PathBuf, IstTime) {
     let server = FakeMstock::start();
     server.without_fixture_positions();
     server.script_prices("NSE:SBIN", sbin_price_path());
@@ -297,12 +299,17 @@ fn crash_and_restart(kill_at: KillAt) {
     // The entry fills; every other order rests.
     server.fill_next(1);
     let scratch = tempfile::Builder::new()
-        .prefix("alphastock-live-crash-")
+        .prefix(&format!("alphastock-live-{name}-"))
         .tempdir()
         .unwrap();
-    let dir = scratch.path().to_path_buf();
-    let config = live_config(&dir);
+    let config = live_config(scratch.path());
     let start = IST.with_ymd_and_hms(2025, 12, 2, 10, 0, 0).unwrap();
+    (server, scratch, config, start)
+}
+
+fn crash_and_restart(kill_at: KillAt) {
+    let (server, scratch, config, start) = crash_setup("crash");
+    let dir = scratch.path().to_path_buf();
     if kill_at != KillAt::Resting {
         server.hold_next_placement("SL");
     }
@@ -400,4 +407,216 @@ fn a_kill_before_the_stop_reached_the_broker_places_it_once_after_the_restart() 
 #[test]
 fn a_kill_before_the_stop_was_acknowledged_adopts_it_after_the_restart() {
     crash_and_restart(KillAt::AcceptedUnanswered);
+}
+
+/// Runs the SBIN session live in-process on `server` from 10:00 to 10:27: the entry fills,
+/// its stop rests at the broker, then the price climbs through the target.
+fn session_to_target(server: &FakeMstock, name: &str) -> (tempfile::TempDir, Session) {
+    server.without_fixture_positions();
+    server.script_prices("NSE:SBIN", sbin_price_path());
+    server.fill_next(1);
+    let scratch = tempfile::Builder::new()
+        .prefix(&format!("alphastock-live-{name}-"))
+        .tempdir()
+        .unwrap();
+    let start = IST.with_ymd_and_hms(2025, 12, 2, 10, 0, 0).unwrap();
+    let wall = IstClock::starting_at(start, Arc::new(FakeClock::default()));
+    let mut live = session(server, scratch.path(), &wall);
+    recovery::recover(&mut live, Some(start.date_naive())).unwrap();
+    run_until(&mut live, &wall, start + chrono::Duration::minutes(27));
+    (scratch, live)
+}
+
+/// The stop's placement request (the one `SL` order placed for SBIN).
+fn stop_placement(requests: &[Recorded]) -> &Recorded {
+    let stops: Vec<&Recorded> = requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.form_field("order_type") == Some("SL"))
+        .collect();
+    assert_eq!(stops.len(), 1, "{requests:?}");
+    stops[0]
+}
+
+/// The stop's limit in force when it was converted: from its last `SL` modify, else its
+/// placement.
+fn stop_limit_before(requests: &[Recorded], stop_id: &str) -> String {
+    requests
+        .iter()
+        .rfind(|r| {
+            (r.method == "PUT"
+                && r.path.ends_with(stop_id)
+                && r.form_field("order_type") == Some("SL"))
+                || (r.method == "POST" && r.form_field("order_type") == Some("SL"))
+        })
+        .and_then(|r| r.form_field("price"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn the_target_turns_the_stop_order_into_the_exit_in_place_and_the_position_closes() {
+    let server = FakeMstock::start();
+    // The converted order is marketable: it fills at once.
+    server.on_conversion(Conversion::Fill);
+    let (_scratch, live) = session_to_target(&server, "convert");
+    let requests = server.requests_to("orders/regular");
+    let posts: Vec<&Recorded> = requests.iter().filter(|r| r.method == "POST").collect();
+    // Placed: the entry and its stop, nothing else (no exit order of its own).
+    assert_eq!(posts.len(), 2, "{requests:?}");
+    assert_eq!(posts[0].form_field("transaction_type"), Some("BUY"));
+    let placed = stop_placement(&requests);
+    let tag = placed.form_field("tag").unwrap();
+    let stop = server.orders().into_iter().find(|o| o.tag == tag).unwrap();
+    // Never cancelled: the stop order's id got a modify to LIMIT with no trigger, of the
+    // whole position, at the stop's own limit (the market was above it).
+    assert!(
+        requests.iter().all(|r| r.method != "DELETE"),
+        "{requests:?}"
+    );
+    let conversions: Vec<&Recorded> = requests
+        .iter()
+        .filter(|r| r.method == "PUT" && r.form_field("order_type") == Some("LIMIT"))
+        .collect();
+    assert_eq!(conversions.len(), 1, "{requests:?}");
+    let c = conversions[0];
+    assert!(c.path.ends_with(&stop.order_id), "{c:?}");
+    assert_eq!(c.form_field("trigger_price"), Some("0"));
+    assert_eq!(c.form_field("quantity"), placed.form_field("quantity"));
+    assert_eq!(
+        c.form_field("price").unwrap_or_default(),
+        stop_limit_before(&requests, &stop.order_id)
+    );
+    // Every modify was of that one order: one sell order for the position throughout.
+    assert!(requests
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .all(|r| r.path.ends_with(&stop.order_id)));
+    // It filled and the position is closed, with nothing left working.
+    assert_eq!(stop.status, "COMPLETE");
+    let sbin = live.engine.portfolio().position("SBIN");
+    assert!(sbin.is_some_and(|p| !p.is_open()), "{sbin:?}");
+    assert_eq!(live.engine.protective_stops().iter().count(), 0);
+    assert!(live.engine.working_orders().is_empty());
+}
+
+#[test]
+fn a_refused_conversion_cancels_the_stop_before_the_exit_and_never_two_sells_work() {
+    let server = FakeMstock::start();
+    server.on_conversion(Conversion::Refuse);
+    let (_scratch, _live) = session_to_target(&server, "refused");
+    let requests = server.requests_to("orders/regular");
+    let placed = stop_placement(&requests);
+    let tag = placed.form_field("tag").unwrap();
+    let stop = server.orders().into_iter().find(|o| o.tag == tag).unwrap();
+    // The conversion was asked and refused; the stop was then cancelled, and the exit
+    // placed only after that cancel.
+    let at = |f: &dyn Fn(&Recorded) -> bool| requests.iter().position(f);
+    let asked = at(&|r| r.method == "PUT" && r.form_field("order_type") == Some("LIMIT"))
+        .expect("a conversion asked");
+    let cancelled = at(&|r| r.method == "DELETE" && r.path.ends_with(&stop.order_id))
+        .expect("the stop cancelled after the refusal");
+    let exit = at(&|r| {
+        r.method == "POST"
+            && r.form_field("transaction_type") == Some("SELL")
+            && r.form_field("order_type") == Some("LIMIT")
+    })
+    .expect("an exit placed");
+    assert!(asked < cancelled && cancelled < exit, "{requests:?}");
+    assert_eq!(stop.status, "CANCELLED");
+    assert_eq!(
+        stop.field("order_type"),
+        "SL",
+        "the refused conversion changed nothing"
+    );
+    // Two sell orders over the session, never both working: one placement after the
+    // other's cancel, and the exit the only one left.
+    let sells = requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.form_field("transaction_type") == Some("SELL"))
+        .count();
+    assert_eq!(sells, 2, "{requests:?}");
+    let working: Vec<ServerOrder> = server
+        .orders()
+        .into_iter()
+        .filter(|o| o.field("transaction_type") == "SELL" && o.status == "OPEN")
+        .collect();
+    assert_eq!(working.len(), 1, "{working:?}");
+}
+
+#[test]
+fn a_run_killed_right_after_the_conversion_adopts_the_exit_and_places_nothing_again() {
+    // The converted stop rests as a limit order.
+    let (server, scratch, config, start) = crash_setup("convert-kill");
+    let dir = scratch.path().to_path_buf();
+
+    let first = LiveChild::spawn(&server, &dir, &config, start);
+    let converted = |s: &FakeMstock| {
+        s.requests_to("orders/regular")
+            .iter()
+            .any(|r| r.method == "PUT" && r.form_field("order_type") == Some("LIMIT"))
+    };
+    let deadline = Instant::now() + PATIENCE;
+    while !converted(&server) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let first_out = first.stdout();
+    let restart_at = first.kill();
+    assert!(converted(&server), "no conversion:\n{first_out}");
+    let requests = server.requests_to("orders/regular");
+    let placed = stop_placement(&requests)
+        .form_field("tag")
+        .unwrap()
+        .to_string();
+    let stop = server
+        .orders()
+        .into_iter()
+        .find(|o| o.tag == placed)
+        .unwrap();
+    assert_eq!(stop.field("order_type"), "LIMIT", "{stop:?}");
+    assert_eq!(stop.status, "OPEN");
+    let posts_before = server.placements();
+    // The price stays above the target: an engine that took the order for a stop would
+    // convert it again, one that lost it would place a stop or an exit.
+    let last = {
+        let served = server.quotes_served("NSE:SBIN");
+        sbin_price_path()[served.saturating_sub(1).min(sbin_price_path().len() - 1)]
+    };
+    server.script_prices("NSE:SBIN", vec![last]);
+
+    let second = LiveChild::spawn(&server, &dir, &config, restart_at);
+    // A simulated minute of ticks, then the exchange matches the exit.
+    let served = server.quotes_served("NSE:SBIN");
+    let ticked = server.wait_quotes("NSE:SBIN", served + 12, PATIENCE);
+    server.fill_order(&stop.order_id);
+    let served = server.quotes_served("NSE:SBIN");
+    let ticked_after = server.wait_quotes("NSE:SBIN", served + 12, PATIENCE);
+    let second_out = second.stdout();
+    second.kill();
+    let text = format!("first run:\n{first_out}\nsecond run:\n{second_out}");
+    assert!(
+        ticked && ticked_after,
+        "the restarted run stopped polling:\n{text}"
+    );
+    // Nothing placed, cancelled or converted again, before or after the fill.
+    assert_eq!(server.placements(), posts_before, "{text}");
+    let after: Vec<Recorded> = server.requests_to("orders/regular")[requests.len()..].to_vec();
+    assert!(
+        after
+            .iter()
+            .all(|r| r.method != "DELETE" && r.method != "POST"),
+        "{after:?}\n{text}"
+    );
+    assert!(
+        after
+            .iter()
+            .all(|r| r.form_field("order_type") != Some("SL")),
+        "the exit turned back into a stop: {after:?}"
+    );
+    // The restart adopted the exit and saw it fill: the position closed.
+    assert!(
+        second_out
+            .lines()
+            .any(|l| l.contains(" FILL ") && l.contains(&placed)),
+        "{text}"
+    );
 }

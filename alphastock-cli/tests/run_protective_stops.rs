@@ -1,8 +1,9 @@
 //! `protective_stop: broker` on a paper run (the paper broker simulates SL orders): killed
 //! (SIGKILL) a few ticks after a stop order was sent, the journal (from which the paper broker is
 //! rebuilt on restart, as the broker's own book would be read live) holds exactly one working
-//! stop order for each open position; the restart adopts it instead of placing a second; the
-//! day ends with every position closed and no stop order left working.
+//! stop order for each open position; the restart adopts it instead of placing a second; exits
+//! turn the stop order into the exit in place instead of cancelling it; the day ends with every
+//! position closed and no stop order left working.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -142,6 +143,19 @@ fn a_killed_run_leaves_one_stop_per_position_and_the_restart_adopts_it() {
             }
         }
     }
+    // Exits of the whole position turn the stop order into the exit in place (the paper
+    // broker fills the marketable limit at once): no stop is cancelled to make way for one.
+    assert!(
+        text.lines()
+            .any(|l| l.contains(" MODIFY ") && l.contains(" to LIMIT ")),
+        "no stop converted into its exit:\n{text}"
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("protective stop: exit first")),
+        "a stop cancelled before an exit:\n{text}"
+    );
     let (open, stops) = journal_state(&db);
     assert!(open.is_empty(), "positions left open: {open:?}\n{text}");
     assert!(

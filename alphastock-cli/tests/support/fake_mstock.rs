@@ -311,6 +311,15 @@ impl FakeMstock {
         self.state.lock().unwrap().refuse_from = Some(nth);
     }
 
+    /// The exchange matches a resting order: it fills in full at its price.
+    pub fn fill_order(&self, order_id: &str) {
+        let mut s = self.state.lock().unwrap();
+        if let Some(o) = s.orders.iter_mut().find(|o| o.order_id == order_id) {
+            o.status = "COMPLETE".to_string();
+            o.filled = true;
+        }
+    }
+
     /// Changes a field of an accepted order as a modification would (e.g. a `trigger_price`
     /// moved by a modify whose record was lost).
     pub fn set_order_field(&self, order_id: &str, key: &str, value: &str) {
