@@ -252,5 +252,22 @@ mod tests {
         assert_eq!(o.price, Some(Decimal::new(28005, 2)));
         assert_eq!(o.average_price, None);
         assert!(parse_order(&serde_json::json!({"order_id": "1"}), now).is_none());
+        // No order type in the row: unknown, never guessed.
+        assert_eq!(o.order_type, None);
+    }
+
+    #[test]
+    fn the_order_type_of_a_row_is_read_so_a_converted_stop_shows_as_limit() {
+        let now = parse_ist("2026-12-01 10:00:00").unwrap();
+        let row = |ty: &str| {
+            serde_json::json!({"order_id": "7", "exchange": "NFO", "tradingsymbol": "X",
+                "transaction_type": "SELL", "quantity": 75, "order_type": ty, "status": "OPEN"})
+        };
+        let of = |ty: &str| parse_order(&row(ty), now).unwrap().order_type;
+        assert_eq!(of("SL"), Some(OrderType::StopLoss));
+        assert_eq!(of("limit"), Some(OrderType::Limit));
+        assert_eq!(of("SL-M"), Some(OrderType::StopLossMarket));
+        assert_eq!(of("MARKET"), Some(OrderType::Market));
+        assert_eq!(of("ICEBERG"), None);
     }
 }

@@ -393,6 +393,29 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_conversion_of_a_stop_is_fed_back_to_the_engine() {
+        let mut b = broker(None);
+        let convert = Action::ConvertStopToExit {
+            order_id: "O7".into(),
+            tag: "AS26010500002".into(),
+            price: Decimal::new(7760, 2),
+            quantity: 75,
+            reason: "target".into(),
+        };
+        let (events, outcome) = Executor::new().execute(&mut b, &convert, now());
+        assert!(
+            matches!(&outcome, Some(Outcome::Failed { tag, reason })
+                if tag == "AS26010500002" && reason.contains("cannot convert stop order O7")),
+            "{outcome:?}"
+        );
+        assert!(
+            matches!(&events[..], [Event::ConversionRefused { tag, message, at }]
+                if tag == "AS26010500002" && message.contains("O7") && *at == now()),
+            "{events:?}"
+        );
+    }
+
+    #[test]
     fn an_unknown_outcome_is_reported_not_retried() {
         let mut b = broker(Some(BrokerError::OutcomeUnknown {
             tag: "AS26010500001".into(),
