@@ -10,6 +10,11 @@
 //! before the broker saw it or accepted without the answer reaching the process. Each restart
 //! on the same journal leaves the position with exactly one working stop order at the broker,
 //! and the entry's orders add up to the approved quantity.
+//!
+//! When the price reaches the target, the stop order itself becomes the exit: its id gets a
+//! modify to LIMIT, nothing is cancelled or placed, and the position closes; a conversion the
+//! broker refuses cancels the stop before the exit is placed; a binary killed right after the
+//! conversion restarts with that order adopted as the exit and sends nothing again.
 
 mod support;
 
