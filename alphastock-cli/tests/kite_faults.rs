@@ -757,6 +757,44 @@ fn doctor_with_kite_reads_the_account_and_places_nothing() {
 }
 
 #[test]
+fn processes_started_back_to_back_keep_kites_quote_window_between_them() {
+    let server = FakeKite::start();
+    let dir = scratch("restart-pacing");
+    // Kite's own limits: one quote call a second, counted per API key, not per process.
+    let config = kite_config(dir.path(), "");
+    kite_login(&server, &config, REQUEST_TOKEN);
+    let quote = || {
+        let out = alphastock(
+            &server,
+            &config,
+            &["quote", "--broker", "kite", "NSE:SBIN"],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    };
+    for _ in 0..3 {
+        quote();
+    }
+    assert!(server.requests_to("quote").len() >= 3);
+    let breaches = server.limit_breaches(Duration::from_millis(50));
+    assert!(breaches.is_empty(), "{breaches:?}");
+    // Each class's last call is remembered in a private file of the cache directory.
+    let memory = dir.path().join("tokens").join("kite-rate-windows.json");
+    let body = std::fs::read_to_string(&memory).unwrap();
+    let last: serde_json::Map<String, Value> = serde_json::from_str(&body).unwrap();
+    assert!(last.contains_key("quote"), "{body}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&memory).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    }
+    // A corrupt file is ignored with a warning: the command still works.
+    std::fs::write(&memory, "{\"quote\": 17").unwrap();
+    quote();
+}
+
+#[test]
 fn live_with_the_paper_broker_kind_is_refused() {
     let dir = scratch("paper-live");
     let config = dir.path().join("paper.yaml");
