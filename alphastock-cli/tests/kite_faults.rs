@@ -1175,6 +1175,10 @@ fn crash_and_restart(kill_at: KillAt) {
         KillAt::AcceptedUnanswered => {
             assert!(sl_orders(&orders).is_empty(), "{orders:?}");
             server.release_held(true);
+            // The release returns once the server let the placement go, which may be before
+            // it booked it: wait for the booking.
+            let booked = server.wait_orders(PATIENCE, |o| sl_orders(o).len() == 1);
+            assert!(booked, "{:?}", server.orders());
             assert_eq!(sl_orders(&server.orders()).len(), 1);
         }
     }
