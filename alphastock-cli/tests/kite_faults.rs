@@ -632,8 +632,10 @@ fn the_fake_kite_counts_every_documented_window() {
 // ---------------------------------------------------------------------------------------------
 
 /// Simulated seconds per real second of the live runs' clock (the broker's rate limits are
-/// raised in their config to match: see [`config`]).
-const SPEED: u32 = 60;
+/// raised in their config to match: see [`config`]): a 5 s quote tick is about 21 ms of real
+/// time, and the 5 h 30 min from the 10:00 start to the close take 82 s, far beyond any run
+/// here, so a restart a simulated minute after the kill still meets an open market.
+const SPEED: u32 = 240;
 /// The client's read timeout in the config, ms.
 const READ_TIMEOUT_MS: u64 = 1000;
 
