@@ -1,4 +1,4 @@
-//! What every broker client has the same way, written once: [`broker_link!`] gives a client
+//! What every broker client has the same way, written once: `broker_link!` gives a client
 //! struct its `Debug` (never showing a secret), its session accessors and its entry points into
 //! the request pipeline. A client using it has the fields `pipeline: Pipeline`, `credentials`
 //! (with `api_key: Secret`) and `access_token: Option<Secret>`, and implements
