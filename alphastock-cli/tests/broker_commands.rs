@@ -144,3 +144,45 @@ fn an_invalid_broker_section_is_invalid_input() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn commands_started_back_to_back_keep_the_market_data_window_between_them() {
+    let server = FakeMstock::start();
+    // The server stamps each request with real time: the broker counts calls per API key,
+    // whichever process sends them.
+    let origin = std::time::Instant::now();
+    server.set_time_source(std::sync::Arc::new(move || origin.elapsed()));
+    let scratch = tempfile::Builder::new()
+        .prefix("alphastock-cmd-pacing-")
+        .tempdir()
+        .unwrap();
+    let config = scratch.path().join("broker.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "broker:\n  mstock:\n    token_cache_dir: {}\n",
+            scratch.path().join("cache").display()
+        ),
+    )
+    .unwrap();
+    let out = logged_in(&server, &["login"], &config);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    for _ in 0..3 {
+        let out = logged_in(&server, &["quote", "NSE:SBIN"], &config);
+        assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    }
+    assert_eq!(server.requests_to("instruments/quote").len(), 3);
+    // mStock's market-data limit: one call a second (the default `quotes_per_second`),
+    // less 50 ms of delivery jitter.
+    let breaches = server.window_breaches(
+        &["instruments/quote"],
+        1,
+        std::time::Duration::from_millis(950),
+    );
+    assert!(breaches.is_empty(), "{breaches:?}");
+    let memory = scratch
+        .path()
+        .join("cache")
+        .join("mstock-rate-windows.json");
+    assert!(std::fs::read_to_string(&memory).is_ok_and(|b| b.contains("market")));
+}

@@ -632,8 +632,10 @@ fn the_fake_kite_counts_every_documented_window() {
 // ---------------------------------------------------------------------------------------------
 
 /// Simulated seconds per real second of the live runs' clock (the broker's rate limits are
-/// raised in their config to match: see [`config`]).
-const SPEED: u32 = 60;
+/// raised in their config to match: see [`config`]): a 5 s quote tick is about 21 ms of real
+/// time, and the 5 h 30 min from the 10:00 start to the close take 82 s, far beyond any run
+/// here, so a restart a simulated minute after the kill still meets an open market.
+const SPEED: u32 = 240;
 /// The client's read timeout in the config, ms.
 const READ_TIMEOUT_MS: u64 = 1000;
 
@@ -754,6 +756,44 @@ fn doctor_with_kite_reads_the_account_and_places_nothing() {
         1,
         "the cached token, no new login"
     );
+}
+
+#[test]
+fn processes_started_back_to_back_keep_kites_quote_window_between_them() {
+    let server = FakeKite::start();
+    let dir = scratch("restart-pacing");
+    // Kite's own limits: one quote call a second, counted per API key, not per process.
+    let config = kite_config(dir.path(), "");
+    kite_login(&server, &config, REQUEST_TOKEN);
+    let quote = || {
+        let out = alphastock(
+            &server,
+            &config,
+            &["quote", "--broker", "kite", "NSE:SBIN"],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    };
+    for _ in 0..3 {
+        quote();
+    }
+    assert!(server.requests_to("quote").len() >= 3);
+    let breaches = server.limit_breaches(Duration::from_millis(50));
+    assert!(breaches.is_empty(), "{breaches:?}");
+    // Each class's last call is remembered in a private file of the cache directory.
+    let memory = dir.path().join("tokens").join("kite-rate-windows.json");
+    let body = std::fs::read_to_string(&memory).unwrap();
+    let last: serde_json::Map<String, Value> = serde_json::from_str(&body).unwrap();
+    assert!(last.contains_key("quote"), "{body}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&memory).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    }
+    // A corrupt file is ignored with a warning: the command still works.
+    std::fs::write(&memory, "{\"quote\": 17").unwrap();
+    quote();
 }
 
 #[test]
@@ -1137,6 +1177,10 @@ fn crash_and_restart(kill_at: KillAt) {
         KillAt::AcceptedUnanswered => {
             assert!(sl_orders(&orders).is_empty(), "{orders:?}");
             server.release_held(true);
+            // The release returns once the server let the placement go, which may be before
+            // it booked it: wait for the booking.
+            let booked = server.wait_orders(PATIENCE, |o| sl_orders(o).len() == 1);
+            assert!(booked, "{:?}", server.orders());
             assert_eq!(sl_orders(&server.orders()).len(), 1);
         }
     }

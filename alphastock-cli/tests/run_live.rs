@@ -261,14 +261,18 @@ fn a_failed_history_call_starts_cold_and_says_why() {
     c.set_interactive(false);
     let start = IST.with_ymd_and_hms(2025, 12, 2, 10, 0, 0).unwrap();
     let records = c.script_master(start.date_naive()).unwrap();
-    server.fault(
-        "instruments/historical",
-        Fault::Reply(
-            200,
-            r#"{"status":"error","message":"No data found","error_type":"DataException"}"#
-                .to_string(),
-        ),
-    );
+    // A `DataException` is the broker failing, so a read meeting one is tried again: it
+    // fails for good when every attempt meets it.
+    for _ in 0..c.config().retry.max_attempts {
+        server.fault(
+            "instruments/historical",
+            Fault::Reply(
+                200,
+                r#"{"status":"error","message":"No data found","error_type":"DataException"}"#
+                    .to_string(),
+            ),
+        );
+    }
     let config = Config::from_yaml_str(
         "strategies:\n  ema_crossover: { enabled: true, symbols: [BANKNIFTY, FINNIFTY] }\n",
     )

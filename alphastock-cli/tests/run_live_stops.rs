@@ -207,6 +207,8 @@ struct LiveChild {
     child: std::process::Child,
     /// Its stdout so far, line by line.
     lines: Arc<Mutex<Vec<String>>>,
+    /// The thread reading stdout; it ends when the process's stdout closes.
+    reader: std::thread::JoinHandle<()>,
     spawned: Instant,
     start: IstTime,
 }
@@ -233,7 +235,7 @@ impl LiveChild {
             .unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
         let (out, sink) = (child.stdout.take().unwrap(), lines.clone());
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 sink.lock().unwrap().push(line);
             }
@@ -241,19 +243,26 @@ impl LiveChild {
         Self {
             child,
             lines,
+            reader,
             spawned: Instant::now(),
             start,
         }
     }
 
     /// SIGKILL (what `Child::kill` sends on unix); returns a simulated time safely after the
-    /// last one the process can have reached.
-    fn kill(mut self) -> IstTime {
+    /// last one the process can have reached, and all it wrote to stdout (read to the end:
+    /// the pipe closes with the process).
+    fn kill(mut self) -> (IstTime, String) {
         self.child.kill().unwrap();
         let status = self.child.wait().unwrap();
         assert!(!status.success(), "killed");
         let gone = self.spawned.elapsed() * SPEED;
-        self.start + chrono::Duration::from_std(gone).unwrap() + chrono::Duration::minutes(1)
+        let _ = self.reader.join();
+        let out = self.lines.lock().unwrap().join("\n");
+        (
+            self.start + chrono::Duration::from_std(gone).unwrap() + chrono::Duration::minutes(1),
+            out,
+        )
     }
 
     fn stdout(&self) -> String {
@@ -327,8 +336,7 @@ fn crash_and_restart(kill_at: KillAt) {
         _ => server.wait_held(PATIENCE),
     };
     assert!(ready, "{kill_at:?} never came:\n{}", first.stdout());
-    let first_out = first.stdout();
-    let restart_at = first.kill();
+    let (restart_at, first_out) = first.kill();
     let orders = server.orders();
     assert!(entry_filled(&orders), "{orders:?}\n{first_out}");
     match kill_at {
@@ -340,6 +348,10 @@ fn crash_and_restart(kill_at: KillAt) {
         KillAt::AcceptedUnanswered => {
             assert!(sl_orders(&orders).is_empty(), "{orders:?}");
             server.release_held(true);
+            // The release returns once the server let the placement go, which may be before
+            // it booked it: wait for the booking.
+            let booked = server.wait_orders(PATIENCE, |o| sl_orders(o).len() == 1);
+            assert!(booked, "{:?}", server.orders());
             assert_eq!(sl_orders(&server.orders()).len(), 1);
         }
     }
@@ -363,8 +375,7 @@ fn crash_and_restart(kill_at: KillAt) {
     // A simulated minute of ticks (12 quotes at 5 s) after the stop is there.
     let served = server.quotes_served("NSE:SBIN");
     let ticked = server.wait_quotes("NSE:SBIN", served + 12, PATIENCE);
-    let second_out = second.stdout();
-    second.kill();
+    let (_, second_out) = second.kill();
     assert!(ticked, "the restarted run stopped polling:\n{second_out}");
     let text = format!("first run:\n{first_out}\nsecond run:\n{second_out}");
 

@@ -1,6 +1,8 @@
 //! What every live broker shares around the one non-idempotent call: a placement is sent once
 //! and, when its answer is lost, looked up by its tag in the order book instead of sent again
-//! ([`TagReconciler`]); the API errors mapped to [`BrokerError`]; and the link's breaker and
+//! ([`TagReconciler`]); the API errors mapped to [`BrokerError`] by the class of their
+//! `error_type` ([`ErrorClass`]: a refusal is `Rejected` whatever its HTTP status, a
+//! `TokenException` ends the session); and the link's breaker and
 //! rate-limit use reported for the dashboard ([`link_health`]).
 
 use std::collections::BTreeMap;
@@ -11,6 +13,7 @@ use alphastock_core::order::OrderRequest;
 
 use super::{BrokerError, BrokerOrder, LinkHealth};
 use crate::net::breaker::BreakerState;
+use crate::net::error::ErrorClass;
 use crate::net::pipeline::Pipeline;
 use crate::net::ApiError;
 
@@ -145,19 +148,27 @@ impl From<ApiError> for BrokerError {
                 ),
             },
             ApiError::Api {
-                error_type,
-                message,
-                ..
-            } if error_type == "TokenException" => {
-                BrokerError::Session(format!("{error_type}: {message}"))
-            }
-            ApiError::Api {
                 status,
                 error_type,
                 message,
-            } if status < 500 => BrokerError::Rejected {
-                error_type,
-                message,
+            } => match ErrorClass::of(&error_type) {
+                ErrorClass::Session => BrokerError::Session(format!("{error_type}: {message}")),
+                ErrorClass::Refused => BrokerError::Rejected {
+                    error_type,
+                    message,
+                },
+                ErrorClass::Other if status < 500 => BrokerError::Rejected {
+                    error_type,
+                    message,
+                },
+                ErrorClass::Backend | ErrorClass::Other => BrokerError::Unavailable(
+                    ApiError::Api {
+                        status,
+                        error_type,
+                        message,
+                    }
+                    .to_string(),
+                ),
             },
             ApiError::Session(m) => BrokerError::Session(m),
             ApiError::Malformed(m) => BrokerError::Protocol(m),
@@ -195,5 +206,103 @@ pub fn link_health(pipeline: &Pipeline) -> LinkHealth {
         breaker,
         breaker_open: matches!(state, BreakerState::Open { .. }),
         windows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alphastock_core::market::{Exchange, IST};
+    use alphastock_core::order::{OrderType, Product, TransactionType, Validity};
+    use chrono::TimeZone;
+
+    fn api(status: u16, error_type: &str) -> ApiError {
+        ApiError::Api {
+            status,
+            error_type: error_type.into(),
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn each_error_class_becomes_the_broker_error_the_run_acts_on() {
+        for status in [200u16, 400, 403, 500, 503] {
+            let refused = BrokerError::from(api(status, "OrderException"));
+            assert!(
+                matches!(&refused, BrokerError::Rejected { error_type, .. } if error_type == "OrderException"),
+                "HTTP {status}: {refused:?}"
+            );
+            let lost = BrokerError::from(api(status, "TokenException"));
+            assert!(matches!(lost, BrokerError::Session(_)), "HTTP {status}");
+            let backend = BrokerError::from(api(status, "NetworkException"));
+            assert!(
+                matches!(backend, BrokerError::Unavailable(_)),
+                "HTTP {status}"
+            );
+        }
+        assert!(matches!(
+            BrokerError::from(api(400, "GeneralException")),
+            BrokerError::Rejected { .. }
+        ));
+        assert!(matches!(
+            BrokerError::from(api(500, "GeneralException")),
+            BrokerError::Unavailable(_)
+        ));
+    }
+
+    /// A desk whose placement fails with `error` and which counts its order-book reads.
+    struct Desk {
+        error: ApiError,
+        books: usize,
+        placed: usize,
+    }
+
+    impl OrderDesk for Desk {
+        fn place_once(&mut self, _: &OrderRequest) -> Result<String, ApiError> {
+            self.placed += 1;
+            Err(self.error.clone())
+        }
+        fn book(&mut self, _: IstTime) -> Result<Vec<BrokerOrder>, ApiError> {
+            self.books += 1;
+            Ok(Vec::new())
+        }
+        fn pause(&self, _: Duration) {}
+    }
+
+    #[test]
+    fn a_placement_refused_with_an_order_exception_is_refused_not_reconciled() {
+        let request = OrderRequest {
+            tag: "AS2612010001".into(),
+            exchange: Exchange::Nfo,
+            trading_symbol: "NIFTY25DEC24000CE".into(),
+            transaction_type: TransactionType::Buy,
+            order_type: OrderType::Limit,
+            quantity: 75,
+            price: Some(rust_decimal::Decimal::new(9550, 2)),
+            trigger_price: None,
+            product: Product::Nrml,
+            validity: Validity::Day,
+        };
+        let now = || IST.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        // HTTP 500 is the SDK's default code of an OrderException.
+        let mut desk = Desk {
+            error: api(500, "OrderException"),
+            books: 0,
+            placed: 0,
+        };
+        let mut r = TagReconciler::default();
+        let e = r.place(&mut desk, &request, now).unwrap_err();
+        assert!(matches!(e, BrokerError::Rejected { .. }), "{e:?}");
+        assert_eq!((desk.placed, desk.books), (1, 0));
+        assert!(r.in_doubt().is_empty());
+        // A NetworkException on a placement leaves it in doubt: looked up by its tag.
+        let mut desk = Desk {
+            error: api(200, "NetworkException"),
+            books: 0,
+            placed: 0,
+        };
+        let e = r.place(&mut desk, &request, now).unwrap_err();
+        assert!(matches!(e, BrokerError::NotPlaced { .. }), "{e:?}");
+        assert_eq!((desk.placed, desk.books), (1, 1));
     }
 }

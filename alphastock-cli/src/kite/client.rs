@@ -4,7 +4,6 @@
 //! `alphastock login --broker kite`; nothing is retried with a stale token.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use alphastock_core::config::KiteConfig;
 use alphastock_core::market::IstTime;
@@ -12,10 +11,11 @@ use alphastock_core::market::IstTime;
 use super::config::KiteCredentials;
 use super::limits;
 use super::session::TokenCache;
-use crate::net::breaker::{BreakerState, CircuitBreaker};
+use crate::net::breaker::CircuitBreaker;
 use crate::net::clock::{Clock, IstClock, SystemClock};
-use crate::net::http::{RawResponse, Request, Transport, TransportSettings};
-use crate::net::pipeline::{Idempotency, Pipeline, SessionCalls};
+use crate::net::http::TransportSettings;
+use crate::net::link::broker_link;
+use crate::net::pipeline::{Pipeline, SessionCalls};
 use crate::net::retry::RetryPolicy;
 use crate::net::{ApiError, Secret};
 
@@ -36,16 +36,7 @@ pub struct KiteClient {
     pub(crate) wall: IstClock,
 }
 
-impl std::fmt::Debug for KiteClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KiteClient")
-            .field("base_url", &self.pipeline.base_url())
-            .field("credentials", &self.credentials)
-            .field("logged_in", &self.access_token.is_some())
-            .field("breaker", &self.pipeline.breaker_state())
-            .finish()
-    }
-}
+broker_link!(KiteClient, limits::OTHER);
 
 impl KiteClient {
     /// A client for `cfg` (already with any `KITE_BASE_URL` override applied) on the real clock.
@@ -59,19 +50,19 @@ impl KiteClient {
         credentials: KiteCredentials,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let transport = Transport::new(&TransportSettings {
-            base_url: cfg.base_url.clone(),
-            connect_timeout_ms: cfg.connect_timeout_ms,
-            read_timeout_ms: cfg.read_timeout_ms,
-            version_header: VERSION_HEADER,
-        });
-        let pipeline = Pipeline::new(
+        let pipeline = Pipeline::for_link(
             "kite",
-            transport,
+            &TransportSettings {
+                base_url: cfg.base_url.clone(),
+                connect_timeout_ms: cfg.connect_timeout_ms,
+                read_timeout_ms: cfg.read_timeout_ms,
+                version_header: VERSION_HEADER,
+            },
             limits::limiter(&cfg.rate_limits, clock.now()),
             RetryPolicy::from(&cfg.retry),
             CircuitBreaker::new(&cfg.breaker),
             clock,
+            &cfg.token_cache_dir,
         );
         Self {
             pipeline,
@@ -88,26 +79,6 @@ impl KiteClient {
         self.wall = wall;
     }
 
-    /// Uses `token` as the access token.
-    pub fn set_access_token(&mut self, token: Secret) {
-        self.access_token = Some(token);
-    }
-
-    /// True once an access token is held.
-    pub fn is_logged_in(&self) -> bool {
-        self.access_token.is_some()
-    }
-
-    /// The circuit breaker's state.
-    pub fn breaker_state(&self) -> BreakerState {
-        self.pipeline.breaker_state()
-    }
-
-    /// The request pipeline (breaker and rate-limit state, for reports).
-    pub fn pipeline_ref(&self) -> &Pipeline {
-        &self.pipeline
-    }
-
     /// The settings in use.
     pub fn config(&self) -> &KiteConfig {
         &self.cfg
@@ -122,32 +93,6 @@ impl KiteClient {
     pub fn now(&self) -> IstTime {
         self.wall.now()
     }
-
-    /// Sends an authenticated request through the whole pipeline and parses its answer.
-    pub(crate) fn call<T>(
-        &mut self,
-        class: crate::net::rate_limit::EndpointClass,
-        idempotency: Idempotency,
-        req: &Request,
-        parse: impl Fn(&RawResponse) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        SessionCalls::call(self, class, idempotency, req, parse)
-    }
-
-    /// Sends a request without the session header (the session call), once.
-    pub(crate) fn call_unauthenticated<T>(
-        &mut self,
-        req: &Request,
-        parse: impl Fn(&RawResponse) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        self.pipeline
-            .attempts(limits::OTHER, Idempotency::Write, req, None, &parse)
-    }
-
-    /// Sleeps on the client's clock.
-    pub(crate) fn pause(&self, d: Duration) {
-        self.pipeline.pause(d);
-    }
 }
 
 impl SessionCalls for KiteClient {
@@ -156,9 +101,7 @@ impl SessionCalls for KiteClient {
     }
 
     fn session_auth(&self) -> Option<(Secret, Secret)> {
-        self.access_token
-            .clone()
-            .map(|t| (self.credentials.api_key.clone(), t))
+        self.link_auth()
     }
 
     fn ensure_session(&mut self) -> Result<(), ApiError> {

@@ -15,7 +15,7 @@ use super::client::KiteClient;
 use super::limits;
 use crate::broker::{BrokerFunds, BrokerOrder, BrokerPosition};
 use crate::mstock::fields::{dec_of, text_of};
-use crate::mstock::orders::{parse_order, rows};
+use crate::mstock::orders::{cancel_request, parse_order, parsed_rows};
 use crate::mstock::portfolio::{parse_positions, parse_trade};
 use crate::net::http::{json_data, Method, Request};
 use crate::net::pipeline::Idempotency;
@@ -146,11 +146,7 @@ impl KiteClient {
 
     /// Cancels a resting order (sent once).
     pub fn cancel_order(&mut self, order_id: &str) -> Result<(), ApiError> {
-        let req = Request::form(
-            Method::Delete,
-            format!("{ORDERS_REGULAR_PATH}/{order_id}"),
-            Vec::new(),
-        );
+        let req = cancel_request(ORDERS_REGULAR_PATH, order_id);
         self.call(limits::ORDERS, Idempotency::Write, &req, json_data)?;
         Ok(())
     }
@@ -159,10 +155,7 @@ impl KiteClient {
     pub fn order_book(&mut self, now: IstTime) -> Result<Vec<BrokerOrder>, ApiError> {
         let req = Request::get(ORDER_BOOK_PATH);
         self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
-            Ok(rows(&json_data(raw)?)?
-                .iter()
-                .filter_map(|r| parse_order(r, now))
-                .collect())
+            parsed_rows(raw, |r| parse_order(r, now))
         })
     }
 
@@ -171,10 +164,7 @@ impl KiteClient {
     pub fn trades(&mut self, now: IstTime) -> Result<Vec<Fill>, ApiError> {
         let req = Request::get(TRADES_PATH);
         self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
-            Ok(rows(&json_data(raw)?)?
-                .iter()
-                .filter_map(|r| parse_trade(r, now))
-                .collect())
+            parsed_rows(raw, |r| parse_trade(r, now))
         })
     }
 

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use alphastock_core::market::{IstTime, IST};
 
 use super::client::KiteClient;
-use crate::net::cache_dir::{ensure_private_dir, write_private};
+use crate::net::cache_dir::TokenFile;
 use crate::net::http::{json_data, Method, Request};
 use crate::net::{ApiError, Secret};
 
@@ -54,54 +54,42 @@ pub fn expiry_after(at: IstTime) -> IstTime {
 /// The cached access token and when it expires, in one private file.
 #[derive(Debug, Clone)]
 pub struct TokenCache {
-    dir: PathBuf,
+    file: TokenFile,
 }
 
 impl TokenCache {
     /// A cache in `dir` (created on first store).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            file: TokenFile::new(dir, TOKEN_FILE),
+        }
     }
 
     /// The token file's path.
     pub fn path(&self) -> PathBuf {
-        self.dir.join(TOKEN_FILE)
+        self.file.path()
     }
 
     /// The stored token when it is still valid at `now`.
     pub fn load(&self, now: IstTime) -> Option<Secret> {
-        if self.dir.as_os_str().is_empty() {
-            return None;
-        }
-        let text = std::fs::read_to_string(self.path()).ok()?;
-        let v: Value = serde_json::from_str(&text).ok()?;
+        let (v, token) = self.file.read()?;
         let until = chrono::DateTime::parse_from_rfc3339(v.get("valid_until")?.as_str()?).ok()?;
-        if now >= until {
-            return None;
-        }
-        let token = v.get("access_token")?.as_str()?;
-        (!token.is_empty()).then(|| Secret::new(token))
+        (now < until).then(|| Secret::new(token))
     }
 
     /// Stores `token`, made at `at`, valid until [`expiry_after`] it: mode 0600 in a 0700
     /// directory; never in the working directory.
     pub fn store(&self, at: IstTime, token: &Secret) -> Result<PathBuf, ApiError> {
-        ensure_private_dir(&self.dir)?;
-        let path = self.path();
         let body = serde_json::json!({
             "valid_until": expiry_after(at).to_rfc3339(),
             "access_token": token.expose(),
         });
-        write_private(&path, body.to_string().as_bytes())
-            .map_err(|e| ApiError::Local(format!("cannot write {}: {e}", path.display())))?;
-        Ok(path)
+        self.file.write(&body)
     }
 
     /// Deletes the stored token.
     pub fn clear(&self) {
-        if !self.dir.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(self.path());
-        }
+        self.file.clear();
     }
 }
 

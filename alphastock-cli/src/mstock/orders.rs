@@ -10,7 +10,7 @@ use super::client::{Idempotency, MstockClient};
 use super::credentials::Secret;
 use super::error::MstockError;
 use super::fields::{dec_of, int_of, text_of};
-use super::http::{json_data, Method, Request};
+use super::http::{json_data, Method, RawResponse, Request};
 use super::limits;
 use crate::broker::BrokerOrder;
 
@@ -115,6 +115,25 @@ pub fn rows(data: &Value) -> Result<&[Value], MstockError> {
     }
 }
 
+/// The rows of a list answer that `parse` reads (rows it cannot read are skipped): the order
+/// book, order details and trade book of both brokers.
+pub fn parsed_rows<T>(
+    raw: &RawResponse,
+    parse: impl Fn(&Value) -> Option<T>,
+) -> Result<Vec<T>, MstockError> {
+    Ok(rows(&json_data(raw)?)?.iter().filter_map(parse).collect())
+}
+
+/// The cancellation of order `order_id` (`DELETE {orders_path}/{order_id}`, no form), as both
+/// brokers take it.
+pub fn cancel_request(orders_path: &str, order_id: &str) -> Request {
+    Request::form(
+        Method::Delete,
+        format!("{orders_path}/{order_id}"),
+        Vec::new(),
+    )
+}
+
 fn plain(s: impl Into<String>) -> Secret {
     Secret::new(s)
 }
@@ -182,11 +201,7 @@ impl MstockClient {
 
     /// Cancels a resting order (sent once).
     pub fn cancel_order(&mut self, order_id: &str) -> Result<(), MstockError> {
-        let req = Request::form(
-            Method::Delete,
-            format!("{ORDERS_REGULAR_PATH}/{order_id}"),
-            Vec::new(),
-        );
+        let req = cancel_request(ORDERS_REGULAR_PATH, order_id);
         self.call(limits::ORDERS, Idempotency::Write, &req, json_data)?;
         Ok(())
     }
@@ -195,11 +210,7 @@ impl MstockClient {
     pub fn order_book(&mut self, now: IstTime) -> Result<Vec<BrokerOrder>, MstockError> {
         let req = Request::get(ORDER_BOOK_PATH);
         self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
-            let data = json_data(raw)?;
-            Ok(rows(&data)?
-                .iter()
-                .filter_map(|r| parse_order(r, now))
-                .collect())
+            parsed_rows(raw, |r| parse_order(r, now))
         })
     }
 
@@ -219,11 +230,7 @@ impl MstockClient {
             ],
         );
         self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
-            let data = json_data(raw)?;
-            Ok(rows(&data)?
-                .iter()
-                .filter_map(|r| parse_order(r, now))
-                .collect())
+            parsed_rows(raw, |r| parse_order(r, now))
         })
     }
 }

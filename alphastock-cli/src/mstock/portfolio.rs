@@ -11,7 +11,7 @@ use super::error::MstockError;
 use super::fields::{dec_of, int_of, text_of};
 use super::http::{json_data, Request};
 use super::limits;
-use super::orders::{parse_ist, rows};
+use super::orders::{parse_ist, parsed_rows, rows};
 use crate::broker::{BrokerFunds, BrokerPosition};
 
 /// Route of net positions.
@@ -124,10 +124,7 @@ impl MstockClient {
     pub fn trade_book(&mut self, now: IstTime) -> Result<Vec<Fill>, MstockError> {
         let req = Request::get(TRADE_BOOK_PATH);
         self.call(limits::OTHER, Idempotency::Read, &req, |raw| {
-            Ok(rows(&json_data(raw)?)?
-                .iter()
-                .filter_map(|r| parse_trade(r, now))
-                .collect())
+            parsed_rows(raw, |r| parse_trade(r, now))
         })
     }
 }

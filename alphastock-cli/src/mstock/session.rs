@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use alphastock_core::market::IST;
 
-use super::cache_dir::{ensure_private_dir, write_private};
+use super::cache_dir::TokenFile;
 use super::client::MstockClient;
 use super::credentials::Secret;
 use super::error::MstockError;
@@ -37,35 +37,32 @@ pub fn today_ist() -> NaiveDate {
     chrono::Utc::now().with_timezone(&IST).date_naive()
 }
 
+/// File name of the day's cached session in the cache directory.
+pub const TOKEN_FILE: &str = "mstock-session.json";
+
 /// The day's access-token file in a directory.
 #[derive(Debug, Clone)]
 pub struct TokenCache {
-    dir: PathBuf,
+    file: TokenFile,
 }
 
 impl TokenCache {
     /// A cache in `dir` (created on first store).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            file: TokenFile::new(dir, TOKEN_FILE),
+        }
     }
 
     /// The token file's path.
     pub fn path(&self) -> PathBuf {
-        self.dir.join("mstock-session.json")
+        self.file.path()
     }
 
     /// The token stored for `day`, if any (a token from another day is ignored).
     pub fn load(&self, day: NaiveDate) -> Option<Secret> {
-        if self.dir.as_os_str().is_empty() {
-            return None;
-        }
-        let text = std::fs::read_to_string(self.path()).ok()?;
-        let v: Value = serde_json::from_str(&text).ok()?;
-        if v.get("date")?.as_str()? != day.to_string() {
-            return None;
-        }
-        let token = v.get("access_token")?.as_str()?;
-        (!token.is_empty()).then(|| Secret::new(token))
+        let (v, token) = self.file.read()?;
+        (v.get("date")?.as_str()? == day.to_string()).then(|| Secret::new(token))
     }
 
     /// Stores `token` for `day` in a file readable only by the user, in a directory only the
@@ -73,20 +70,13 @@ impl TokenCache {
     /// directory could be found) is an error: the token is never written to the working
     /// directory.
     pub fn store(&self, day: NaiveDate, token: &Secret) -> Result<PathBuf, MstockError> {
-        ensure_private_dir(&self.dir)?;
-        let path = self.path();
         let body = serde_json::json!({"date": day.to_string(), "access_token": token.expose()});
-        write_private(&path, body.to_string().as_bytes())
-            .map_err(|e| MstockError::Local(format!("cannot write {}: {e}", path.display())))?;
-        Ok(path)
+        self.file.write(&body)
     }
 
     /// Deletes the stored token.
     pub fn clear(&self) {
-        if self.dir.as_os_str().is_empty() {
-            return;
-        }
-        let _ = std::fs::remove_file(self.path());
+        self.file.clear();
     }
 }
 

@@ -84,6 +84,59 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// A broker's access-token file in the cache directory: a JSON object with `access_token`
+/// and the broker's own validity field, mode 0600 in a 0700 directory.
+#[derive(Debug, Clone)]
+pub struct TokenFile {
+    dir: PathBuf,
+    name: &'static str,
+}
+
+impl TokenFile {
+    /// The file `name` in the cache directory `dir` (created on first write; an empty `dir`
+    /// means no cache directory is known, and nothing is read or written).
+    pub fn new(dir: impl Into<PathBuf>, name: &'static str) -> Self {
+        Self {
+            dir: dir.into(),
+            name,
+        }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(self.name)
+    }
+
+    /// The stored JSON and its non-empty `access_token`; `None` when no directory is set, or
+    /// the file is missing, unreadable or holds no token.
+    pub fn read(&self) -> Option<(serde_json::Value, String)> {
+        if self.dir.as_os_str().is_empty() {
+            return None;
+        }
+        let text = std::fs::read_to_string(self.path()).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let token = v.get("access_token")?.as_str()?.to_string();
+        (!token.is_empty()).then_some((v, token))
+    }
+
+    /// Writes `body` ([`ensure_private_dir`], [`write_private`]); never in the working
+    /// directory: an empty directory is an error. Returns the file's path.
+    pub fn write(&self, body: &serde_json::Value) -> Result<PathBuf, ApiError> {
+        ensure_private_dir(&self.dir)?;
+        let path = self.path();
+        write_private(&path, body.to_string().as_bytes())
+            .map_err(|e| ApiError::Local(format!("cannot write {}: {e}", path.display())))?;
+        Ok(path)
+    }
+
+    /// Deletes the file.
+    pub fn clear(&self) {
+        if !self.dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(self.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

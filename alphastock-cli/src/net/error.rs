@@ -55,10 +55,75 @@ pub enum ApiError {
     Local(String),
 }
 
+/// What a broker's `error_type` says about a failed call. The names are the exception classes
+/// of Kite's official SDK (`zerodha/pykiteconnect`, `kiteconnect/exceptions.py`: `TokenException`,
+/// `PermissionException`, `OrderException`, `InputException`, `DataException`,
+/// `NetworkException`, `GeneralException`) and of mStock's (`tradingapi_a/exceptions.py`, which
+/// adds `APIKeyException` and `MiraeException`); the SDKs raise the class named by
+/// `error_type` and fall back to `GeneralException` for any other name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// `TokenException`: the access token expired or was revoked; the session must be made
+    /// again (mStock renews it, Kite needs `alphastock login --broker kite`).
+    Session,
+    /// `InputException`, `OrderException`, `PermissionException`, `APIKeyException`: the
+    /// broker looked at the request and refused it. Whatever the HTTP status (the SDKs'
+    /// exceptions default to 500), nothing was done: never retried, never taken for an order
+    /// whose outcome is unknown.
+    Refused,
+    /// `NetworkException`, `DataException`: the broker's API could not get a good answer from
+    /// its order system. A read may be tried again; a write may have reached the order system,
+    /// so its outcome is unknown.
+    Backend,
+    /// `GeneralException` or a type neither SDK names: judged by the HTTP status (5xx: the
+    /// broker failed; otherwise it refused).
+    Other,
+}
+
+impl ErrorClass {
+    /// True when an error of this class, sent with HTTP `status`, says the broker failed
+    /// rather than refused: a read may be tried again, a write's outcome is unknown.
+    pub fn broker_failed(self, status: u16) -> bool {
+        match self {
+            ErrorClass::Session | ErrorClass::Refused => false,
+            ErrorClass::Backend => true,
+            ErrorClass::Other => status >= 500,
+        }
+    }
+
+    /// The class of the broker's `error_type` (compared without regard to case).
+    pub fn of(error_type: &str) -> Self {
+        let t = error_type.trim();
+        let is = |name: &str| t.eq_ignore_ascii_case(name);
+        if is("TokenException") {
+            ErrorClass::Session
+        } else if is("InputException")
+            || is("OrderException")
+            || is("PermissionException")
+            || is("APIKeyException")
+        {
+            ErrorClass::Refused
+        } else if is("NetworkException") || is("DataException") {
+            ErrorClass::Backend
+        } else {
+            ErrorClass::Other
+        }
+    }
+}
+
 impl ApiError {
-    /// True for a 403 `TokenException`: the access token expired; log in again.
+    /// True for a `TokenException` (whatever the HTTP status): the access token expired; log
+    /// in again.
     pub fn is_token_expired(&self) -> bool {
-        matches!(self, ApiError::Api { error_type, .. } if error_type == "TokenException")
+        self.class() == Some(ErrorClass::Session)
+    }
+
+    /// The class of the broker's `error_type`, for an error the broker itself sent.
+    pub fn class(&self) -> Option<ErrorClass> {
+        match self {
+            ApiError::Api { error_type, .. } => Some(ErrorClass::of(error_type)),
+            _ => None,
+        }
     }
 
     /// True for the broker's API-key refusal (`error_type` `APIKeyException`, one of the SDK's
@@ -71,17 +136,19 @@ impl ApiError {
             if error_type.eq_ignore_ascii_case("APIKeyException"))
     }
 
-    /// True when trying the same idempotent read again may succeed.
+    /// True when trying the same idempotent read again may succeed: a `NetworkException` or
+    /// `DataException` whatever the HTTP status, never a refusal ([`ErrorClass::Refused`]) or a
+    /// `TokenException`, otherwise a 5xx.
     pub fn is_transient(&self) -> bool {
-        if self.is_api_key_error() {
-            return false;
-        }
         match self {
             ApiError::RateLimited { .. }
             | ApiError::Malformed(_)
             | ApiError::NotSent(_)
             | ApiError::NoAnswer(_) => true,
-            ApiError::Api { status, .. } | ApiError::Http { status, .. } => *status >= 500,
+            ApiError::Api {
+                status, error_type, ..
+            } => ErrorClass::of(error_type).broker_failed(*status),
+            ApiError::Http { status, .. } => *status >= 500,
             ApiError::BreakerOpen { .. } | ApiError::Session(_) | ApiError::Local(_) => false,
         }
     }
@@ -101,15 +168,67 @@ impl ApiError {
     }
 
     /// True when a non-idempotent request may have taken effect at the broker although no
-    /// success came back (timeout, dropped connection, 5xx, garbled answer).
+    /// success came back (timeout, dropped connection, garbled answer, a `NetworkException` or
+    /// `DataException`, another 5xx). A refusal ([`ErrorClass::Refused`]) or a
+    /// `TokenException` is never in doubt, whatever its HTTP status.
     pub fn outcome_unknown(&self) -> bool {
-        if self.is_api_key_error() {
-            return false;
-        }
         match self {
             ApiError::NoAnswer(_) | ApiError::Malformed(_) => true,
-            ApiError::Api { status, .. } | ApiError::Http { status, .. } => *status >= 500,
+            ApiError::Api {
+                status, error_type, ..
+            } => ErrorClass::of(error_type).broker_failed(*status),
+            ApiError::Http { status, .. } => *status >= 500,
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, error_type: &str) -> ApiError {
+        ApiError::Api {
+            status,
+            error_type: error_type.into(),
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn every_sdk_exception_class_means_the_same_whatever_the_http_status() {
+        // (error_type, a read may be retried, a write is in doubt, the session is gone)
+        let classes = [
+            ("TokenException", false, false, true),
+            ("PermissionException", false, false, false),
+            ("OrderException", false, false, false),
+            ("InputException", false, false, false),
+            ("APIKeyException", false, false, false),
+            ("NetworkException", true, true, false),
+            ("DataException", true, true, false),
+        ];
+        for status in [200u16, 400, 403, 500, 502, 503] {
+            for (t, transient, unknown, token) in classes {
+                let e = api(status, t);
+                assert_eq!(e.is_transient(), transient, "{t} HTTP {status}");
+                assert_eq!(e.outcome_unknown(), unknown, "{t} HTTP {status}");
+                assert_eq!(e.is_token_expired(), token, "{t} HTTP {status}");
+                assert_eq!(e.counts_against_breaker(), transient, "{t} HTTP {status}");
+            }
+        }
+        assert_eq!(ErrorClass::of("orderexception"), ErrorClass::Refused);
+        // The fallback class and names neither SDK knows go by the HTTP status.
+        for t in ["GeneralException", "MiraeException", "RMSException"] {
+            assert_eq!(ErrorClass::of(t), ErrorClass::Other);
+            assert!(
+                !api(400, t).is_transient() && !api(400, t).outcome_unknown(),
+                "{t}"
+            );
+            assert!(
+                api(503, t).is_transient() && api(500, t).outcome_unknown(),
+                "{t}"
+            );
+        }
+        assert_eq!(ApiError::NotSent("x".into()).class(), None);
     }
 }

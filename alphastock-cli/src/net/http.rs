@@ -288,13 +288,21 @@ pub fn envelope_object(body: &Value) -> Option<&serde_json::Map<String, Value>> 
 
 /// Reads the JSON envelope: `data` of a success, or the typed error.
 ///
-/// As the official SDK does (`tradingapi_a/mconnect.py`, `_request`), the **status field, not
-/// the HTTP code, decides**: many broker errors arrive as HTTP 200 with `"status": "error"`
-/// (or `false` / `"false"`), and a one-element array around the envelope is unwrapped. An error
-/// without `error_type` is a `GeneralException`, the SDK's fallback class. Where the SDK is
-/// laxer than this reader (it treats any body without `"status": "error"` as a success), an
-/// error status in another spelling, an HTTP error status with a success envelope, or an
-/// unknown status value are refused here, because acting on a misread answer costs money.
+/// As both official SDKs do, the **body, not the HTTP code, decides**: many broker errors
+/// arrive as HTTP 200. A body is an error when its `status` reads error (`"error"`, `false`,
+/// `"false"`; mStock's `tradingapi_a/mconnect.py`, `_request`) **or when it carries an
+/// `error_type` at all, whatever its `status` says** (Kite's `kiteconnect/connect.py`,
+/// `_request`: `if data.get("status") == "error" or data.get("error_type")`, then the exception
+/// class named by `error_type`; pykiteconnect commit f5531bd, April 2026). A one-element array
+/// around the envelope is unwrapped (mStock's `_request`: `if type(data)==list: data=data[0]`).
+/// An error without `error_type` is a `GeneralException`, both SDKs' fallback class; what each
+/// class means for a retry or an order in doubt is [`super::error::ErrorClass`].
+///
+/// Where an SDK is laxer than this reader, the stricter reading is kept for both brokers,
+/// because acting on a misread answer costs money: mStock's SDK takes a body with a success
+/// status and an `error_type` for a success (Kite's does not), and neither checks an error
+/// status in another spelling, an HTTP error status with a success envelope, or an unknown
+/// status value, which are refused here.
 pub fn json_data(raw: &RawResponse) -> Result<Value, ApiError> {
     if raw.status == 429 {
         return Err(ApiError::RateLimited {
@@ -336,12 +344,11 @@ pub fn json_data(raw: &RawResponse) -> Result<Value, ApiError> {
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
-    if raw.status >= 400 || status == EnvelopeStatus::Error {
+    let error_type = text("error_type").or_else(|| text("errorType"));
+    if raw.status >= 400 || status == EnvelopeStatus::Error || error_type.is_some() {
         return Err(ApiError::Api {
             status: raw.status,
-            error_type: text("error_type")
-                .or_else(|| text("errorType"))
-                .unwrap_or_else(|| "GeneralException".to_string()),
+            error_type: error_type.unwrap_or_else(|| "GeneralException".to_string()),
             message: text("message")
                 .or_else(|| text("error"))
                 .or_else(|| text("errorcode"))
@@ -463,6 +470,38 @@ mod tests {
             );
         }
         // A success envelope with an HTTP error status is still an error.
+        // An `error_type` makes the body an error whatever its `status` says (Kite's SDK).
+        for (body, class) in [
+            (
+                r#"{"status":"success","error_type":"OrderException","message":"m","data":{"order_id":"1"}}"#,
+                "OrderException",
+            ),
+            (
+                r#"{"error_type":"NetworkException","message":"m","data":null}"#,
+                "NetworkException",
+            ),
+            (
+                r#"[{"status":true,"error_type":"TokenException","message":"m"}]"#,
+                "TokenException",
+            ),
+        ] {
+            assert_eq!(
+                json_data(&raw(200, body)).unwrap_err(),
+                ApiError::Api {
+                    status: 200,
+                    error_type: class.into(),
+                    message: "m".into()
+                },
+                "{body}"
+            );
+        }
+        // An empty or null `error_type` on a success is no error (the SDK tests truthiness).
+        for ok in [
+            r#"{"status":"success","error_type":"","data":7}"#,
+            r#"{"status":"success","error_type":null,"data":7}"#,
+        ] {
+            assert_eq!(json_data(&raw(200, ok)).unwrap(), Value::from(7), "{ok}");
+        }
         let err = json_data(&raw(500, r#"{"status":"success","data":1}"#)).unwrap_err();
         assert!(matches!(err, ApiError::Api { status: 500, .. }));
         // Shapes that cannot be read with confidence.

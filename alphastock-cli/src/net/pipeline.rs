@@ -5,14 +5,16 @@
 //! [`Pipeline`] holds the machinery; a broker client implements [`SessionCalls`] (where its
 //! pipeline is, which token to send, how to renew the session) and gets [`SessionCalls::call`].
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::breaker::{BreakerState, CircuitBreaker};
 use super::clock::Clock;
 use super::error::ApiError;
-use super::http::{RawResponse, Request, Transport};
+use super::http::{RawResponse, Request, Transport, TransportSettings};
 use super::rate_limit::{EndpointClass, RateLimiter, WindowUse};
+use super::rate_memory::RateMemory;
 use super::retry::RetryPolicy;
 use super::secret::Secret;
 
@@ -34,6 +36,8 @@ pub struct Pipeline {
     breaker: CircuitBreaker,
     clock: Arc<dyn Clock>,
     rng: fastrand::Rng,
+    /// Where each class's last call is remembered for the next run, when anywhere.
+    memory: Option<RateMemory>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -64,7 +68,47 @@ impl Pipeline {
             breaker,
             clock,
             rng: fastrand::Rng::new(),
+            memory: None,
         }
+    }
+
+    /// The pipeline of the broker link called `name`: a transport per `settings`, `limiter`,
+    /// `retry` and `breaker` on `clock`, and each class's last call remembered in the private
+    /// cache directory `cache_dir` ([`Pipeline::remember_calls`]; not at all when it is empty).
+    pub fn for_link(
+        name: &'static str,
+        settings: &TransportSettings,
+        limiter: RateLimiter,
+        retry: RetryPolicy,
+        breaker: CircuitBreaker,
+        clock: Arc<dyn Clock>,
+        cache_dir: &str,
+    ) -> Self {
+        let pipeline = Self::new(
+            name,
+            Transport::new(settings),
+            limiter,
+            retry,
+            breaker,
+            clock,
+        );
+        if cache_dir.trim().is_empty() {
+            pipeline
+        } else {
+            pipeline.remember_calls(RateMemory::new(Path::new(cache_dir), name))
+        }
+    }
+
+    /// Remembers every class's last call in `memory` from now on, and first accounts for the
+    /// calls an earlier run remembered there (seconds ago on the wall clock), so a restart
+    /// does not call faster than the broker counts.
+    pub fn remember_calls(mut self, memory: RateMemory) -> Self {
+        let now = self.clock.now();
+        for (class, ago) in memory.since_last(std::time::SystemTime::now()) {
+            self.limiter.seed_last(&class, now, ago);
+        }
+        self.memory = Some(memory);
+        self
     }
 
     /// The base URL.
@@ -113,6 +157,9 @@ impl Pipeline {
                 return Err(ApiError::BreakerOpen { retry_in });
             }
             self.limiter.acquire(class, self.clock.as_ref());
+            if let Some(memory) = self.memory.as_mut() {
+                memory.record(class.name(), std::time::SystemTime::now());
+            }
             tracing::debug!(method = ?req.method, path = %req.path, attempt, "{} request", self.name);
             let result = self.transport.send(req, auth).and_then(|raw| parse(&raw));
             match result {

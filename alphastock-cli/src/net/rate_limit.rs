@@ -174,6 +174,19 @@ impl ClassLimiter {
         self.log.push_back(now);
     }
 
+    /// Accounts for a call made `ago` before `now` by an earlier run: the pacing waits as if
+    /// the call had been made here, and every window counts it, at `now − ago` (at the clock's
+    /// origin when that is earlier: counted a little longer, never less).
+    pub fn seed_last(&mut self, now: Duration, ago: Duration) {
+        let refilled = (ago.as_secs_f64() * self.bucket.rate_per_second).min(self.bucket.capacity);
+        self.bucket.tokens = self.bucket.tokens_at(now).min(refilled);
+        self.bucket.last = now.max(self.bucket.last);
+        if ago < self.longest() {
+            self.log.push_back(now.saturating_sub(ago));
+            self.log.make_contiguous().sort();
+        }
+    }
+
     /// Use of each window at `now`.
     pub fn usage(&self, now: Duration) -> Vec<WindowUse> {
         self.windows
@@ -245,11 +258,65 @@ impl RateLimiter {
         }
     }
 
+    /// Accounts for a call of the class named `class` made `ago` before `now` by an earlier run
+    /// ([`ClassLimiter::seed_last`]); a name the limiter does not know is ignored.
+    pub fn seed_last(&mut self, class: &str, now: Duration, ago: Duration) {
+        if let Some((_, limiter)) = self.classes.iter_mut().find(|(c, _)| c.name() == class) {
+            limiter.seed_last(now, ago);
+        }
+    }
+
     /// Use of each window of `class` at `now` (for `alphastock doctor`); empty for a class the
     /// limiter does not know.
     pub fn usage(&self, class: EndpointClass, now: Duration) -> Vec<WindowUse> {
         self.index(class)
             .map(|i| self.classes[i].1.usage(now))
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_an_earlier_run_made_paces_the_first_call_of_this_one() {
+        let ms = Duration::from_millis;
+        let windows = vec![Window {
+            limit: 2,
+            length: MINUTE,
+        }];
+        // Quoted 300 ms before this run started: the first call waits the other 700 ms.
+        let mut l = ClassLimiter::new(1.0, windows.clone(), Duration::ZERO);
+        assert_eq!(l.wait(Duration::ZERO), Duration::ZERO);
+        l.seed_last(Duration::ZERO, ms(300));
+        assert_eq!(l.wait(Duration::ZERO), ms(700));
+        assert_eq!(l.usage(Duration::ZERO)[0].used, 1);
+        l.record(ms(700));
+        // The minute window counts both calls: the third waits for the first to leave it.
+        assert_eq!(l.wait(ms(1700)), MINUTE - ms(1700));
+        // A call long enough ago changes nothing.
+        let mut l = ClassLimiter::new(1.0, windows, ms(5000));
+        l.seed_last(ms(5000), Duration::from_secs(120));
+        assert_eq!(l.wait(ms(5000)), Duration::ZERO);
+        assert_eq!(l.usage(ms(5000))[0].used, 0);
+    }
+
+    #[test]
+    fn seeding_names_the_class_and_ignores_unknown_ones() {
+        let spec = |name: &'static str| ClassSpec {
+            class: EndpointClass(name),
+            per_second: 1.0,
+            windows: Vec::new(),
+        };
+        let mut r = RateLimiter::new(vec![spec("quote"), spec("other")], Duration::ZERO);
+        r.seed_last("quote", Duration::ZERO, Duration::from_millis(100));
+        r.seed_last("gone", Duration::ZERO, Duration::ZERO);
+        let i = |c| r.index(EndpointClass(c)).unwrap();
+        assert_eq!(
+            r.classes[i("quote")].1.wait(Duration::ZERO),
+            Duration::from_millis(900)
+        );
+        assert_eq!(r.classes[i("other")].1.wait(Duration::ZERO), Duration::ZERO);
     }
 }

@@ -35,6 +35,14 @@ pub trait HistorySource {
         from: IstTime,
         to: IstTime,
     ) -> Result<Vec<Candle>, ApiError>;
+
+    /// Instrument tokens of NSE indices, as (trading symbol, token), to use when this broker's
+    /// instrument list lacks the index: only tokens verified for this broker (each broker
+    /// numbers instruments its own way); empty when none is.
+    fn index_tokens(&self) -> &'static [(&'static str, &'static str)];
+
+    /// What this broker's instrument list is called in a WARM line, e.g. `the script master`.
+    fn instrument_list(&self) -> &'static str;
 }
 
 impl HistorySource for MstockClient {
@@ -48,6 +56,14 @@ impl HistorySource for MstockClient {
         to: IstTime,
     ) -> Result<Vec<Candle>, ApiError> {
         self.historical_candles(symbol, exchange, instrument_token, interval, from, to)
+    }
+
+    fn index_tokens(&self) -> &'static [(&'static str, &'static str)] {
+        &INDEX_TOKENS
+    }
+
+    fn instrument_list(&self) -> &'static str {
+        "the script master"
     }
 }
 
@@ -64,17 +80,36 @@ impl HistorySource for KiteClient {
     ) -> Result<Vec<Candle>, ApiError> {
         self.historical_candles(symbol, instrument_token, interval, from, to)
     }
+
+    fn index_tokens(&self) -> &'static [(&'static str, &'static str)] {
+        &KITE_INDEX_TOKENS
+    }
+
+    fn instrument_list(&self) -> &'static str {
+        "Kite's instrument list"
+    }
 }
 
 /// Trading days looked back at most for history, today included.
 pub const MAX_HISTORY_DAYS: usize = 5;
 
-/// Instrument tokens of NSE indices the script master may not list. From the broker's
+/// mStock's instrument tokens of NSE indices its script master may not list. From mStock's
 /// official Node SDK (`MiraeAsset-mStock/nodetradingapi-typeA`, read December 2026):
 /// `examples/mconnect.ts` asks the historical route for `("NSE", 26000, "day")` (NIFTY 50) and
 /// `test/test.ts` asks the option chain for underlying token `26009` (NIFTY BANK). Other
 /// indices must come from the script master.
+/// These are mStock's numbers only: Kite numbers its instruments otherwise
+/// ([`KITE_INDEX_TOKENS`]).
 pub const INDEX_TOKENS: [(&str, &str); 2] = [("NIFTY 50", "26000"), ("NIFTY BANK", "26009")];
+
+/// Kite's instrument tokens of NSE indices to fall back on: none. Kite's instrument list
+/// (`GET /instruments/NSE`) carries its indices, and no official Zerodha source read
+/// (`zerodha/pykiteconnect` at f5531bd, April 2026; `zerodha/kiteconnect-mocks` at c7a8123,
+/// March 2026) names their tokens: the one use of 256265 in the SDK's repository
+/// (`tests/integration/test_connect_read.py`) calls it a "Reliance token", so the figures
+/// public clients use for NIFTY 50 and NIFTY BANK are not hard-coded. An index missing from
+/// the list starts cold, with a WARM line saying why.
+pub const KITE_INDEX_TOKENS: [(&str, &str); 0] = [];
 
 /// The broker's interval name for a history fetch of `candle_minutes`-minute bars and the
 /// minutes of one fetched bar: the broker's own interval when it has one (`minute`,
@@ -123,16 +158,21 @@ pub fn resample(candles: &[Candle], minutes: u32) -> Vec<Candle> {
     out
 }
 
-/// The broker's instrument token of `symbol`'s underlying: the script master's NSE record of
-/// its name (`NIFTY BANK`, `SBIN`), else [`INDEX_TOKENS`].
-pub fn history_token(symbol: &Symbol, records: &[ScriptRecord]) -> Option<String> {
+/// The broker's instrument token of `symbol`'s underlying: the instrument list's NSE record of
+/// its name (`NIFTY BANK`, `SBIN`), else the broker's own `fallback` index tokens
+/// ([`HistorySource::index_tokens`]).
+pub fn history_token(
+    symbol: &Symbol,
+    records: &[ScriptRecord],
+    fallback: &[(&str, &str)],
+) -> Option<String> {
     let key = underlying_key(symbol);
     records
         .iter()
         .find(|r| r.exchange == key.exchange && r.trading_symbol == key.trading_symbol)
         .map(|r| r.instrument_token.clone())
         .or_else(|| {
-            INDEX_TOKENS
+            fallback
                 .iter()
                 .find(|(name, _)| *name == key.trading_symbol)
                 .map(|(_, t)| (*t).to_string())
@@ -166,14 +206,16 @@ pub fn seed_from_broker(
         if need == 0 {
             continue;
         }
-        let Some(token) = history_token(&symbol, records) else {
-            lines.push(cold_line(
-                &symbol,
-                &format!(
-                    "no instrument token for {} in the script master",
-                    underlying_key(&symbol).trading_symbol
-                ),
-            ));
+        let Some(token) = history_token(&symbol, records, client.index_tokens()) else {
+            let mut why = format!(
+                "no instrument token for {} in {}",
+                underlying_key(&symbol).trading_symbol,
+                client.instrument_list()
+            );
+            if client.index_tokens().is_empty() {
+                why.push_str(", and no verified token of this broker to fall back on");
+            }
+            lines.push(cold_line(&symbol, &why));
             continue;
         };
         let exchange = underlying_key(&symbol).exchange.code();
@@ -335,9 +377,15 @@ mod tests {
         let bank = Symbol::parse("BANKNIFTY").unwrap();
         let nifty = Symbol::parse("NIFTY").unwrap();
         let fin = Symbol::parse("FINNIFTY").unwrap();
-        assert_eq!(history_token(&bank, &[]).as_deref(), Some("26009"));
-        assert_eq!(history_token(&nifty, &[]).as_deref(), Some("26000"));
-        assert_eq!(history_token(&fin, &[]), None);
+        assert_eq!(
+            history_token(&bank, &[], &INDEX_TOKENS).as_deref(),
+            Some("26009")
+        );
+        assert_eq!(
+            history_token(&nifty, &[], &INDEX_TOKENS).as_deref(),
+            Some("26000")
+        );
+        assert_eq!(history_token(&fin, &[], &INDEX_TOKENS), None);
         let rec = ScriptRecord {
             instrument_token: "99926037".into(),
             exchange: alphastock_core::market::Exchange::Nse,
@@ -349,6 +397,87 @@ mod tests {
             lot_size: 1,
             instrument_type: "INDEX".into(),
         };
-        assert_eq!(history_token(&fin, &[rec]).as_deref(), Some("99926037"));
+        assert_eq!(
+            history_token(&fin, &[rec], &INDEX_TOKENS).as_deref(),
+            Some("99926037")
+        );
+    }
+
+    /// A broker serving no history, counting the tokens it was asked for.
+    struct Asked {
+        tokens: Vec<String>,
+        index_tokens: &'static [(&'static str, &'static str)],
+    }
+
+    impl HistorySource for Asked {
+        fn candles(
+            &mut self,
+            _: &Symbol,
+            _: &str,
+            token: &str,
+            _: &str,
+            _: IstTime,
+            _: IstTime,
+        ) -> Result<Vec<Candle>, ApiError> {
+            self.tokens.push(token.to_string());
+            Ok(Vec::new())
+        }
+        fn index_tokens(&self) -> &'static [(&'static str, &'static str)] {
+            self.index_tokens
+        }
+        fn instrument_list(&self) -> &'static str {
+            "the list"
+        }
+    }
+
+    fn nifty_engine() -> Engine {
+        let config = alphastock_core::config::Config::from_yaml_str(
+            r#"
+market_data_runner: { frequency_seconds: 5, candle_minutes: 1 }
+strategies:
+  ema_crossover:
+    symbols: [NIFTY]
+    instrument: option
+    parameters: { fast_ema: 3, slow_ema: 8, min_confidence: 0 }
+"#,
+        )
+        .unwrap();
+        Engine::new(&config).unwrap()
+    }
+
+    #[test]
+    fn an_index_missing_from_kites_list_starts_cold_and_never_asks_for_an_mstock_token() {
+        let now = IST.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        let kite = KiteClient::new(
+            alphastock_core::config::KiteConfig::default(),
+            crate::kite::KiteCredentials {
+                api_key: crate::net::Secret::new("k"),
+                api_secret: crate::net::Secret::new("s"),
+            },
+        );
+        assert!(kite.index_tokens().is_empty());
+        assert_eq!(kite.instrument_list(), "Kite's instrument list");
+        let mut asked = Asked {
+            tokens: Vec::new(),
+            index_tokens: kite.index_tokens(),
+        };
+        let lines = seed_from_broker(&mut nifty_engine(), &mut asked, &[], now, &[]);
+        assert!(asked.tokens.is_empty(), "asked for {:?}", asked.tokens);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with("WARM   ")
+                && lines[0].ends_with(
+                    "no history (no instrument token for NIFTY 50 in the list, and no \
+                     verified token of this broker to fall back on); starting cold"
+                ),
+            "{lines:?}"
+        );
+        // mStock falls back on its own index token.
+        let mut asked = Asked {
+            tokens: Vec::new(),
+            index_tokens: &INDEX_TOKENS,
+        };
+        seed_from_broker(&mut nifty_engine(), &mut asked, &[], now, &[]);
+        assert_eq!(asked.tokens.first().map(String::as_str), Some("26000"));
     }
 }

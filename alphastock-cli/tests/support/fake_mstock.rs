@@ -51,7 +51,8 @@ pub enum Fault {
     /// Answer with this HTTP status and this JSON body (e.g. a fixture); the request is not
     /// processed.
     Reply(u16, String),
-    /// Process the request, then answer its usual body wrapped in a one-element JSON array.
+    /// Process the request, then answer its usual body wrapped in a one-element JSON array
+    /// (a body already wrapped, as the placement answer is, is sent as it is).
     WrapInArray,
 }
 
@@ -693,7 +694,7 @@ fn serve(mut conn: TcpStream, state: &Arc<Mutex<State>>, changed: &Condvar) {
             return;
         }
         Some(Fault::ErrorAfterAccept) => return respond(&mut conn, 500, "text/html", "", HTML),
-        Some(Fault::WrapInArray) => {
+        Some(Fault::WrapInArray) if !body.starts_with('[') => {
             return respond(&mut conn, status, content_type, "", &format!("[{body}]"))
         }
         _ => {}
@@ -972,7 +973,9 @@ fn authed(
                 filled,
                 duplicated,
             });
-            ok(serde_json::json!({"status":"success","data":{"order_id": id}}).to_string())
+            // A one-element array around the envelope, as the official SDK's recorded
+            // placement answer is (`mock_responses/place_order.json`).
+            ok(serde_json::json!([{"status":"success","data":{"order_id": id}}]).to_string())
         }
         (meth @ ("PUT" | "DELETE"), path) if path.starts_with("openapi/typea/orders/regular/") => {
             let id = path.rsplit('/').next().unwrap_or("");
