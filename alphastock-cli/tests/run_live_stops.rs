@@ -575,8 +575,7 @@ fn a_run_killed_right_after_the_conversion_adopts_the_exit_and_places_nothing_ag
     while !converted(&server) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let first_out = first.stdout();
-    let restart_at = first.kill();
+    let (restart_at, first_out) = first.kill();
     assert!(converted(&server), "no conversion:\n{first_out}");
     let requests = server.requests_to("orders/regular");
     let placed = stop_placement(&requests)
@@ -606,8 +605,7 @@ fn a_run_killed_right_after_the_conversion_adopts_the_exit_and_places_nothing_ag
     server.fill_order(&stop.order_id);
     let served = server.quotes_served("NSE:SBIN");
     let ticked_after = server.wait_quotes("NSE:SBIN", served + 12, PATIENCE);
-    let second_out = second.stdout();
-    second.kill();
+    let (_, second_out) = second.kill();
     let text = format!("first run:\n{first_out}\nsecond run:\n{second_out}");
     assert!(
         ticked && ticked_after,
