@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod crash;
 pub mod fake_http;
 pub mod fake_kite;
 pub mod fake_mstock;
