@@ -1,5 +1,5 @@
-//! A fake Zerodha Kite Connect v3 server on 127.0.0.1 (random port): hand-rolled HTTP/1.1 over
-//! `std::net::TcpListener`, one thread per connection, speaking the wire as the official Python
+//! A fake Zerodha Kite Connect v3 server on 127.0.0.1 (random port; the HTTP/1.1 plumbing is
+//! `fake_http`'s), speaking the wire as the official Python
 //! SDK does (`zerodha/pykiteconnect`, `kiteconnect/connect.py`, commit f5531bd, read 3 December
 //! 2026), with answers in the shapes of the SDK's recorded responses (`zerodha/kiteconnect-mocks`,
 //! commit c7a8123: `generate_session.json`, `margins.json`, `quote.json`, `orders.json`,

@@ -1,6 +1,6 @@
-//! A fake mStock Type A server on 127.0.0.1 (random port): hand-rolled HTTP/1.1 over
-//! `std::net::TcpListener`, one thread per connection, implementing the documented routes with
-//! the recorded fixture bodies, and scriptable faults.
+//! A fake mStock Type A server on 127.0.0.1 (random port) implementing the documented routes
+//! with the recorded fixture bodies; the HTTP/1.1 plumbing (listener, request journal,
+//! scriptable faults, held placements) is `fake_http`'s.
 
 use std::collections::BTreeMap;
 use std::ops::Deref;
