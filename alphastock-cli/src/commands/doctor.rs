@@ -134,6 +134,26 @@ pub(crate) fn usage_text(class: &str, usage: &[crate::net::rate_limit::WindowUse
     }
 }
 
+/// The credentials line: `found` names the variables set, else the error and `fix`. Returns
+/// the credentials when they were read (the later checks need them).
+pub(crate) fn credentials_check<C>(
+    out: &mut Vec<Check>,
+    read: Result<C, impl std::fmt::Display>,
+    found: &str,
+    fix: &str,
+) -> Option<C> {
+    match read {
+        Ok(c) => {
+            out.push(check("credentials", Status::Ok, found.into(), ""));
+            Some(c)
+        }
+        Err(e) => {
+            out.push(check("credentials", Status::Fail, e.to_string(), fix));
+            None
+        }
+    }
+}
+
 /// The token-cache line: the resolved directory, or a warning naming the `key` that sets it.
 pub(crate) fn token_cache_check(cache: &str, key: &str) -> Check {
     if cache.is_empty() {
@@ -356,25 +376,13 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
 /// there is none.
 fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec<Check> {
     let mut out = Vec::new();
-    let credentials = match Credentials::from_env() {
-        Ok(c) => {
-            out.push(check(
-                "credentials",
-                Status::Ok,
-                "MSTOCK_API_KEY, MSTOCK_API_SECRET, MSTOCK_USERNAME, MSTOCK_PASSWORD set".into(),
-                "",
-            ));
-            c
-        }
-        Err(e) => {
-            out.push(check(
-                "credentials",
-                Status::Fail,
-                e.to_string(),
-                "export the MSTOCK_* variables (see the README's mStock section)",
-            ));
-            return out;
-        }
+    let Some(credentials) = credentials_check(
+        &mut out,
+        Credentials::from_env(),
+        "MSTOCK_API_KEY, MSTOCK_API_SECRET, MSTOCK_USERNAME, MSTOCK_PASSWORD set",
+        "export the MSTOCK_* variables (see the README's mStock section)",
+    ) else {
+        return out;
     };
     let totp = credentials.totp_secret.is_some();
     let cfg = effective_config(cfg, |k| std::env::var(k).ok());

@@ -8,8 +8,8 @@ use chrono::Utc;
 use alphastock_core::config::{KiteConfig, KiteRateLimitsConfig};
 
 use super::doctor::{
-    check, clock_check, funds_check, instruments_check, quote_check, rate_limits_check,
-    token_cache_check, usage_text, Check, QuoteAdvice, Status,
+    check, clock_check, credentials_check, funds_check, instruments_check, quote_check,
+    rate_limits_check, token_cache_check, usage_text, Check, QuoteAdvice, Status,
 };
 use super::quote::parse_instrument;
 use crate::kite::client::LOGIN_HINT;
@@ -69,25 +69,13 @@ pub fn limits_above_kite(l: &KiteRateLimitsConfig) -> Vec<String> {
 /// Runs every Kite check in order; the checks that need a session fail when there is none.
 pub fn diagnose(cfg: KiteConfig, instrument: &str) -> Vec<Check> {
     let mut out = Vec::new();
-    let credentials = match KiteCredentials::from_env() {
-        Ok(c) => {
-            out.push(check(
-                "credentials",
-                Status::Ok,
-                "KITE_API_KEY, KITE_API_SECRET set".into(),
-                "",
-            ));
-            c
-        }
-        Err(e) => {
-            out.push(check(
-                "credentials",
-                Status::Fail,
-                e.to_string(),
-                "export KITE_API_KEY and KITE_API_SECRET (see the README's broker section)",
-            ));
-            return out;
-        }
+    let Some(credentials) = credentials_check(
+        &mut out,
+        KiteCredentials::from_env(),
+        "KITE_API_KEY, KITE_API_SECRET set",
+        "export KITE_API_KEY and KITE_API_SECRET (see the README's broker section)",
+    ) else {
+        return out;
     };
     let cfg = kite_config::effective_config(cfg, |k| std::env::var(k).ok());
     let limits_cfg = cfg.rate_limits.clone();
