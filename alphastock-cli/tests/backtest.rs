@@ -550,3 +550,79 @@ options_trading:
         assert_eq!(summary(&v), want, "{config}");
     }
 }
+
+/// 2,250 one-minute NSE:SBIN bars (six weekdays from 2020-01-06), a seeded integer random walk
+/// on the 0.05 tick: every value is whole paise, so the file is the same on every machine.
+fn random_walk_csv(n: usize) -> String {
+    let mut state: u64 = 12345;
+    let mut price: u64 = 50_000;
+    let mut out = String::from("timestamp,symbol,open,high,low,close,volume\n");
+    let rupees = |p: u64| format!("{}.{:02}", p / 100, p % 100);
+    let mut day = NaiveDate::from_ymd_opt(2020, 1, 6).unwrap();
+    let mut i = 0;
+    while i < n {
+        use chrono::Datelike;
+        if day.weekday().number_from_monday() <= 5 {
+            for m in 0..375 {
+                if i == n {
+                    break;
+                }
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let r = state >> 33;
+                let o = price;
+                let c = (o + (r % 41) * 5).saturating_sub(100).max(5);
+                let hi = o.max(c) + 5 * ((r >> 8) % 3);
+                let lo = (o.min(c).saturating_sub(5 * ((r >> 16) % 3))).max(5);
+                let t = day.and_hms_opt(9, 15, 0).unwrap() + Duration::minutes(m);
+                out.push_str(&format!(
+                    "{}+05:30,NSE:SBIN,{},{},{},{},{}\n",
+                    t.format("%Y-%m-%dT%H:%M:%S"),
+                    rupees(o),
+                    rupees(hi),
+                    rupees(lo),
+                    rupees(c),
+                    1000 + (r >> 20) % 9000
+                ));
+                price = c;
+                i += 1;
+            }
+        }
+        day = day.succ_opt().unwrap();
+    }
+    out
+}
+
+#[test]
+fn the_report_of_a_small_backtest_is_byte_for_byte_what_it_was() {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bars.csv");
+    std::fs::write(&data, random_walk_csv(2250)).unwrap();
+    let report = dir.path().join("report");
+    let (code, _, err) = alphastock(&[
+        "backtest",
+        "--config",
+        // The comparison case: EMA(5/20) on NSE:SBIN itself, flipping.
+        "benches/peers/alphastock.yaml",
+        "--data",
+        data.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read(report.join("report.html")).unwrap();
+    let text = String::from_utf8_lossy(&html);
+    // 135 trades, each marked twice on the price chart, every bar drawn.
+    assert_eq!(text.matches("class=\"marker\"").count(), 270);
+    // The digest of the report as written before the price lookup became a binary search.
+    let digest: String = Sha256::digest(&html)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        digest,
+        "5c3571a13960828c267ad8c33c4cb1b477629ea7d9e493f409c39c9b5f5788c2"
+    );
+}

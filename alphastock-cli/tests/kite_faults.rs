@@ -27,6 +27,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use alphastock_core::market::IstTime;
+
+use support::crash::{self, CrashRig, Crashed, KillAt, LiveRun};
+use support::fake_http::FakeHttp;
 use support::fake_kite::live::{
     alphastock, assert_no_secret, entries, entry_filled, journaled_orders, kite_config, kite_login,
     placed_tags_once, scratch, sl_orders, start, stop_resting, text, LiveChild, PATIENCE,
@@ -1136,90 +1140,88 @@ fn an_entry_met_by_token_expiry_is_not_placed_and_the_run_stops_naming_the_login
     assert_no_secret(&server, &[REQUEST_TOKEN], &out, dir.path());
 }
 
-/// Where the first run is killed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum KillAt {
-    /// Once the stop order rests at the broker.
-    Resting,
-    /// While the stop's placement is held at the broker; it is then dropped unprocessed.
-    NeverArrived,
-    /// While the stop's placement is held at the broker; it is then booked (the answer never
-    /// reached the process).
-    AcceptedUnanswered,
+/// The fake Kite server set up for one SBIN trade and logged in, with the binary's journal
+/// and config.
+struct KiteRig {
+    server: FakeKite,
+    dir: tempfile::TempDir,
+    config: PathBuf,
 }
 
-/// Trades SBIN live until the entry fills, SIGKILLs the binary at `kill_at`, restarts it on
-/// the same journal and server, and checks the broker's books a simulated minute later.
+impl LiveRun for LiveChild {
+    fn output(&self) -> String {
+        LiveChild::output(self)
+    }
+    fn kill(self) -> (IstTime, String) {
+        let out = LiveChild::output(&self);
+        (LiveChild::kill(self), out)
+    }
+}
+
+impl CrashRig for KiteRig {
+    type Order = ServerOrder;
+    type Run = LiveChild;
+    type State = support::fake_kite::State;
+    const PATIENCE: Duration = PATIENCE;
+
+    fn server(&self) -> &FakeHttp<Self::State> {
+        &self.server
+    }
+
+    fn spawn(&self, at: IstTime) -> LiveChild {
+        LiveChild::spawn(&self.server, self.dir.path(), &self.config, at, SPEED)
+    }
+    fn orders(&self) -> Vec<ServerOrder> {
+        self.server.orders()
+    }
+    fn wait_orders(&self, timeout: Duration, done: &dyn Fn(&[ServerOrder]) -> bool) -> bool {
+        self.server.wait_orders(timeout, done)
+    }
+    fn wait_more_quotes(&self, n: usize, timeout: Duration) -> bool {
+        let served = self.server.quotes_served("NSE:SBIN");
+        self.server.wait_quotes("NSE:SBIN", served + n, timeout)
+    }
+    fn freeze_price(&self) {
+        freeze_price(&self.server);
+    }
+    fn entry_filled(orders: &[ServerOrder]) -> bool {
+        entry_filled(orders)
+    }
+    fn stop_resting(orders: &[ServerOrder]) -> bool {
+        stop_resting(orders)
+    }
+    fn stops(orders: &[ServerOrder]) -> Vec<&ServerOrder> {
+        sl_orders(orders)
+    }
+    fn working(order: &ServerOrder) -> bool {
+        order.working()
+    }
+    fn order_id(order: &ServerOrder) -> String {
+        order.order_id.clone()
+    }
+}
+
+/// The crash scenario on Kite; then the entry once, the stop covering it, every tag placed
+/// once and no secret printed or journaled.
 fn crash_and_restart(kill_at: KillAt) {
     let server = trading_server();
     let dir = scratch("crash");
     let config = config(dir.path());
     kite_login(&server, &config, REQUEST_TOKEN);
-    if kill_at != KillAt::Resting {
-        server.hold_next_placement("SL");
-    }
-    let first = LiveChild::spawn(&server, dir.path(), &config, start(), SPEED);
-    let ready = match kill_at {
-        KillAt::Resting => server.wait_orders(PATIENCE, |o| entry_filled(o) && stop_resting(o)),
-        _ => server.wait_held(PATIENCE),
+    let rig = KiteRig {
+        server,
+        dir,
+        config,
     };
-    let first_out = first.output();
-    assert!(ready, "{kill_at:?} never came:\n{first_out}");
-    let restart_at = first.kill();
-    let orders = server.orders();
-    assert!(entry_filled(&orders), "{orders:?}\n{first_out}");
-    match kill_at {
-        KillAt::Resting => {}
-        KillAt::NeverArrived => {
-            assert!(sl_orders(&orders).is_empty(), "{orders:?}");
-            server.release_held(false);
-        }
-        KillAt::AcceptedUnanswered => {
-            assert!(sl_orders(&orders).is_empty(), "{orders:?}");
-            server.release_held(true);
-            // The release returns once the server let the placement go, which may be before
-            // it booked it: wait for the booking.
-            let booked = server.wait_orders(PATIENCE, |o| sl_orders(o).len() == 1);
-            assert!(booked, "{:?}", server.orders());
-            assert_eq!(sl_orders(&server.orders()).len(), 1);
-        }
-    }
-    let stops_at_kill: Vec<String> = sl_orders(&server.orders())
-        .iter()
-        .map(|o| o.order_id.clone())
-        .collect();
-    freeze_price(&server);
-
-    let second = LiveChild::spawn(&server, dir.path(), &config, restart_at, SPEED);
-    let placed = server.wait_orders(PATIENCE, stop_resting);
-    assert!(placed, "no stop after the restart:\n{}", second.output());
-    let served = server.quotes_served("NSE:SBIN");
-    let ticked = server.wait_quotes("NSE:SBIN", served + 12, PATIENCE);
-    let second_out = second.output();
-    second.kill();
-    assert!(ticked, "the restarted run stopped polling:\n{second_out}");
-    let text = format!("first run:\n{first_out}\nsecond run:\n{second_out}");
-
-    let orders = server.orders();
-    let stops = sl_orders(&orders);
-    let working: Vec<&&ServerOrder> = stops.iter().filter(|s| s.working()).collect();
-    assert_eq!(working.len(), 1, "{stops:?}\n{text}");
-    assert_eq!(
-        stops.len(),
-        1,
-        "placed once over both runs: {stops:?}\n{text}"
-    );
-    if kill_at == KillAt::NeverArrived {
-        assert!(stops_at_kill.is_empty());
-    } else {
-        assert_eq!(stops_at_kill, vec![stops[0].order_id.clone()], "adopted");
-    }
+    let Crashed {
+        orders, stop, text, ..
+    } = crash::crash_and_restart(&rig, start(), kill_at);
     let bought = entries(&orders);
     assert_eq!(bought.len(), 1, "the entry once: {orders:?}\n{text}");
-    assert_eq!(working[0].field("quantity"), bought[0].field("quantity"));
-    assert_eq!(working[0].field("transaction_type"), "SELL");
-    placed_tags_once(&server);
-    assert_no_secret(&server, &[REQUEST_TOKEN], &text, dir.path());
+    assert_eq!(stop.field("quantity"), bought[0].field("quantity"));
+    assert_eq!(stop.field("transaction_type"), "SELL");
+    placed_tags_once(&rig.server);
+    assert_no_secret(&rig.server, &[REQUEST_TOKEN], &text, rig.dir.path());
 }
 
 #[test]

@@ -20,7 +20,7 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -35,7 +35,9 @@ use alphastock_cli::runner::recovery;
 use alphastock_cli::runner::session::Session;
 use alphastock_core::market::{IstTime, Symbol, IST};
 
-use support::fake_mstock::{Conversion, FakeMstock, Recorded, ServerOrder};
+use support::crash::{self, CrashRig, Crashed, KillAt, LiveRun};
+use support::fake_http::{FakeHttp, Recorded};
+use support::fake_mstock::{Conversion, FakeMstock, ServerOrder};
 use support::live_config::{live_session, live_yaml, sbin_config, sbin_price_path};
 
 /// The SBIN strategy with every position's stop order resting at the broker.
@@ -287,20 +289,14 @@ fn entry_filled(orders: &[ServerOrder]) -> bool {
         .any(|o| o.filled && o.field("transaction_type") == "BUY" && o.order_id.ends_with("01"))
 }
 
-/// Where the first run is killed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum KillAt {
-    /// Once the stop order rests at the broker.
-    Resting,
-    /// While the stop's placement is held at the broker; it is then dropped unprocessed.
-    NeverArrived,
-    /// While the stop's placement is held at the broker; it is then accepted (the answer never
-    /// reached the process).
-    AcceptedUnanswered,
+/// The fake mStock server set up for one SBIN trade, with the binary's journal and config.
+struct MstockRig {
+    server: FakeMstock,
+    dir: PathBuf,
+    config: PathBuf,
+    _scratch: tempfile::TempDir,
 }
 
-/// Trades SBIN live until the entry fills, SIGKILLs the binary at `kill_at`, restarts it on
-/// the same journal and server, and checks the broker's books a simulated minute later.
 /// The fake mStock server scripted for the SBIN trade, a scratch directory, the binary's live
 /// config in it and the start of the simulated clock (10:00 IST).
 fn crash_setup(name: &str) -> (FakeMstock, tempfile::TempDir, std::path::PathBuf, IstTime) {
@@ -321,76 +317,98 @@ fn crash_setup(name: &str) -> (FakeMstock, tempfile::TempDir, std::path::PathBuf
     (server, scratch, config, start)
 }
 
+impl MstockRig {
+    fn new() -> Self {
+        let server = FakeMstock::start();
+        server.without_fixture_positions();
+        server.script_prices("NSE:SBIN", sbin_price_path());
+        // The broker has no earlier bars of SBIN (token 3045): both runs start cold, so the
+        // scripted path alone decides when the strategy signals, before and after the restart.
+        server.script_history("3045", Vec::new());
+        // The entry fills; every other order rests.
+        server.fill_next(1);
+        let scratch = tempfile::Builder::new()
+            .prefix("alphastock-live-crash-")
+            .tempdir()
+            .unwrap();
+        let dir = scratch.path().to_path_buf();
+        let config = live_config(&dir);
+        Self {
+            server,
+            dir,
+            config,
+            _scratch: scratch,
+        }
+    }
+}
+
+impl LiveRun for LiveChild {
+    fn output(&self) -> String {
+        self.stdout()
+    }
+    fn kill(self) -> (IstTime, String) {
+        LiveChild::kill(self)
+    }
+}
+
+impl CrashRig for MstockRig {
+    type Order = ServerOrder;
+    type Run = LiveChild;
+    type State = support::fake_mstock::State;
+    const PATIENCE: Duration = PATIENCE;
+
+    fn server(&self) -> &FakeHttp<Self::State> {
+        &self.server
+    }
+
+    fn spawn(&self, at: IstTime) -> LiveChild {
+        LiveChild::spawn(&self.server, &self.dir, &self.config, at)
+    }
+    fn orders(&self) -> Vec<ServerOrder> {
+        self.server.orders()
+    }
+    fn wait_orders(&self, timeout: Duration, done: &dyn Fn(&[ServerOrder]) -> bool) -> bool {
+        self.server.wait_orders(timeout, done)
+    }
+    fn wait_more_quotes(&self, n: usize, timeout: Duration) -> bool {
+        let served = self.server.quotes_served("NSE:SBIN");
+        self.server.wait_quotes("NSE:SBIN", served + n, timeout)
+    }
+    fn freeze_price(&self) {
+        let last = {
+            let served = self.server.quotes_served("NSE:SBIN");
+            sbin_price_path()[served.saturating_sub(1).min(sbin_price_path().len() - 1)]
+        };
+        self.server.script_prices("NSE:SBIN", vec![last]);
+    }
+    fn entry_filled(orders: &[ServerOrder]) -> bool {
+        entry_filled(orders)
+    }
+    fn stop_resting(orders: &[ServerOrder]) -> bool {
+        sl_orders(orders).iter().any(|s| s.status == "OPEN")
+    }
+    fn stops(orders: &[ServerOrder]) -> Vec<&ServerOrder> {
+        sl_orders(orders)
+    }
+    fn working(order: &ServerOrder) -> bool {
+        order.status == "OPEN"
+    }
+    fn order_id(order: &ServerOrder) -> String {
+        order.order_id.clone()
+    }
+}
+
+/// The crash scenario on mStock; then the entry: the approved quantity (as the engine sent
+/// it), at the broker exactly once, and the stop covering the whole position.
 fn crash_and_restart(kill_at: KillAt) {
-    let (server, scratch, config, start) = crash_setup("crash");
-    let dir = scratch.path().to_path_buf();
-    if kill_at != KillAt::Resting {
-        server.hold_next_placement("SL");
-    }
-
-    let first = LiveChild::spawn(&server, &dir, &config, start);
-    let ready = match kill_at {
-        KillAt::Resting => server.wait_orders(PATIENCE, |o| {
-            entry_filled(o) && sl_orders(o).iter().any(|s| s.status == "OPEN")
-        }),
-        _ => server.wait_held(PATIENCE),
-    };
-    assert!(ready, "{kill_at:?} never came:\n{}", first.stdout());
-    let (restart_at, first_out) = first.kill();
-    let orders = server.orders();
-    assert!(entry_filled(&orders), "{orders:?}\n{first_out}");
-    match kill_at {
-        KillAt::Resting => {}
-        KillAt::NeverArrived => {
-            assert!(sl_orders(&orders).is_empty(), "{orders:?}");
-            server.release_held(false);
-        }
-        KillAt::AcceptedUnanswered => {
-            assert!(sl_orders(&orders).is_empty(), "{orders:?}");
-            server.release_held(true);
-            // The release returns once the server let the placement go, which may be before
-            // it booked it: wait for the booking.
-            let booked = server.wait_orders(PATIENCE, |o| sl_orders(o).len() == 1);
-            assert!(booked, "{:?}", server.orders());
-            assert_eq!(sl_orders(&server.orders()).len(), 1);
-        }
-    }
-    let stops_at_kill: Vec<String> = sl_orders(&server.orders())
-        .iter()
-        .map(|o| o.order_id.clone())
-        .collect();
-    // The price stays where it is: no trailing move, no stop hit, no new signal.
-    let last = {
-        let served = server.quotes_served("NSE:SBIN");
-        sbin_price_path()[served.saturating_sub(1).min(sbin_price_path().len() - 1)]
-    };
-    server.script_prices("NSE:SBIN", vec![last]);
-
-    // The restart, on the same journal, a simulated minute after the kill at the latest.
-    let second = LiveChild::spawn(&server, &dir, &config, restart_at);
-    let placed = server.wait_orders(PATIENCE, |o| {
-        sl_orders(o).iter().any(|s| s.status == "OPEN")
-    });
-    assert!(placed, "no stop after the restart:\n{}", second.stdout());
-    // A simulated minute of ticks (12 quotes at 5 s) after the stop is there.
-    let served = server.quotes_served("NSE:SBIN");
-    let ticked = server.wait_quotes("NSE:SBIN", served + 12, PATIENCE);
-    let (_, second_out) = second.kill();
-    assert!(ticked, "the restarted run stopped polling:\n{second_out}");
-    let text = format!("first run:\n{first_out}\nsecond run:\n{second_out}");
-
-    let orders = server.orders();
-    let stops = sl_orders(&orders);
-    let working: Vec<&&ServerOrder> = stops.iter().filter(|s| s.status == "OPEN").collect();
-    assert_eq!(working.len(), 1, "{stops:?}\n{text}");
-    // Placed exactly once over both runs: the one at the kill adopted, or (when the broker
-    // never saw it) one placed by the restart.
-    assert_eq!(stops.len(), 1, "{stops:?}\n{text}");
-    if kill_at == KillAt::NeverArrived {
-        assert!(stops_at_kill.is_empty());
-    } else {
-        assert_eq!(stops_at_kill, vec![stops[0].order_id.clone()], "adopted");
-    }
+    let rig = MstockRig::new();
+    let start = IST.with_ymd_and_hms(2025, 12, 2, 10, 0, 0).unwrap();
+    let Crashed {
+        orders,
+        stop,
+        first_out,
+        text,
+    } = crash::crash_and_restart(&rig, start, kill_at);
     // The entry: the approved quantity (as the engine sent it), at the broker exactly once.
     let approved: u32 = first_out
         .lines()
@@ -406,8 +424,8 @@ fn crash_and_restart(kill_at: KillAt) {
     assert!(approved > 0);
     assert_eq!(bought, approved, "{orders:?}\n{text}");
     // The stop covers the whole position.
-    assert_eq!(working[0].field("quantity"), approved.to_string());
-    assert_eq!(working[0].field("transaction_type"), "SELL");
+    assert_eq!(stop.field("quantity"), approved.to_string());
+    assert_eq!(stop.field("transaction_type"), "SELL");
 }
 
 #[test]

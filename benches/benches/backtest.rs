@@ -11,11 +11,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
-use alphastock_benches::random_walk_minutes;
-use alphastock_core::backtest::{BacktestConfig, Backtester};
+use alphastock_benches::{random_walk_minutes, run_backtest};
 use alphastock_core::config::Config;
-use alphastock_core::engine::Engine;
-use alphastock_core::market::Candle;
 use alphastock_core::sim::replay::ReplayFeed;
 use alphastock_core::strategy::{build_strategy, MarketInput, StrategyParams};
 
@@ -56,28 +53,6 @@ options_trading:
   risk_management: { capital: 1000000, max_premium_per_trade: 100000 }
 "#;
 
-fn run(config: &Config, candles: &[Candle]) -> (usize, rust_decimal::Decimal) {
-    let feed = ReplayFeed::new(
-        candles.to_vec(),
-        None,
-        &config.simulation,
-        &config.market,
-        1,
-    );
-    let source = feed.option_source();
-    let engine = Engine::new(config).expect("valid config");
-    let report = Backtester::new(
-        engine,
-        BacktestConfig {
-            slippage_ticks: 1,
-            entry_tolerance_pct: rust_decimal::Decimal::from(5),
-            option_source: source,
-        },
-    )
-    .run(feed);
-    (report.trades.len(), report.metrics.net_pnl)
-}
-
 fn bench(c: &mut Criterion) {
     let n = candle_count();
     let candles = random_walk_minutes("BANKNIFTY", 48_000.0, n, 42);
@@ -93,13 +68,15 @@ fn bench(c: &mut Criterion) {
         // One timed pass first: at 1,000,000 candles a criterion sample takes seconds, so this
         // single pass is the figure to read when the run is filtered to the scan.
         let started = std::time::Instant::now();
-        let (trades, net) = run(&config, &candles);
+        let (trades, net) = run_backtest(&config, &candles, false);
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
             "{name}: {n} candles in {secs:.2} s ({:.0} candles/s), {trades} trades, net P&L {net}",
             n as f64 / secs
         );
-        g.bench_function(name, |b| b.iter(|| black_box(run(&config, &candles))));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(run_backtest(&config, &candles, false)))
+        });
     }
 
     // Where the time goes: replaying the candles with a simulated chain priced at each one,

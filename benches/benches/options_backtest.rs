@@ -11,12 +11,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
-use alphastock_benches::random_walk_minutes;
-use alphastock_core::backtest::{BacktestConfig, Backtester};
+use alphastock_benches::{random_walk_minutes, run_backtest};
 use alphastock_core::config::Config;
-use alphastock_core::engine::Engine;
 use alphastock_core::market::Candle;
-use alphastock_core::sim::replay::ReplayFeed;
 
 const CONFIG: &str = r#"
 market_data_runner: { candle_minutes: 1 }
@@ -48,31 +45,6 @@ fn nifty_minutes(days: usize) -> Vec<Candle> {
         .collect()
 }
 
-fn run(config: &Config, candles: &[Candle], lazy: bool) -> (usize, rust_decimal::Decimal) {
-    let mut feed = ReplayFeed::new(
-        candles.to_vec(),
-        None,
-        &config.simulation,
-        &config.market,
-        1,
-    );
-    if lazy {
-        feed = feed.lazy_chains();
-    }
-    let source = feed.option_source();
-    let engine = Engine::new(config).expect("valid config");
-    let report = Backtester::new(
-        engine,
-        BacktestConfig {
-            slippage_ticks: 1,
-            entry_tolerance_pct: rust_decimal::Decimal::from(5),
-            option_source: source,
-        },
-    )
-    .run(feed);
-    (report.trades.len(), report.metrics.net_pnl)
-}
-
 fn bench(c: &mut Criterion) {
     let config = Config::from_yaml_str(CONFIG).expect("valid config");
     let mut g = c.benchmark_group("options_backtest");
@@ -83,7 +55,7 @@ fn bench(c: &mut Criterion) {
         for (name, lazy) in [("lazy_chains", true), ("whole_chains", false)] {
             // One timed pass first, with the trades, so both modes can be seen to agree.
             let started = Instant::now();
-            let (trades, net) = run(&config, &candles, lazy);
+            let (trades, net) = run_backtest(&config, &candles, lazy);
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
                 "{name} {days} days: {} candles in {secs:.3} s ({:.0} candles/s, {:.2} ms a day), {trades} trades, net P&L {net}",
@@ -92,7 +64,7 @@ fn bench(c: &mut Criterion) {
                 secs * 1000.0 / days as f64
             );
             g.bench_function(format!("{name}_{days}_days"), |b| {
-                b.iter(|| black_box(run(&config, &candles, lazy)))
+                b.iter(|| black_box(run_backtest(&config, &candles, lazy)))
             });
         }
     }

@@ -4,7 +4,11 @@ use chrono::{Duration, TimeZone};
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
+use alphastock_core::backtest::{BacktestConfig, Backtester};
+use alphastock_core::config::Config;
+use alphastock_core::engine::Engine;
 use alphastock_core::market::{Candle, Symbol, IST};
+use alphastock_core::sim::replay::ReplayFeed;
 
 /// `n` synthetic 5-minute BANKNIFTY candles (two sine waves around 48,000), deterministic.
 pub fn synthetic_candles(n: usize) -> Vec<Candle> {
@@ -43,6 +47,35 @@ pub fn synthetic_closes(n: usize) -> Vec<f64> {
 }
 
 pub mod comparison;
+
+/// One full backtest of `config` over `candles` with simulated option chains (priced on demand
+/// when `lazy`, else whole at every candle), 1 tick of slippage and a 5 % entry tolerance:
+/// the number of trades and the net P&L (rupees).
+pub fn run_backtest(config: &Config, candles: &[Candle], lazy: bool) -> (usize, Decimal) {
+    let mut feed = ReplayFeed::new(
+        candles.to_vec(),
+        None,
+        &config.simulation,
+        &config.market,
+        1,
+    );
+    if lazy {
+        feed = feed.lazy_chains();
+    }
+    let source = feed.option_source();
+    let engine = Engine::new(config).expect("valid config");
+    let report = Backtester::new(
+        engine,
+        BacktestConfig {
+            slippage_ticks: 1,
+            entry_tolerance_pct: Decimal::from(5),
+            option_source: source,
+        },
+    )
+    .run(feed);
+    (report.trades.len(), report.metrics.net_pnl)
+}
+
 /// `n` one-minute candles of `symbol` from a seeded random walk (xorshift64*; 0.05 % standard
 /// step, rounded to the paisa) starting at `start_price`, on consecutive weekdays from
 /// 2020-01-01, 375 bars a day from 09:15 IST. Deterministic for a seed.

@@ -134,6 +134,160 @@ pub(crate) fn usage_text(class: &str, usage: &[crate::net::rate_limit::WindowUse
     }
 }
 
+/// The credentials line: `found` names the variables set, else the error and `fix`. Returns
+/// the credentials when they were read (the later checks need them).
+pub(crate) fn credentials_check<C>(
+    out: &mut Vec<Check>,
+    read: Result<C, impl std::fmt::Display>,
+    found: &str,
+    fix: &str,
+) -> Option<C> {
+    match read {
+        Ok(c) => {
+            out.push(check("credentials", Status::Ok, found.into(), ""));
+            Some(c)
+        }
+        Err(e) => {
+            out.push(check("credentials", Status::Fail, e.to_string(), fix));
+            None
+        }
+    }
+}
+
+/// The token-cache line: the resolved directory, or a warning naming the `key` that sets it.
+pub(crate) fn token_cache_check(cache: &str, key: &str) -> Check {
+    if cache.is_empty() {
+        check(
+            "token cache",
+            Status::Warn,
+            "no cache directory: the session cannot be kept between runs".into(),
+            &format!("set XDG_CACHE_HOME or HOME, or {key}"),
+        )
+    } else {
+        check(
+            "token cache",
+            Status::Ok,
+            format!("{cache} (directory 0700, token 0600)"),
+            "",
+        )
+    }
+}
+
+/// What the quote line says when the quote falls short, per broker.
+pub(crate) struct QuoteAdvice {
+    /// Whether a quote without open interest deserves a warning.
+    pub wants_oi: bool,
+    /// Appended to the list of missing fields.
+    pub missing_note: &'static str,
+    /// The fix when fields are missing.
+    pub missing_fix: &'static str,
+    /// The fix when the broker returned no usable quote.
+    pub none_fix: &'static str,
+    /// The fix when the call failed.
+    pub error_fix: &'static str,
+}
+
+/// The quote line for `instrument` from the broker's answer: its last price, with a warning
+/// listing the fields (depth, volume, OI when `advice.wants_oi`) the quote lacks.
+pub(crate) fn quote_check(
+    instrument: &str,
+    quotes: Result<Vec<crate::broker::BrokerQuote>, impl std::fmt::Display>,
+    advice: &QuoteAdvice,
+) -> Check {
+    match quotes {
+        Ok(q) if !q.is_empty() => {
+            let q = &q[0];
+            let missing: Vec<&str> = [
+                ("bid/ask depth", q.bid.is_none() || q.ask.is_none()),
+                ("volume", q.volume.is_none()),
+                ("open interest", advice.wants_oi && q.oi.is_none()),
+            ]
+            .iter()
+            .filter(|(_, m)| *m)
+            .map(|(n, _)| *n)
+            .collect();
+            if missing.is_empty() {
+                check(
+                    "quote",
+                    Status::Ok,
+                    format!("{instrument} last {}", q.ltp.normalize()),
+                    "",
+                )
+            } else {
+                check(
+                    "quote",
+                    Status::Warn,
+                    format!(
+                        "{instrument} last {}; the quote carries no {}{}",
+                        q.ltp.normalize(),
+                        missing.join(", "),
+                        advice.missing_note
+                    ),
+                    advice.missing_fix,
+                )
+            }
+        }
+        Ok(_) => check(
+            "quote",
+            Status::Fail,
+            format!("the broker returned no usable quote for {instrument}"),
+            advice.none_fix,
+        ),
+        Err(e) => check("quote", Status::Fail, e.to_string(), advice.error_fix),
+    }
+}
+
+/// The instrument-list line `name`: `(instruments, options)` listed (`prefix` before the
+/// counts), a warning when no option is listed.
+pub(crate) fn instruments_check(
+    name: &'static str,
+    prefix: &str,
+    listed: Result<(usize, usize), impl std::fmt::Display>,
+) -> Check {
+    match listed {
+        Ok((total, options)) => check(
+            name,
+            if options > 0 {
+                Status::Ok
+            } else {
+                Status::Warn
+            },
+            format!("{prefix}{total} instruments, {options} options"),
+            if options > 0 {
+                ""
+            } else {
+                "no options listed: live option trading has nothing to trade"
+            },
+        ),
+        Err(e) => check(
+            name,
+            Status::Fail,
+            e.to_string(),
+            "retry later; the instrument list is needed for lot sizes and symbols",
+        ),
+    }
+}
+
+/// The rate-limits line: the configured limits `above` the broker's figures (`figures`, e.g.
+/// "the broker's figures"), else what this check `used`; `fix` names the key to lower.
+pub(crate) fn rate_limits_check(
+    above: &[String],
+    used: &[String],
+    figures: &str,
+    fix: &str,
+) -> Check {
+    if above.is_empty() {
+        check(
+            "rate limits",
+            Status::Ok,
+            format!("within {figures}; used by this check: {}", used.join("; ")),
+            "",
+        )
+    } else {
+        check("rate limits", Status::Fail, above.join("; "), fix)
+    }
+}
+
 /// Classifies the broker's clock minus this machine's, seconds.
 pub fn skew_status(skew_seconds: i64) -> Status {
     match skew_seconds.abs() {
@@ -222,25 +376,13 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
 /// there is none.
 fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec<Check> {
     let mut out = Vec::new();
-    let credentials = match Credentials::from_env() {
-        Ok(c) => {
-            out.push(check(
-                "credentials",
-                Status::Ok,
-                "MSTOCK_API_KEY, MSTOCK_API_SECRET, MSTOCK_USERNAME, MSTOCK_PASSWORD set".into(),
-                "",
-            ));
-            c
-        }
-        Err(e) => {
-            out.push(check(
-                "credentials",
-                Status::Fail,
-                e.to_string(),
-                "export the MSTOCK_* variables (see the README's mStock section)",
-            ));
-            return out;
-        }
+    let Some(credentials) = credentials_check(
+        &mut out,
+        Credentials::from_env(),
+        "MSTOCK_API_KEY, MSTOCK_API_SECRET, MSTOCK_USERNAME, MSTOCK_PASSWORD set",
+        "export the MSTOCK_* variables (see the README's mStock section)",
+    ) else {
+        return out;
     };
     let totp = credentials.totp_secret.is_some();
     let cfg = effective_config(cfg, |k| std::env::var(k).ok());
@@ -248,24 +390,7 @@ fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec
     let cache = cfg.token_cache_dir.clone();
     let mut client = MstockClient::new(cfg, credentials);
     client.set_interactive(false);
-    out.push(check(
-        "token cache",
-        if cache.is_empty() {
-            Status::Warn
-        } else {
-            Status::Ok
-        },
-        if cache.is_empty() {
-            "no cache directory: the session cannot be kept between runs".into()
-        } else {
-            format!("{cache} (directory 0700, token 0600)")
-        },
-        if cache.is_empty() {
-            "set XDG_CACHE_HOME or HOME, or broker.mstock.token_cache_dir"
-        } else {
-            ""
-        },
-    ));
+    out.push(token_cache_check(&cache, "broker.mstock.token_cache_dir"));
 
     // Login (today's cached token, or TOTP); never prompts.
     match client.ensure_session() {
@@ -340,84 +465,31 @@ fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec
             format!("{instrument:?} is not EXCHANGE:TRADINGSYMBOL"),
             "pass --instrument like NSE:SBIN",
         )),
-        Some(key) => match client.quotes(
-            std::slice::from_ref(&key),
-            crate::mstock::clock::IstClock::system().now(),
-        ) {
-            Ok(q) if !q.is_empty() => {
-                let q = &q[0];
-                let missing: Vec<&str> = [
-                    ("bid/ask depth", q.bid.is_none() || q.ask.is_none()),
-                    ("volume", q.volume.is_none()),
-                    ("open interest", q.oi.is_none()),
-                ]
-                .iter()
-                .filter(|(_, m)| *m)
-                .map(|(n, _)| *n)
-                .collect();
-                out.push(check(
-                    "quote",
-                    if missing.is_empty() { Status::Ok } else { Status::Warn },
-                    if missing.is_empty() {
-                        format!("{instrument} last {}", q.ltp.normalize())
-                    } else {
-                        format!(
-                            "{instrument} last {}; the quote carries no {}",
-                            q.ltp.normalize(),
-                            missing.join(", ")
-                        )
-                    },
-                    if missing.is_empty() {
-                        ""
-                    } else {
-                        "options without OI/volume/depth fail non-zero liquidity filters (unknown is not zero)"
-                    },
-                ));
-            }
-            Ok(_) => out.push(check(
-                "quote",
-                Status::Fail,
-                format!("the broker returned no usable quote for {instrument}"),
-                "check the instrument's spelling against the script master",
-            )),
-            Err(e) => out.push(check(
-                "quote",
-                Status::Fail,
-                e.to_string(),
-                "check the market-data entitlement of the API key",
-            )),
-        },
+        Some(key) => out.push(quote_check(
+            instrument,
+            client.quotes(
+                std::slice::from_ref(&key),
+                crate::mstock::clock::IstClock::system().now(),
+            ),
+            &QuoteAdvice {
+                wants_oi: true,
+                missing_note: "",
+                missing_fix: "options without OI/volume/depth fail non-zero liquidity filters (unknown is not zero)",
+                none_fix: "check the instrument's spelling against the script master",
+                error_fix: "check the market-data entitlement of the API key",
+            },
+        )),
     }
 
     // The script master.
-    match client.script_master(today_ist()) {
-        Ok(records) => {
-            let options = records
-                .iter()
-                .filter(|r| r.option_contract().is_some())
-                .count();
-            out.push(check(
-                "script master",
-                if options > 0 {
-                    Status::Ok
-                } else {
-                    Status::Warn
-                },
-                format!("{} instruments, {options} options", records.len()),
-                if options > 0 {
-                    ""
-                } else {
-                    "no options listed: live option trading has nothing to trade"
-                },
-            ));
-        }
-        Err(e) => out.push(check(
-            "script master",
-            Status::Fail,
-            e.to_string(),
-            "retry later; the instrument list is needed for lot sizes and symbols",
-        )),
-    }
+    let listed = client.script_master(today_ist()).map(|records| {
+        let options = records
+            .iter()
+            .filter(|r| r.option_contract().is_some())
+            .count();
+        (records.len(), options)
+    });
+    out.push(instruments_check("script master", "", listed));
 
     // Static IP: the broker offers no read-only way to ask.
     out.push(check(
@@ -433,26 +505,11 @@ fn diagnose(cfg: alphastock_core::config::MstockConfig, instrument: &str) -> Vec
         .iter()
         .map(|c| usage_text(c.name(), &client.rate_usage(*c)))
         .collect();
-    out.push(check(
-        "rate limits",
-        if above.is_empty() {
-            Status::Ok
-        } else {
-            Status::Fail
-        },
-        if above.is_empty() {
-            format!(
-                "within the broker's figures; used by this check: {}",
-                used.join("; ")
-            )
-        } else {
-            above.join("; ")
-        },
-        if above.is_empty() {
-            ""
-        } else {
-            "lower broker.mstock.rate_limits to the broker's published figures"
-        },
+    out.push(rate_limits_check(
+        &above,
+        &used,
+        "the broker's figures",
+        "lower broker.mstock.rate_limits to the broker's published figures",
     ));
     out
 }

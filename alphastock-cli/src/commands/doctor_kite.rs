@@ -7,7 +7,10 @@ use chrono::Utc;
 
 use alphastock_core::config::{KiteConfig, KiteRateLimitsConfig};
 
-use super::doctor::{check, clock_check, funds_check, usage_text, Check, Status};
+use super::doctor::{
+    check, clock_check, credentials_check, funds_check, instruments_check, quote_check,
+    rate_limits_check, token_cache_check, usage_text, Check, QuoteAdvice, Status,
+};
 use super::quote::parse_instrument;
 use crate::kite::client::LOGIN_HINT;
 use crate::kite::orders::{parse_margins, MARGINS_PATH};
@@ -66,48 +69,19 @@ pub fn limits_above_kite(l: &KiteRateLimitsConfig) -> Vec<String> {
 /// Runs every Kite check in order; the checks that need a session fail when there is none.
 pub fn diagnose(cfg: KiteConfig, instrument: &str) -> Vec<Check> {
     let mut out = Vec::new();
-    let credentials = match KiteCredentials::from_env() {
-        Ok(c) => {
-            out.push(check(
-                "credentials",
-                Status::Ok,
-                "KITE_API_KEY, KITE_API_SECRET set".into(),
-                "",
-            ));
-            c
-        }
-        Err(e) => {
-            out.push(check(
-                "credentials",
-                Status::Fail,
-                e.to_string(),
-                "export KITE_API_KEY and KITE_API_SECRET (see the README's broker section)",
-            ));
-            return out;
-        }
+    let Some(credentials) = credentials_check(
+        &mut out,
+        KiteCredentials::from_env(),
+        "KITE_API_KEY, KITE_API_SECRET set",
+        "export KITE_API_KEY and KITE_API_SECRET (see the README's broker section)",
+    ) else {
+        return out;
     };
     let cfg = kite_config::effective_config(cfg, |k| std::env::var(k).ok());
     let limits_cfg = cfg.rate_limits.clone();
     let cache = cfg.token_cache_dir.clone();
     let mut client = KiteClient::new(cfg, credentials);
-    out.push(check(
-        "token cache",
-        if cache.is_empty() {
-            Status::Warn
-        } else {
-            Status::Ok
-        },
-        if cache.is_empty() {
-            "no cache directory: the session cannot be kept between runs".into()
-        } else {
-            format!("{cache} (directory 0700, token 0600)")
-        },
-        if cache.is_empty() {
-            "set XDG_CACHE_HOME or HOME, or broker.kite.token_cache_dir"
-        } else {
-            ""
-        },
-    ));
+    out.push(token_cache_check(&cache, "broker.kite.token_cache_dir"));
     if let Err(e) = client.ensure_session() {
         out.push(check("login", Status::Fail, e.to_string(), LOGIN_HINT));
         return out;
@@ -152,77 +126,34 @@ pub fn diagnose(cfg: KiteConfig, instrument: &str) -> Vec<Check> {
             e,
             "pass --instrument like NSE:SBIN",
         )),
-        Ok(key) => match client.quotes(std::slice::from_ref(&key), client.now()) {
-            Ok(q) if !q.is_empty() => {
-                let q = &q[0];
-                let missing: Vec<&str> = [
-                    ("bid/ask depth", q.bid.is_none() || q.ask.is_none()),
-                    ("volume", q.volume.is_none()),
-                ]
-                .iter()
-                .filter(|(_, m)| *m)
-                .map(|(n, _)| *n)
-                .collect();
-                out.push(check(
-                    "quote",
-                    if missing.is_empty() { Status::Ok } else { Status::Warn },
-                    if missing.is_empty() {
-                        format!("{instrument} last {}", q.ltp.normalize())
-                    } else {
-                        format!(
-                            "{instrument} last {}; the quote carries no {} (outside market hours a side of the book can be empty)",
-                            q.ltp.normalize(),
-                            missing.join(", ")
-                        )
-                    },
-                    "",
-                ));
-            }
-            Ok(_) => out.push(check(
-                "quote",
-                Status::Fail,
-                format!("the broker returned no usable quote for {instrument}"),
-                "check the instrument's spelling against Kite's instrument list",
-            )),
-            Err(e) => out.push(check(
-                "quote",
-                Status::Fail,
-                e.to_string(),
-                "check the market-data subscription of the Kite Connect app",
-            )),
-        },
+        Ok(key) => {
+            let now = client.now();
+            out.push(quote_check(
+                instrument,
+                client.quotes(std::slice::from_ref(&key), now),
+                &QuoteAdvice {
+                    wants_oi: false,
+                    missing_note: " (outside market hours a side of the book can be empty)",
+                    missing_fix: "",
+                    none_fix: "check the instrument's spelling against Kite's instrument list",
+                    error_fix: "check the market-data subscription of the Kite Connect app",
+                },
+            ));
+        }
     }
 
     // The NFO list.
     let today = client.now().date_naive();
-    match client.instruments(alphastock_core::market::Exchange::Nfo, today) {
-        Ok(records) => {
+    let listed = client
+        .instruments(alphastock_core::market::Exchange::Nfo, today)
+        .map(|records| {
             let options = records
                 .iter()
                 .filter(|r| r.option_contract().is_some())
                 .count();
-            out.push(check(
-                "instruments",
-                if options > 0 {
-                    Status::Ok
-                } else {
-                    Status::Warn
-                },
-                format!("NFO: {} instruments, {options} options", records.len()),
-                if options > 0 {
-                    ""
-                } else {
-                    "no options listed: live option trading has nothing to trade"
-                },
-            ));
-        }
-        Err(e) => out.push(check(
-            "instruments",
-            Status::Fail,
-            e.to_string(),
-            "retry later; the instrument list is needed for lot sizes and symbols",
-        )),
-    }
+            (records.len(), options)
+        });
+    out.push(instruments_check("instruments", "NFO: ", listed));
 
     // Rate limits.
     let above = limits_above_kite(&limits_cfg);
@@ -232,26 +163,11 @@ pub fn diagnose(cfg: KiteConfig, instrument: &str) -> Vec<Check> {
         .into_iter()
         .map(|c| usage_text(c.name(), &pipeline.rate_usage(c)))
         .collect();
-    out.push(check(
-        "rate limits",
-        if above.is_empty() {
-            Status::Ok
-        } else {
-            Status::Fail
-        },
-        if above.is_empty() {
-            format!(
-                "within Kite's figures; used by this check: {}",
-                used.join("; ")
-            )
-        } else {
-            above.join("; ")
-        },
-        if above.is_empty() {
-            ""
-        } else {
-            "lower broker.kite.rate_limits to Kite's published figures"
-        },
+    out.push(rate_limits_check(
+        &above,
+        &used,
+        "Kite's figures",
+        "lower broker.kite.rate_limits to Kite's published figures",
     ));
     out
 }

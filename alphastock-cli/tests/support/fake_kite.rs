@@ -1,5 +1,5 @@
-//! A fake Zerodha Kite Connect v3 server on 127.0.0.1 (random port): hand-rolled HTTP/1.1 over
-//! `std::net::TcpListener`, one thread per connection, speaking the wire as the official Python
+//! A fake Zerodha Kite Connect v3 server on 127.0.0.1 (random port; the HTTP/1.1 plumbing is
+//! `fake_http`'s), speaking the wire as the official Python
 //! SDK does (`zerodha/pykiteconnect`, `kiteconnect/connect.py`, commit f5531bd, read 3 December
 //! 2026), with answers in the shapes of the SDK's recorded responses (`zerodha/kiteconnect-mocks`,
 //! commit c7a8123: `generate_session.json`, `margins.json`, `quote.json`, `orders.json`,
@@ -25,21 +25,21 @@
 //! `TRIGGER PENDING` until a served price crosses their trigger, then SL-M fills at that price
 //! and SL becomes a limit order (filled when marketable).
 //!
-//! Faults ([`Fault`], shared with the fake mStock server) are scripted per path; a 403
-//! `TokenException` here also ends the session, as at Kite (a new login is needed).
+//! Faults ([`Fault`]) are scripted per path through the plumbing shared with the fake mStock
+//! server (`fake_http`); a 403 `TokenException` here also ends the session, as at Kite (a new
+//! login is needed).
 
-use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-pub use super::fake_mstock::{Fault, Recorded, TimeSource};
+use super::fake_http::{Answer, FakeHttp, Journal, Routes};
+pub use super::fake_http::{Fault, Recorded};
 
 /// The API key of the test app (`KITE_API_KEY`).
 pub const API_KEY: &str = "kitekey7hq3m";
@@ -284,10 +284,11 @@ impl ServerOrder {
 /// A clock of IST wall time for the server's timestamps.
 pub type IstSource = Arc<dyn Fn() -> NaiveDateTime + Send + Sync>;
 
+/// What the server holds: its journal of requests, orders, instruments, sessions and
+/// scripts.
 #[derive(Default)]
-struct State {
-    requests: Vec<Recorded>,
-    faults: VecDeque<(String, Fault)>,
+pub struct State {
+    http: Journal,
     orders: Vec<ServerOrder>,
     instruments: Vec<Instrument>,
     /// The access token in force, if a session is open.
@@ -306,82 +307,35 @@ struct State {
     extra_positions: BTreeMap<(String, String), (i64, f64)>,
     cash: f64,
     history: BTreeMap<String, Vec<Value>>,
-    hold: Option<Hold>,
-    time_source: Option<TimeSource>,
     ist: Option<IstSource>,
 }
 
-#[derive(Debug)]
-struct Hold {
-    order_type: String,
-    arrived: bool,
-    release: Option<bool>,
-}
+/// The running fake server: the shared plumbing ([`FakeHttp`]: faults, recorded requests,
+/// held placements) and the Kite routes.
+pub struct FakeKite(FakeHttp<State>);
 
-/// The running fake server.
-pub struct FakeKite {
-    pub base_url: String,
-    state: Arc<Mutex<State>>,
-    /// Notified after every request the server answered (and when a held one arrives).
-    changed: Arc<Condvar>,
-    stop: Arc<AtomicBool>,
+impl Deref for FakeKite {
+    type Target = FakeHttp<State>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl FakeKite {
     /// Starts the server: default instruments, ₹10,00,000 cash, no session, requests stamped
     /// with the time since the start and IST wall time from 2 December 2025 10:00 on.
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
         let started = Instant::now();
         let origin = NaiveDateTime::parse_from_str("2025-12-02 10:00:00", "%Y-%m-%d %H:%M:%S")
             .expect("origin");
-        let state = Arc::new(Mutex::new(State {
+        Self(FakeHttp::start(State {
             instruments: default_instruments(),
             cash: 1_000_000.0,
-            time_source: Some(Arc::new(move || started.elapsed())),
             ist: Some(Arc::new(move || {
                 origin + chrono::Duration::from_std(started.elapsed()).unwrap_or_default()
             })),
             ..State::default()
-        }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let changed = Arc::new(Condvar::new());
-        let (st, sp, ch) = (state.clone(), stop.clone(), changed.clone());
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if sp.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(conn) = conn else { continue };
-                let (st, ch) = (st.clone(), ch.clone());
-                std::thread::spawn(move || {
-                    serve(conn, &st, &ch);
-                    ch.notify_all();
-                });
-            }
-        });
-        Self {
-            base_url: format!("http://{addr}"),
-            state,
-            changed,
-            stop,
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap()
-    }
-
-    /// Injects `fault` into the next request whose path contains `path_part` (faults are
-    /// consumed in order).
-    pub fn fault(&self, path_part: &str, fault: Fault) {
-        self.lock().faults.push_back((path_part.to_string(), fault));
-    }
-
-    /// Scripted faults not yet met.
-    pub fn pending_faults(&self) -> usize {
-        self.lock().faults.len()
+        }))
     }
 
     /// Opens a session as if a login had happened; returns its access token.
@@ -403,17 +357,6 @@ impl FakeKite {
     /// Session calls refused (wrong checksum or key, a request token used twice).
     pub fn refused_sessions(&self) -> u32 {
         self.lock().refused_sessions
-    }
-
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.lock().requests.clone()
-    }
-
-    pub fn requests_to(&self, path_part: &str) -> Vec<Recorded> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.path.contains(path_part))
-            .collect()
     }
 
     /// The order placements seen (every POST to an order route, faulted ones included), in
@@ -510,11 +453,6 @@ impl FakeKite {
         self.lock().cash = cash;
     }
 
-    /// Stamps requests with `source` (e.g. the client's simulated clock) from now on.
-    pub fn set_time_source(&self, source: TimeSource) {
-        self.lock().time_source = Some(source);
-    }
-
     /// Stamps orders, trades and quotes with IST wall time as a child process's
     /// `ALPHASTOCK_SIM_CLOCK={start}@{speed}` runs from now: `start`, advancing `speed` times
     /// real time. (Requests stay stamped on the time source, real time by default: that is
@@ -547,26 +485,15 @@ impl FakeKite {
         length: Duration,
         slack: Duration,
     ) -> Vec<String> {
-        let times: Vec<Duration> = self
-            .requests()
-            .iter()
-            .filter(|r| class_of(r) == class)
-            .map(|r| r.sim)
-            .collect();
         let window = length.saturating_sub(slack);
-        let mut out = Vec::new();
-        for (i, t) in times.iter().enumerate() {
-            let inside = times[..=i]
-                .iter()
-                .filter(|u| t.saturating_sub(**u) < window)
-                .count();
-            if inside > limit {
-                out.push(format!(
+        self.breaches(|r| class_of(r) == class, limit, window)
+            .into_iter()
+            .map(|(inside, t)| {
+                format!(
                     "{inside} {class:?} calls in the {window:?} ending at {t:?} (limit {limit} in {length:?})"
-                ));
-            }
-        }
-        out
+                )
+            })
+            .collect()
     }
 
     /// Every breach of Kite's documented limits ([`KITE_LIMITS`], [`MAX_MODIFICATIONS`]) by
@@ -590,84 +517,14 @@ impl FakeKite {
     /// Waits (at most `timeout`) until `done` holds for the orders the server accepted,
     /// checked after every request it answers; returns whether it did.
     pub fn wait_orders(&self, timeout: Duration, done: impl Fn(&[ServerOrder]) -> bool) -> bool {
-        let s = self.lock();
-        let (_s, waited) = self
-            .changed
-            .wait_timeout_while(s, timeout, |s| !done(&s.orders))
-            .unwrap();
-        !waited.timed_out()
-    }
-
-    /// Waits (at most `timeout`) until `done` holds for the requests seen; returns whether it
-    /// did.
-    pub fn wait_requests(&self, timeout: Duration, done: impl Fn(&[Recorded]) -> bool) -> bool {
-        let s = self.lock();
-        let (_s, waited) = self
-            .changed
-            .wait_timeout_while(s, timeout, |s| !done(&s.requests))
-            .unwrap();
-        !waited.timed_out()
+        self.wait_until(timeout, |s| done(&s.orders))
     }
 
     /// Waits (at most `timeout`) until at least `n` quotes of `instrument` were served.
     pub fn wait_quotes(&self, instrument: &str, n: usize, timeout: Duration) -> bool {
-        let s = self.lock();
-        let (_s, waited) = self
-            .changed
-            .wait_timeout_while(s, timeout, |s| {
-                s.served.get(instrument).copied().unwrap_or(0) < n
-            })
-            .unwrap();
-        !waited.timed_out()
-    }
-
-    /// The next placement whose `order_type` starts with `order_type` ("SL": SL or SL-M) is
-    /// held on arrival, before it is processed, until [`FakeKite::release_held`] (or a
-    /// minute).
-    pub fn hold_next_placement(&self, order_type: &str) {
-        self.lock().hold = Some(Hold {
-            order_type: order_type.to_string(),
-            arrived: false,
-            release: None,
-        });
-    }
-
-    /// Waits (at most `timeout`) until the held placement arrived; returns whether it did.
-    pub fn wait_held(&self, timeout: Duration) -> bool {
-        let s = self.lock();
-        let (_s, waited) = self
-            .changed
-            .wait_timeout_while(s, timeout, |s| !s.hold.as_ref().is_some_and(|h| h.arrived))
-            .unwrap();
-        !waited.timed_out()
-    }
-
-    /// Lets the held placement go: processed into the order book (`process`; its answer is
-    /// then lost, the connection closed), or dropped as if it never reached the broker.
-    /// Returns once it is done with.
-    pub fn release_held(&self, process: bool) {
-        let mut s = self.lock();
-        if let Some(h) = s.hold.as_mut() {
-            h.release = Some(process);
-        }
-        self.changed.notify_all();
-        let _ = self
-            .changed
-            .wait_timeout_while(s, Duration::from_secs(10), |s| s.hold.is_some())
-            .unwrap();
-    }
-}
-
-impl Drop for FakeKite {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Ok(mut s) = self.state.lock() {
-            if let Some(h) = s.hold.as_mut() {
-                h.release.get_or_insert(false);
-            }
-        }
-        self.changed.notify_all();
-        let _ = TcpStream::connect(self.base_url.trim_start_matches("http://"));
+        self.wait_until(timeout, |s| {
+            s.served.get(instrument).copied().unwrap_or(0) >= n
+        })
     }
 }
 
@@ -758,8 +615,6 @@ fn match_orders(s: &mut State, key: &str, ltp: f64) {
 
 const HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
-type Answer = (u16, &'static str, String);
-
 fn err(status: u16, error_type: &str, message: &str) -> Answer {
     let body =
         json!({"status": "error", "message": message, "data": null, "error_type": error_type});
@@ -782,222 +637,52 @@ fn token_error() -> Answer {
     )
 }
 
-fn respond(conn: &mut TcpStream, answer: &Answer, extra: &str) {
-    let (status, content_type, body) = answer;
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    };
-    let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nDate: {}\r\nConnection: close\r\n{extra}\r\n",
-        body.len(),
-        chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT")
-    );
-    let _ = conn.write_all(head.as_bytes());
-    let _ = conn.write_all(body.as_bytes());
-    let _ = conn.flush();
-}
+impl Routes for State {
+    const HTML: &'static str = HTML;
+    /// A held placement's answer is lost: the connection closes once it is processed.
+    const ANSWER_HELD: bool = false;
 
-fn url_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
+    fn journal(&mut self) -> &mut Journal {
+        &mut self.http
+    }
+
+    fn refusal(&mut self, fault: &Fault) -> Option<(Answer, String)> {
+        let answer = match fault {
+            Fault::TooMany(secs) => {
+                let extra = if *secs > 0 {
+                    format!("Retry-After: {secs}\r\n")
+                } else {
+                    String::new()
+                };
+                return Some((err(429, "NetworkException", "Too many requests"), extra));
             }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn pairs(s: &str) -> Vec<(String, String)> {
-    s.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (url_decode(k), url_decode(v))
-        })
-        .collect()
-}
-
-/// A request as read off the wire: method, target, headers, body.
-type RawRequest = (String, String, Vec<(String, String)>, Vec<u8>);
-
-/// Reads one request.
-fn read_request(conn: &TcpStream) -> Option<RawRequest> {
-    let mut reader = BufReader::new(conn.try_clone().ok()?);
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() || line.is_empty() {
-        return None;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let target = parts.next().unwrap_or("/").to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; len];
-    reader.read_exact(&mut body).ok()?;
-    Some((method, target, headers, body))
-}
-
-/// Holds a placement matching the scripted hold until the test releases it: `None` when it
-/// is not held, else whether to process it (its answer is then lost all the same).
-fn held(rec: &Recorded, state: &Arc<Mutex<State>>, changed: &Condvar) -> Option<bool> {
-    let mut s = state.lock().unwrap();
-    let matches = class_of(rec) == CallClass::Placement
-        && s.hold.as_ref().is_some_and(|h| {
-            !h.arrived
-                && rec
-                    .form_field("order_type")
-                    .is_some_and(|t| t.starts_with(h.order_type.as_str()))
-        });
-    if !matches {
-        return None;
-    }
-    if let Some(h) = s.hold.as_mut() {
-        h.arrived = true;
-    }
-    changed.notify_all();
-    let (s, _) = changed
-        .wait_timeout_while(s, Duration::from_secs(60), |s| {
-            s.hold.as_ref().is_some_and(|h| h.release.is_none())
-        })
-        .unwrap();
-    Some(s.hold.as_ref().and_then(|h| h.release).unwrap_or(false))
-}
-
-/// Reads, records and answers one request.
-fn serve(mut conn: TcpStream, state: &Arc<Mutex<State>>, changed: &Condvar) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-    let Some((method, target, headers, body)) = read_request(&conn) else {
-        return;
-    };
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.trim_start_matches('/').to_string(), pairs(q)),
-        None => (target.trim_start_matches('/').to_string(), Vec::new()),
-    };
-    let mut rec = Recorded {
-        method,
-        path: path.clone(),
-        query,
-        headers,
-        form: pairs(&String::from_utf8_lossy(&body)),
-        at: Instant::now(),
-        sim: Duration::ZERO,
-    };
-    let fault = {
-        let mut s = state.lock().unwrap();
-        rec.sim = s.time_source.as_ref().map(|f| f()).unwrap_or_default();
-        s.requests.push(rec.clone());
-        let pos = s.faults.iter().position(|(p, _)| path.contains(p.as_str()));
-        pos.and_then(|i| s.faults.remove(i)).map(|(_, f)| f)
-    };
-    // Faults that stop the request before it is processed.
-    match &fault {
-        Some(Fault::TooMany(secs)) => {
-            let extra = if *secs > 0 {
-                format!("Retry-After: {secs}\r\n")
-            } else {
-                String::new()
-            };
-            let answer = err(429, "NetworkException", "Too many requests");
-            return respond(&mut conn, &answer, &extra);
-        }
-        Some(Fault::Status(code)) => {
-            let answer = err(
+            Fault::Status(code) => err(
                 *code,
                 "NetworkException",
                 "Couldn't reach the OMS. Please try again.",
-            );
-            return respond(&mut conn, &answer, "");
-        }
-        Some(Fault::Html(code)) => {
-            return respond(&mut conn, &(*code, "text/html", HTML.to_string()), "")
-        }
-        Some(Fault::Reply(code, body)) => {
-            return respond(&mut conn, &(*code, "application/json", body.clone()), "")
-        }
-        Some(Fault::TokenExpired) => {
-            state.lock().unwrap().token = None;
-            return respond(&mut conn, &token_error(), "");
-        }
-        _ => {}
-    }
-    match held(&rec, state, changed) {
-        None => {}
-        Some(process) => {
-            if process {
-                route(&rec, state);
+            ),
+            Fault::Html(code) => (*code, "text/html", HTML.to_string()),
+            Fault::Reply(code, body) => (*code, "application/json", body.clone()),
+            Fault::TokenExpired => {
+                self.token = None;
+                token_error()
             }
-            // Done with: the test's `release_held` returns once the hold is gone.
-            state.lock().unwrap().hold = None;
-            changed.notify_all();
-            let _ = conn.shutdown(std::net::Shutdown::Both);
-            return;
-        }
+            _ => return None,
+        };
+        Some((answer, String::new()))
     }
-    let answer = route(&rec, state);
-    match fault {
-        Some(Fault::Slow(d)) => std::thread::sleep(d),
-        Some(Fault::Malformed) => {
-            let broken = (
-                200,
-                "application/json",
-                "{\"status\":\"success\",\"data\":{\"order_".to_string(),
-            );
-            return respond(&mut conn, &broken, "");
-        }
-        Some(Fault::DropAfterAccept) => {
-            let _ = conn.shutdown(std::net::Shutdown::Both);
-            return;
-        }
-        Some(Fault::ErrorAfterAccept) => {
-            return respond(&mut conn, &(500, "text/html", HTML.to_string()), "")
-        }
-        Some(Fault::WrapInArray) => {
-            let (status, ct, body) = answer;
-            return respond(&mut conn, &(status, ct, format!("[{body}]")), "");
-        }
-        _ => {}
+
+    /// The next placement whose `order_type` starts with the hold's ("SL": SL or SL-M).
+    fn holds(rec: &Recorded, order_type: &str) -> bool {
+        class_of(rec) == CallClass::Placement
+            && rec
+                .form_field("order_type")
+                .is_some_and(|t| t.starts_with(order_type))
     }
-    respond(&mut conn, &answer, "");
+
+    fn route(rec: &Recorded, state: &Arc<Mutex<Self>>) -> Answer {
+        route(rec, state)
+    }
 }
 
 fn route(r: &Recorded, state: &Arc<Mutex<State>>) -> Answer {

@@ -1,14 +1,15 @@
-//! A fake mStock Type A server on 127.0.0.1 (random port): hand-rolled HTTP/1.1 over
-//! `std::net::TcpListener`, one thread per connection, implementing the documented routes with
-//! the recorded fixture bodies, and scriptable faults.
+//! A fake mStock Type A server on 127.0.0.1 (random port) implementing the documented routes
+//! with the recorded fixture bodies; the HTTP/1.1 plumbing (listener, request journal,
+//! scriptable faults, held placements) is `fake_http`'s.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::fake_http::{Answer, FakeHttp, Journal, Routes};
+pub use super::fake_http::{Fault, Recorded};
 
 /// The API key the fake server expects.
 pub const API_KEY: &str = "test-api-key-7f3a";
@@ -27,62 +28,6 @@ pub fn test_credentials() -> alphastock_cli::mstock::Credentials {
         _ => None,
     })
     .expect("test credentials")
-}
-
-/// A fault to inject into the next request whose path contains a pattern.
-#[derive(Debug, Clone)]
-pub enum Fault {
-    /// 429 with `Retry-After: secs`.
-    TooMany(u32),
-    /// A JSON error envelope with this status; the request is not processed.
-    Status(u16),
-    /// An HTML error page with this status; the request is not processed.
-    Html(u16),
-    /// Process the request, then wait this long before answering.
-    Slow(Duration),
-    /// Process the request, then answer 200 with broken JSON.
-    Malformed,
-    /// 403 TokenException; the request is not processed.
-    TokenExpired,
-    /// Process the request, then close the connection without answering.
-    DropAfterAccept,
-    /// Process the request, then answer 500 with an HTML page.
-    ErrorAfterAccept,
-    /// Answer with this HTTP status and this JSON body (e.g. a fixture); the request is not
-    /// processed.
-    Reply(u16, String),
-    /// Process the request, then answer its usual body wrapped in a one-element JSON array
-    /// (a body already wrapped, as the placement answer is, is sent as it is).
-    WrapInArray,
-}
-
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    pub method: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
-    pub form: Vec<(String, String)>,
-    pub at: Instant,
-    /// When it arrived on the server's time source ([`FakeMstock::set_time_source`]; by
-    /// default the time since the server started).
-    pub sim: Duration,
-}
-
-impl Recorded {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    pub fn form_field(&self, name: &str) -> Option<&str> {
-        self.form
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 impl ServerOrder {
@@ -110,10 +55,10 @@ pub struct ServerOrder {
     pub duplicated: bool,
 }
 
+/// What the server holds: its journal of requests, orders, sessions and scripts.
 #[derive(Default)]
-struct State {
-    requests: Vec<Recorded>,
-    faults: VecDeque<(String, Fault)>,
+pub struct State {
+    http: Journal,
     orders: Vec<ServerOrder>,
     token: Option<String>,
     tokens_issued: u32,
@@ -134,12 +79,9 @@ struct State {
     extra_positions: BTreeMap<(String, String), (i64, f64)>,
     /// Leave out the recorded fixture's positions (a BANKNIFTY option no test order made).
     no_fixture_positions: bool,
-    time_source: Option<TimeSource>,
     /// Scripted historical candles per instrument token (`[timestamp, o, h, l, c, v]` rows);
     /// a token without a script gets `historical_chart.json`.
     history: BTreeMap<String, Vec<serde_json::Value>>,
-    /// A placement to hold before processing it (see [`FakeMstock::hold_next_placement`]).
-    hold: Option<Hold>,
     /// What a modify turning an `SL` order into a `LIMIT` one meets (see
     /// [`FakeMstock::on_conversion`]).
     conversion: Conversion,
@@ -157,27 +99,15 @@ pub enum Conversion {
     Refuse,
 }
 
-/// A placement held on arrival until the test releases it.
-#[derive(Debug)]
-struct Hold {
-    /// The `order_type` of the placement to hold ("SL").
-    order_type: String,
-    /// True once such a placement arrived (and waits).
-    arrived: bool,
-    /// Set by the test: process it (`Some(true)`) or drop it unprocessed (`Some(false)`).
-    release: Option<bool>,
-}
+/// The running fake server: the shared plumbing ([`FakeHttp`]: faults, recorded requests,
+/// held placements) and the mStock routes.
+pub struct FakeMstock(FakeHttp<State>);
 
-/// A clock the server stamps requests with (the client's simulated clock in a test).
-pub type TimeSource = Arc<dyn Fn() -> Duration + Send + Sync>;
-
-/// The running fake server.
-pub struct FakeMstock {
-    pub base_url: String,
-    state: Arc<Mutex<State>>,
-    /// Notified after every request the server answered (and when a held one arrives).
-    changed: Arc<Condvar>,
-    stop: Arc<AtomicBool>,
+impl Deref for FakeMstock {
+    type Target = FakeHttp<State>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 pub fn fixture(name: &str) -> String {
@@ -189,68 +119,22 @@ pub fn fixture(name: &str) -> String {
 
 impl FakeMstock {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
-        let started = Instant::now();
-        let state = Arc::new(Mutex::new(State {
-            time_source: Some(Arc::new(move || started.elapsed())),
-            ..State::default()
-        }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let changed = Arc::new(Condvar::new());
-        let (st, sp, ch) = (state.clone(), stop.clone(), changed.clone());
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if sp.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(conn) = conn else { continue };
-                let (st, ch) = (st.clone(), ch.clone());
-                std::thread::spawn(move || handle(conn, st, ch));
-            }
-        });
-        Self {
-            base_url: format!("http://{addr}"),
-            state,
-            changed,
-            stop,
-        }
-    }
-
-    /// Injects `fault` into the next request whose path contains `path_part` (faults are
-    /// consumed in order).
-    pub fn fault(&self, path_part: &str, fault: Fault) {
-        self.state
-            .lock()
-            .unwrap()
-            .faults
-            .push_back((path_part.to_string(), fault));
+        Self(FakeHttp::start(State::default()))
     }
 
     /// Pretends a session already exists with this token.
     pub fn set_token(&self, token: &str) {
-        self.state.lock().unwrap().token = Some(token.to_string());
-    }
-
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.state.lock().unwrap().requests.clone()
-    }
-
-    pub fn requests_to(&self, path_part: &str) -> Vec<Recorded> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.path.contains(path_part))
-            .collect()
+        self.lock().token = Some(token.to_string());
     }
 
     pub fn orders(&self) -> Vec<ServerOrder> {
-        self.state.lock().unwrap().orders.clone()
+        self.lock().orders.clone()
     }
 
     /// Scripts the last prices of `instrument` ("NSE:SBIN"): each quote of it served takes the
     /// next price of `path`, the last one repeating once the path is used up.
     pub fn script_prices(&self, instrument: &str, path: Vec<f64>) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = self.lock();
         s.paths.insert(instrument.to_string(), path);
         s.served.remove(instrument);
     }
@@ -259,62 +143,48 @@ impl FakeMstock {
     /// low, close, volume]` in the broker's shape; each call answers the rows between its
     /// `from` and `to`.
     pub fn script_history(&self, token: &str, rows: Vec<serde_json::Value>) {
-        self.state
-            .lock()
-            .unwrap()
-            .history
-            .insert(token.to_string(), rows);
+        self.lock().history.insert(token.to_string(), rows);
     }
 
     /// How many quotes of `instrument` were served.
     pub fn quotes_served(&self, instrument: &str) -> usize {
-        self.state
-            .lock()
-            .unwrap()
-            .served
-            .get(instrument)
-            .copied()
-            .unwrap_or(0)
+        self.lock().served.get(instrument).copied().unwrap_or(0)
     }
 
     /// What a modify turning an `SL` order into a `LIMIT` one meets from now on.
     pub fn on_conversion(&self, conversion: Conversion) {
-        self.state.lock().unwrap().conversion = conversion;
+        self.lock().conversion = conversion;
     }
 
     /// The next `n` orders accepted fill in full at their price (the order book says COMPLETE,
     /// the trade book and positions show the fill); later ones stay OPEN.
     pub fn fill_next(&self, n: usize) {
-        self.state.lock().unwrap().fill_next = n;
+        self.lock().fill_next = n;
     }
 
     /// The next `n` orders that fill are reported twice in the trade book: once under their
     /// trade id and once more under a new one (a broker inconsistency: the order book still
     /// says the order's quantity filled).
     pub fn duplicate_next(&self, n: usize) {
-        self.state.lock().unwrap().duplicate_next = n;
+        self.lock().duplicate_next = n;
     }
 
     /// The `nth` order placement (1-based, counting every POST to the order route) is answered
     /// with `status` and the JSON error envelope, without being processed: it never reaches the
     /// order book.
     pub fn fail_placement(&self, nth: usize, status: u16) {
-        self.state
-            .lock()
-            .unwrap()
-            .fail_placements
-            .insert(nth, status);
+        self.lock().fail_placements.insert(nth, status);
     }
 
     /// Every placement from the `nth` (1-based) on is refused by the RMS (400), never
     /// processed.
     pub fn refuse_placements_from(&self, nth: usize) {
-        self.state.lock().unwrap().refuse_from = Some(nth);
+        self.lock().refuse_from = Some(nth);
     }
 
     /// The exchange matches a resting order: it fills in full at its price.
     pub fn fill_order(&self, order_id: &str) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = self.lock();
         if let Some(o) = s.orders.iter_mut().find(|o| o.order_id == order_id) {
             o.status = "COMPLETE".to_string();
             o.filled = true;
@@ -324,7 +194,7 @@ impl FakeMstock {
     /// Changes a field of an accepted order as a modification would (e.g. a `trigger_price`
     /// moved by a modify whose record was lost).
     pub fn set_order_field(&self, order_id: &str, key: &str, value: &str) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = self.lock();
         if let Some(o) = s.orders.iter_mut().find(|o| o.order_id == order_id) {
             if let Some(f) = o.form.iter_mut().find(|(k, _)| k == key) {
                 f.1 = value.to_string();
@@ -334,13 +204,13 @@ impl FakeMstock {
 
     /// Placements seen so far (every POST to the order route).
     pub fn placements(&self) -> usize {
-        self.state.lock().unwrap().placements
+        self.lock().placements
     }
 
     /// The server holds a position no order of this program made (units signed, average
     /// price in rupees), e.g. one placed by hand at the broker's terminal.
     pub fn add_position(&self, symbol: &str, exchange: &str, quantity: i64, price: f64) {
-        self.state.lock().unwrap().extra_positions.insert(
+        self.lock().extra_positions.insert(
             (symbol.to_string(), exchange.to_string()),
             (quantity, price),
         );
@@ -349,12 +219,7 @@ impl FakeMstock {
     /// The positions route shows only what this server's orders and [`FakeMstock::add_position`]
     /// make, not the recorded fixture's rows.
     pub fn without_fixture_positions(&self) {
-        self.state.lock().unwrap().no_fixture_positions = true;
-    }
-
-    /// Stamps requests with `source` (e.g. the client's simulated clock) from now on.
-    pub fn set_time_source(&self, source: TimeSource) {
-        self.state.lock().unwrap().time_source = Some(source);
+        self.lock().no_fixture_positions = true;
     }
 
     /// Every breach of "at most `limit` calls in any window of `length`" by the requests whose
@@ -366,30 +231,18 @@ impl FakeMstock {
         limit: usize,
         length: Duration,
     ) -> Vec<String> {
-        let times: Vec<Duration> = self
-            .requests()
-            .into_iter()
-            .filter(|r| path_parts.iter().any(|p| r.path.contains(p)))
-            .map(|r| r.sim)
-            .collect();
-        let mut out = Vec::new();
-        for (i, t) in times.iter().enumerate() {
-            let inside = times[..=i]
-                .iter()
-                .filter(|u| t.saturating_sub(**u) < length)
-                .count();
-            if inside > limit {
-                out.push(format!(
-                    "{inside} calls to {path_parts:?} in the {length:?} ending at {t:?} (limit {limit})"
-                ));
-            }
-        }
-        out
-    }
-
-    /// Scripted faults not yet met.
-    pub fn pending_faults(&self) -> usize {
-        self.state.lock().unwrap().faults.len()
+        self.breaches(
+            |r| path_parts.iter().any(|p| r.path.contains(p)),
+            limit,
+            length,
+        )
+        .into_iter()
+        .map(|(inside, t)| {
+            format!(
+                "{inside} calls to {path_parts:?} in the {length:?} ending at {t:?} (limit {limit})"
+            )
+        })
+        .collect()
     }
 
     /// The environment a child process logs in to this server with: the test account's
@@ -409,300 +262,70 @@ impl FakeMstock {
     }
 
     pub fn tokens_issued(&self) -> u32 {
-        self.state.lock().unwrap().tokens_issued
+        self.lock().tokens_issued
     }
 
     /// Waits (at most `timeout`) until `done` holds for the orders the server accepted,
     /// checked after every request it answers; returns whether it did.
     pub fn wait_orders(&self, timeout: Duration, done: impl Fn(&[ServerOrder]) -> bool) -> bool {
-        let s = self.state.lock().unwrap();
-        let (_s, waited) = self
-            .changed
-            .wait_timeout_while(s, timeout, |s| !done(&s.orders))
-            .unwrap();
-        !waited.timed_out()
+        self.wait_until(timeout, |s| done(&s.orders))
     }
 
     /// Waits (at most `timeout`) until at least `n` quotes of `instrument` were served;
     /// returns whether they were.
     pub fn wait_quotes(&self, instrument: &str, n: usize, timeout: Duration) -> bool {
-        let s = self.state.lock().unwrap();
-        let (_s, waited) = self
-            .changed
-            .wait_timeout_while(s, timeout, |s| {
-                s.served.get(instrument).copied().unwrap_or(0) < n
-            })
-            .unwrap();
-        !waited.timed_out()
-    }
-
-    /// The next placement with this `order_type` ("SL") is held on arrival, before it is
-    /// processed, until [`FakeMstock::release_held`] (or a minute): its client waits for the
-    /// answer meanwhile.
-    pub fn hold_next_placement(&self, order_type: &str) {
-        self.state.lock().unwrap().hold = Some(Hold {
-            order_type: order_type.to_string(),
-            arrived: false,
-            release: None,
-        });
-    }
-
-    /// Waits (at most `timeout`) until the held placement arrived; returns whether it did.
-    pub fn wait_held(&self, timeout: Duration) -> bool {
-        let s = self.state.lock().unwrap();
-        let (_s, waited) = self
-            .changed
-            .wait_timeout_while(s, timeout, |s| !s.hold.as_ref().is_some_and(|h| h.arrived))
-            .unwrap();
-        !waited.timed_out()
-    }
-
-    /// Lets the held placement go: processed into the order book (`process`), or dropped as
-    /// if it never reached the broker. Returns once it is done with.
-    pub fn release_held(&self, process: bool) {
-        let mut s = self.state.lock().unwrap();
-        if let Some(h) = s.hold.as_mut() {
-            h.release = Some(process);
-        }
-        self.changed.notify_all();
-        let _ = self
-            .changed
-            .wait_timeout_while(s, Duration::from_secs(10), |s| s.hold.is_some())
-            .unwrap();
-    }
-}
-
-impl Drop for FakeMstock {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Ok(mut s) = self.state.lock() {
-            if let Some(h) = s.hold.as_mut() {
-                h.release.get_or_insert(false);
-            }
-        }
-        self.changed.notify_all();
-        // Wake the accept loop.
-        let _ = TcpStream::connect(self.base_url.trim_start_matches("http://"));
-    }
-}
-
-fn url_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn pairs(s: &str) -> Vec<(String, String)> {
-    s.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (url_decode(k), url_decode(v))
+        self.wait_until(timeout, |s| {
+            s.served.get(instrument).copied().unwrap_or(0) >= n
         })
-        .collect()
-}
-
-fn respond(conn: &mut TcpStream, status: u16, content_type: &str, extra: &str, body: &str) {
-    let reason = match status {
-        200 => "OK",
-        403 => "Forbidden",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Status",
-    };
-    let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nDate: {}\r\nConnection: close\r\n{extra}\r\n",
-        body.len(),
-        chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT")
-    );
-    let _ = conn.write_all(head.as_bytes());
-    let _ = conn.write_all(body.as_bytes());
-    let _ = conn.flush();
-}
-
-fn json(conn: &mut TcpStream, status: u16, body: &str) {
-    respond(conn, status, "application/json", "", body);
-}
-
-fn error_json(conn: &mut TcpStream, status: u16, error_type: &str, message: &str) {
-    let body = serde_json::json!({"status": "error", "message": message, "error_type": error_type});
-    json(conn, status, &body.to_string());
+    }
 }
 
 const HTML: &str = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
 
-fn handle(conn: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Condvar>) {
-    serve(conn, &state, &changed);
-    changed.notify_all();
-}
+impl Routes for State {
+    const HTML: &'static str = HTML;
+    const ANSWER_HELD: bool = true;
 
-/// Holds a placement matching the scripted hold until the test releases it; returns whether
-/// to process it.
-fn held(rec: &Recorded, state: &Arc<Mutex<State>>, changed: &Condvar) -> bool {
-    let mut s = state.lock().unwrap();
-    let matches = rec.method == "POST"
-        && rec.path == "openapi/typea/orders/regular"
-        && s.hold.as_ref().is_some_and(|h| {
-            !h.arrived && rec.form_field("order_type") == Some(h.order_type.as_str())
-        });
-    if !matches {
-        return true;
+    fn journal(&mut self) -> &mut Journal {
+        &mut self.http
     }
-    if let Some(h) = s.hold.as_mut() {
-        h.arrived = true;
-    }
-    changed.notify_all();
-    let (mut s, _) = changed
-        .wait_timeout_while(s, Duration::from_secs(60), |s| {
-            s.hold.as_ref().is_some_and(|h| h.release.is_none())
-        })
-        .unwrap();
-    let process = s.hold.take().and_then(|h| h.release).unwrap_or(false);
-    changed.notify_all();
-    process
-}
 
-/// Reads, records and answers one request (a held placement the test drops is closed
-/// unanswered).
-fn serve(mut conn: TcpStream, state: &Arc<Mutex<State>>, changed: &Condvar) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-    let Ok(clone) = conn.try_clone() else { return };
-    let mut reader = BufReader::new(clone);
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() || line.is_empty() {
-        return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let target = parts.next().unwrap_or("/").to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).is_err() {
-            return;
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; len];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.trim_start_matches('/').to_string(), pairs(q)),
-        None => (target.trim_start_matches('/').to_string(), Vec::new()),
-    };
-    let mut rec = Recorded {
-        method: method.clone(),
-        path: path.clone(),
-        query,
-        headers,
-        form: pairs(&String::from_utf8_lossy(&body)),
-        at: Instant::now(),
-        sim: Duration::ZERO,
-    };
-    let fault = {
-        let mut s = state.lock().unwrap();
-        rec.sim = s.time_source.as_ref().map(|f| f()).unwrap_or_default();
-        s.requests.push(rec.clone());
-        let pos = s.faults.iter().position(|(p, _)| path.contains(p.as_str()));
-        pos.and_then(|i| s.faults.remove(i)).map(|(_, f)| f)
-    };
-    // Faults that stop the request before it is processed.
-    match &fault {
-        Some(Fault::TooMany(secs)) => {
-            let body = r#"{"status":"error","message":"Too many requests","error_type":"NetworkException"}"#;
-            respond(
-                &mut conn,
-                429,
-                "application/json",
-                &format!("Retry-After: {secs}\r\n"),
-                body,
-            );
-            return;
-        }
-        Some(Fault::Status(code)) => {
-            return error_json(
-                &mut conn,
-                *code,
-                "GeneralException",
-                "Service temporarily unavailable",
-            );
-        }
-        Some(Fault::Html(code)) => return respond(&mut conn, *code, "text/html", "", HTML),
-        Some(Fault::Reply(code, body)) => {
-            return respond(&mut conn, *code, "application/json", "", body)
-        }
-        Some(Fault::TokenExpired) => {
-            return error_json(
-                &mut conn,
+    fn refusal(&mut self, fault: &Fault) -> Option<(Answer, String)> {
+        let answer = match fault {
+            Fault::TooMany(secs) => {
+                let body = r#"{"status":"error","message":"Too many requests","error_type":"NetworkException"}"#;
+                return Some((
+                    (429, "application/json", body.to_string()),
+                    format!("Retry-After: {secs}\r\n"),
+                ));
+            }
+            Fault::Status(code) => {
+                err(*code, "GeneralException", "Service temporarily unavailable")
+            }
+            Fault::Html(code) => (*code, "text/html", HTML.to_string()),
+            Fault::Reply(code, body) => (*code, "application/json", body.clone()),
+            Fault::TokenExpired => err(
                 403,
                 "TokenException",
                 "Invalid or expired session. Please login again.",
-            );
-        }
-        _ => {}
+            ),
+            _ => return None,
+        };
+        Some((answer, String::new()))
     }
-    if !held(&rec, state, changed) {
-        let _ = conn.shutdown(std::net::Shutdown::Both);
-        return;
+
+    fn holds(rec: &Recorded, order_type: &str) -> bool {
+        rec.method == "POST"
+            && rec.path == "openapi/typea/orders/regular"
+            && rec.form_field("order_type") == Some(order_type)
     }
-    let (status, content_type, body) = route(&rec, state);
-    match fault {
-        Some(Fault::Slow(d)) => std::thread::sleep(d),
-        Some(Fault::Malformed) => {
-            return respond(
-                &mut conn,
-                200,
-                "application/json",
-                "",
-                "{\"status\":\"success\",\"data\":{\"order_",
-            )
-        }
-        Some(Fault::DropAfterAccept) => {
-            let _ = conn.shutdown(std::net::Shutdown::Both);
-            return;
-        }
-        Some(Fault::ErrorAfterAccept) => return respond(&mut conn, 500, "text/html", "", HTML),
-        Some(Fault::WrapInArray) if !body.starts_with('[') => {
-            return respond(&mut conn, status, content_type, "", &format!("[{body}]"))
-        }
-        _ => {}
+
+    fn route(rec: &Recorded, state: &Arc<Mutex<Self>>) -> Answer {
+        route(rec, state)
     }
-    respond(&mut conn, status, content_type, "", &body);
 }
 
-fn issue_token(state: &Arc<Mutex<State>>) -> (u16, &'static str, String) {
+fn issue_token(state: &Arc<Mutex<State>>) -> Answer {
     let mut s = state.lock().unwrap();
     s.tokens_issued += 1;
     let token = format!("sess-{:04}-zz", s.tokens_issued);
@@ -711,12 +334,12 @@ fn issue_token(state: &Arc<Mutex<State>>) -> (u16, &'static str, String) {
     (200, "application/json", body.to_string())
 }
 
-fn err(status: u16, error_type: &str, message: &str) -> (u16, &'static str, String) {
+fn err(status: u16, error_type: &str, message: &str) -> Answer {
     let body = serde_json::json!({"status": "error", "message": message, "error_type": error_type});
     (status, "application/json", body.to_string())
 }
 
-fn route(r: &Recorded, state: &Arc<Mutex<State>>) -> (u16, &'static str, String) {
+fn route(r: &Recorded, state: &Arc<Mutex<State>>) -> Answer {
     let p = r.path.as_str();
     let m = r.method.as_str();
     if r.header("X-Mirae-Version") != Some("1") {
@@ -776,12 +399,7 @@ fn route(r: &Recorded, state: &Arc<Mutex<State>>) -> (u16, &'static str, String)
     }
 }
 
-fn authed(
-    m: &str,
-    p: &str,
-    r: &Recorded,
-    state: &Arc<Mutex<State>>,
-) -> (u16, &'static str, String) {
+fn authed(m: &str, p: &str, r: &Recorded, state: &Arc<Mutex<State>>) -> Answer {
     let ok = |s: String| (200, "application/json", s);
     match (m, p) {
         ("GET", "openapi/typea/instruments/quote/ohlc") => {

@@ -3,6 +3,7 @@
 //! how the paper broker fills orders. Plain data; the clients that use it live in the CLI crate.
 
 use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// `broker` section.
@@ -76,57 +77,105 @@ impl std::str::FromStr for BrokerKind {
     }
 }
 
-/// `broker.mstock` section.
+/// The rate limits of one broker's client: its own endpoint classes and windows, and the
+/// defaults of the broker's section that depend on the broker.
+pub trait BrokerRateLimits:
+    std::fmt::Debug + Clone + PartialEq + Default + Serialize + DeserializeOwned
+{
+    /// The section's default `base_url`.
+    const BASE_URL: &'static str;
+    /// The section's default `quote_batch_size` (instruments per quote call).
+    const QUOTE_BATCH_SIZE: u32;
+    /// Problems as (key path relative to `rate_limits`, reason) pairs.
+    fn problems(&self) -> Vec<(String, String)>;
+}
+
+/// A broker client's section (`broker.mstock`, `broker.kite`): base URL, timeouts, the
+/// broker's rate limits `R`, retries, circuit breaker, token cache and quote batch size. One
+/// struct for both brokers, so the keys, defaults and checks they share are written once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MstockConfig {
-    /// `base_url`: API root (default `https://api.mstock.trade`); the `MSTOCK_BASE_URL`
+#[serde(default, bound = "R: BrokerRateLimits")]
+pub struct TransportConfig<R> {
+    /// `base_url`: API root (default `https://api.mstock.trade` for mStock,
+    /// `https://api.kite.trade` for Kite); the `MSTOCK_BASE_URL` / `KITE_BASE_URL`
     /// environment variable overrides it.
     pub base_url: String,
     /// `connect_timeout_ms`: TCP/TLS connect timeout, milliseconds (default 5,000).
     pub connect_timeout_ms: u64,
     /// `read_timeout_ms`: time allowed for a whole response, milliseconds (default 10,000).
     pub read_timeout_ms: u64,
-    /// `rate_limits`: client-side request rates per endpoint class.
-    pub rate_limits: RateLimitsConfig,
+    /// `rate_limits`: client-side request rates per endpoint class of the broker.
+    pub rate_limits: R,
     /// `retry`: retries of idempotent reads.
     pub retry: RetryConfig,
     /// `breaker`: the circuit breaker.
     pub breaker: BreakerConfig,
-    /// `token_cache_dir`: directory of the day's access-token file and script-master cache.
-    /// Empty (the default) means the platform cache directory, `$XDG_CACHE_HOME/alphastock`
-    /// or `~/.cache/alphastock`, resolved by the CLI; never the working directory, where a
-    /// token could be committed from a clone.
+    /// `token_cache_dir`: directory of the day's access-token file and the broker's
+    /// instrument list (mStock's script master, Kite's instruments). Empty (the default) means
+    /// the platform cache directory, `$XDG_CACHE_HOME/alphastock` or `~/.cache/alphastock`,
+    /// resolved by the CLI; never the working directory, where a token could be committed
+    /// from a clone.
     pub token_cache_dir: String,
-    /// `quote_batch_size`: instruments per quote call (default 50, 1 to 500).
+    /// `quote_batch_size`: instruments per quote call (default 50 for mStock; 500 for Kite,
+    /// Kite's limit; 1 to 500).
     pub quote_batch_size: u32,
 }
 
-impl Default for MstockConfig {
+/// `broker.mstock` section: the mStock Type A API client.
+pub type MstockConfig = TransportConfig<RateLimitsConfig>;
+
+/// `broker.kite` section: the Kite Connect v3 client, with the same transport settings as
+/// `broker.mstock`.
+pub type KiteConfig = TransportConfig<KiteRateLimitsConfig>;
+
+impl<R: BrokerRateLimits> Default for TransportConfig<R> {
     fn default() -> Self {
         Self {
-            base_url: "https://api.mstock.trade".to_string(),
+            base_url: R::BASE_URL.to_string(),
             connect_timeout_ms: 5_000,
             read_timeout_ms: 10_000,
-            rate_limits: RateLimitsConfig::default(),
+            rate_limits: R::default(),
             retry: RetryConfig::default(),
             breaker: BreakerConfig::default(),
             token_cache_dir: String::new(),
-            quote_batch_size: 50,
+            quote_batch_size: R::QUOTE_BATCH_SIZE,
         }
     }
 }
 
-impl MstockConfig {
-    /// Problems as (key path relative to `broker.mstock`, reason) pairs.
+impl<R: BrokerRateLimits> TransportConfig<R> {
+    /// Problems as (key path relative to the broker's section, e.g. `broker.mstock`, reason)
+    /// pairs.
     pub fn validate(&self) -> Vec<(String, String)> {
-        let mut out = transport_problems(
-            &self.base_url,
-            self.connect_timeout_ms,
-            self.read_timeout_ms,
-            self.quote_batch_size,
-        );
-        for (k, r) in self.rate_limits.validate() {
+        let mut out = Vec::new();
+        let url = self.base_url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            out.push((
+                "base_url".to_string(),
+                format!(
+                    "must start with https:// (or http:// for a local test server), got {url:?}"
+                ),
+            ));
+        }
+        if self.connect_timeout_ms == 0 {
+            out.push((
+                "connect_timeout_ms".to_string(),
+                "must be at least 1 millisecond".to_string(),
+            ));
+        }
+        if self.read_timeout_ms == 0 {
+            out.push((
+                "read_timeout_ms".to_string(),
+                "must be at least 1 millisecond".to_string(),
+            ));
+        }
+        if !(1..=500).contains(&self.quote_batch_size) {
+            out.push((
+                "quote_batch_size".to_string(),
+                format!("must be between 1 and 500, got {}", self.quote_batch_size),
+            ));
+        }
+        for (k, r) in self.rate_limits.problems() {
             out.push((format!("rate_limits.{k}"), r));
         }
         for (k, r) in self.retry.validate() {
@@ -183,6 +232,14 @@ impl Default for RateLimitsConfig {
             other_per_minute: 1000,
             other_per_hour: 5000,
         }
+    }
+}
+
+impl BrokerRateLimits for RateLimitsConfig {
+    const BASE_URL: &'static str = "https://api.mstock.trade";
+    const QUOTE_BATCH_SIZE: u32 = 50;
+    fn problems(&self) -> Vec<(String, String)> {
+        self.validate()
     }
 }
 
@@ -317,68 +374,6 @@ impl BreakerConfig {
     }
 }
 
-/// `broker.kite` section: the Kite Connect v3 client, with the same transport settings as
-/// `broker.mstock`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct KiteConfig {
-    /// `base_url`: API root (default `https://api.kite.trade`); the `KITE_BASE_URL`
-    /// environment variable overrides it.
-    pub base_url: String,
-    /// `connect_timeout_ms`: TCP/TLS connect timeout, milliseconds (default 5,000).
-    pub connect_timeout_ms: u64,
-    /// `read_timeout_ms`: time allowed for a whole response, milliseconds (default 10,000).
-    pub read_timeout_ms: u64,
-    /// `rate_limits`: client-side request rates per Kite endpoint class.
-    pub rate_limits: KiteRateLimitsConfig,
-    /// `retry`: retries of idempotent reads.
-    pub retry: RetryConfig,
-    /// `breaker`: the circuit breaker.
-    pub breaker: BreakerConfig,
-    /// `token_cache_dir`: directory of the access-token file and the instrument lists. Empty
-    /// (the default) means the platform cache directory, as for `broker.mstock`.
-    pub token_cache_dir: String,
-    /// `quote_batch_size`: instruments per `/quote` call (default 500, Kite's limit; 1 to 500).
-    pub quote_batch_size: u32,
-}
-
-impl Default for KiteConfig {
-    fn default() -> Self {
-        Self {
-            base_url: "https://api.kite.trade".to_string(),
-            connect_timeout_ms: 5_000,
-            read_timeout_ms: 10_000,
-            rate_limits: KiteRateLimitsConfig::default(),
-            retry: RetryConfig::default(),
-            breaker: BreakerConfig::default(),
-            token_cache_dir: String::new(),
-            quote_batch_size: 500,
-        }
-    }
-}
-
-impl KiteConfig {
-    /// Problems as (key path relative to `broker.kite`, reason) pairs.
-    pub fn validate(&self) -> Vec<(String, String)> {
-        let mut out = transport_problems(
-            &self.base_url,
-            self.connect_timeout_ms,
-            self.read_timeout_ms,
-            self.quote_batch_size,
-        );
-        for (k, r) in self.rate_limits.validate() {
-            out.push((format!("rate_limits.{k}"), r));
-        }
-        for (k, r) in self.retry.validate() {
-            out.push((format!("retry.{k}"), r));
-        }
-        for (k, r) in self.breaker.validate() {
-            out.push((format!("breaker.{k}"), r));
-        }
-        out
-    }
-}
-
 /// `broker.kite.rate_limits`: Kite Connect's published limits (kite.trade/docs/connect/v3,
 /// "Exceptions and errors" → rate limits, read 3 December 2026): quote 1 request/s, historical
 /// candles 3/s, order placement 10/s, every other endpoint 10/s, and at most 25 modifications
@@ -425,6 +420,14 @@ impl Default for KiteRateLimitsConfig {
     }
 }
 
+impl BrokerRateLimits for KiteRateLimitsConfig {
+    const BASE_URL: &'static str = "https://api.kite.trade";
+    const QUOTE_BATCH_SIZE: u32 = 500;
+    fn problems(&self) -> Vec<(String, String)> {
+        self.validate()
+    }
+}
+
 impl KiteRateLimitsConfig {
     /// Problems as (key path relative to `rate_limits`, reason) pairs.
     pub fn validate(&self) -> Vec<(String, String)> {
@@ -442,42 +445,6 @@ impl KiteRateLimitsConfig {
             ],
         )
     }
-}
-
-/// Problems of the transport settings both broker sections share, as (key, reason) pairs.
-fn transport_problems(
-    base_url: &str,
-    connect_timeout_ms: u64,
-    read_timeout_ms: u64,
-    quote_batch_size: u32,
-) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let url = base_url.trim();
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        out.push((
-            "base_url".to_string(),
-            format!("must start with https:// (or http:// for a local test server), got {url:?}"),
-        ));
-    }
-    if connect_timeout_ms == 0 {
-        out.push((
-            "connect_timeout_ms".to_string(),
-            "must be at least 1 millisecond".to_string(),
-        ));
-    }
-    if read_timeout_ms == 0 {
-        out.push((
-            "read_timeout_ms".to_string(),
-            "must be at least 1 millisecond".to_string(),
-        ));
-    }
-    if !(1..=500).contains(&quote_batch_size) {
-        out.push((
-            "quote_batch_size".to_string(),
-            format!("must be between 1 and 500, got {quote_batch_size}"),
-        ));
-    }
-    out
 }
 
 /// `broker.paper`: the paper broker's fill model.
@@ -649,5 +616,56 @@ mod tests {
             cfg.broker.paper.partial_fill_fraction,
             Some(Decimal::new(5, 1))
         );
+    }
+    #[test]
+    fn unknown_keys_beside_the_shared_transport_keys_are_named() {
+        let yaml = "strategies:\n  ema_crossover:\n    symbols: [BANKNIFTY]\n\
+                    broker:\n  kite:\n    read_timout_ms: 5\n    retry: { max_atempts: 2 }\n\
+                    \x20 mstock:\n    connect_timeout: 5\n";
+        let errors = crate::config::Config::from_yaml_str(yaml).unwrap_err();
+        let lines: Vec<String> = errors.problems().iter().map(|p| p.to_string()).collect();
+        for key in [
+            "broker.kite.read_timout_ms is not a known key (did you mean `read_timeout_ms`?)",
+            "broker.kite.retry.max_atempts is not a known key (did you mean `max_attempts`?)",
+            "broker.mstock.connect_timeout is not a known key (did you mean `connect_timeout_ms`?)",
+        ] {
+            assert!(
+                lines.iter().any(|l| l.starts_with(key)),
+                "{key}: {lines:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_shared_transport_keys_read_and_write_directly_under_each_broker() {
+        let yaml = "strategies:\n  ema_crossover:\n    symbols: [BANKNIFTY]\n\
+                    broker:\n  kite:\n    read_timeout_ms: 7\n    breaker: { failure_threshold: 2 }\n\
+                    \x20 mstock:\n    connect_timeout_ms: 9\n    token_cache_dir: /tmp/c\n";
+        let cfg = crate::config::Config::from_yaml_str(yaml).unwrap();
+        assert_eq!(cfg.broker.kite.read_timeout_ms, 7);
+        assert_eq!(cfg.broker.kite.breaker.failure_threshold, 2);
+        assert_eq!(cfg.broker.kite.connect_timeout_ms, 5_000);
+        assert_eq!(cfg.broker.mstock.connect_timeout_ms, 9);
+        assert_eq!(cfg.broker.mstock.token_cache_dir, "/tmp/c");
+        let text = serde_yaml::to_string(&cfg.broker.mstock).unwrap();
+        let keys: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .filter_map(|l| l.split(':').next())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "base_url",
+                "connect_timeout_ms",
+                "read_timeout_ms",
+                "rate_limits",
+                "retry",
+                "breaker",
+                "token_cache_dir",
+                "quote_batch_size"
+            ]
+        );
+        assert!(text.contains("connect_timeout_ms: 9\n"), "{text}");
     }
 }

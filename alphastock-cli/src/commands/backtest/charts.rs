@@ -2,6 +2,7 @@
 //! round numbers, lines, areas filled to zero, bars and trade markers. No scripts; hovering a
 //! marker or bar shows its `<title>`.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use chrono::{NaiveDate, Timelike};
@@ -132,6 +133,55 @@ pub fn tick_label(v: f64, step: f64) -> String {
     }
 }
 
+/// Pixel columns across a chart's plot area.
+const COLUMNS: f64 = WIDTH - LEFT - RIGHT;
+
+/// Points per pixel column above which a line is thinned (see [`thin`]).
+const POINTS_PER_COLUMN: f64 = 4.0;
+
+/// The points of a line over an axis `axis_len` long, thinned to what the chart can show when
+/// there are more than [`POINTS_PER_COLUMN`] per pixel column on average: of each run of
+/// consecutive points in one column, its first, lowest, highest and last (in their order), so
+/// the line drawn through them spans every value's extent in that column — no spike is hidden —
+/// and joins its neighbours where it did. Fewer points are returned unchanged.
+pub fn thin(points: &[(f64, f64)], axis_len: f64) -> Cow<'_, [(f64, f64)]> {
+    if (points.len() as f64) <= POINTS_PER_COLUMN * COLUMNS {
+        return Cow::Borrowed(points);
+    }
+    let span = axis_len.max(1e-9);
+    let column = |x: f64| ((x / span * COLUMNS).floor()).clamp(0.0, COLUMNS - 1.0) as usize;
+    let mut out = Vec::with_capacity((4.0 * COLUMNS) as usize + 4);
+    let mut start = 0;
+    while start < points.len() {
+        let col = column(points[start].0);
+        let mut end = start + 1;
+        while end < points.len() && column(points[end].0) == col {
+            end += 1;
+        }
+        let run = &points[start..end];
+        let (mut lo, mut hi) = (0, 0);
+        for (i, p) in run.iter().enumerate() {
+            if p.1 < run[lo].1 {
+                lo = i;
+            }
+            if p.1 > run[hi].1 {
+                hi = i;
+            }
+        }
+        let mut keep = [0, lo, hi, run.len() - 1];
+        keep.sort_unstable();
+        let mut last = None;
+        for i in keep {
+            if last != Some(i) {
+                out.push(run[i]);
+                last = Some(i);
+            }
+        }
+        start = end;
+    }
+    Cow::Owned(out)
+}
+
 /// A point marked on a line chart: position on the axis, value, colour, shape, hover text.
 pub struct Marker {
     /// Axis position ([`SessionAxis::at`]).
@@ -209,7 +259,9 @@ fn frame(
 }
 
 /// A line over the session axis; with `fill_to_zero` the area between the line and zero is
-/// filled (a drawdown); `markers` are drawn on top.
+/// filled (a drawdown); `markers` are drawn on top. A line with more points than the chart has
+/// pixels is drawn through each pixel column's first, lowest, highest and last point
+/// ([`thin`]).
 pub fn line_chart(
     title: &str,
     unit: &str,
@@ -237,8 +289,9 @@ pub fn line_chart(
         hi = hi.max(0.0);
     }
     let (mut svg, x, y) = frame(title, axis.len() as f64, lo, hi, &axis.labels(), unit);
+    let points = thin(points, axis.len() as f64);
     let mut path = String::new();
-    for (px, py) in points {
+    for (px, py) in points.iter() {
         let _ = write!(path, "{:.1},{:.1} ", x(*px), y(*py));
     }
     let path = path.trim_end();
@@ -396,5 +449,65 @@ mod tests {
         assert_eq!(y_of(coords[0]), y_of(coords[coords.len() - 1]));
         assert_eq!(y_of(coords[0]), format!("{:.1}", TOP));
         assert!(svg.contains(">-300<") && svg.contains(">0<"), "{svg}");
+    }
+
+    #[test]
+    fn a_line_the_chart_can_show_is_drawn_through_every_point() {
+        let points: Vec<(f64, f64)> = (0..3200).map(|i| (i as f64 / 3200.0, i as f64)).collect();
+        assert!(matches!(thin(&points, 1.0), Cow::Borrowed(p) if p.len() == 3200));
+    }
+
+    #[test]
+    fn a_one_bar_spike_among_a_million_points_is_still_drawn() {
+        let n = 1_000_000;
+        let mut points: Vec<(f64, f64)> = (0..n)
+            .map(|i| (i as f64 / n as f64 * 250.0, 100.0 + (i % 7) as f64 * 0.01))
+            .collect();
+        points[654_321].1 = 180.0;
+        points[123_456].1 = 20.0;
+        let thinned = thin(&points, 250.0);
+        assert!(thinned.len() <= 4 * COLUMNS as usize, "{}", thinned.len());
+        assert!(thinned.contains(&points[654_321]));
+        assert!(thinned.contains(&points[123_456]));
+        assert_eq!(thinned[0], points[0]);
+        assert_eq!(thinned[thinned.len() - 1], points[n - 1]);
+    }
+
+    proptest::proptest! {
+        /// Thinning keeps points in order, the ends, and each pixel column's lowest and
+        /// highest value.
+        #[test]
+        fn thinning_keeps_every_columns_extremes(
+            steps in proptest::collection::vec((0.0f64..0.002, -50.0f64..50.0), 3201..8000)
+        ) {
+            let mut x = 0.0;
+            let points: Vec<(f64, f64)> = steps
+                .iter()
+                .map(|(dx, y)| {
+                    x += dx;
+                    (x, *y)
+                })
+                .collect();
+            let axis_len = x.max(1e-6);
+            let thinned = thin(&points, axis_len);
+            // A subsequence of the input, with its ends.
+            let mut it = points.iter();
+            for p in thinned.iter() {
+                proptest::prop_assert!(it.any(|q| q == p));
+            }
+            proptest::prop_assert_eq!(thinned[0], points[0]);
+            proptest::prop_assert_eq!(thinned[thinned.len() - 1], points[points.len() - 1]);
+            let column = |x: f64| ((x / axis_len * COLUMNS).floor()).clamp(0.0, COLUMNS - 1.0) as usize;
+            let extremes = |ps: &[(f64, f64)]| {
+                let mut m = std::collections::BTreeMap::new();
+                for p in ps {
+                    let e = m.entry(column(p.0)).or_insert((f64::INFINITY, f64::NEG_INFINITY));
+                    e.0 = e.0.min(p.1);
+                    e.1 = e.1.max(p.1);
+                }
+                m
+            };
+            proptest::prop_assert_eq!(extremes(&thinned), extremes(&points));
+        }
     }
 }

@@ -63,12 +63,12 @@ fn price_charts(
     let mut out = String::new();
     for (symbol, mut series) in by_symbol {
         series.sort_by_key(|c| c.timestamp);
+        // The close of the last candle closed by `t` (else the first candle's): a binary search
+        // over the sorted series, so the markers cost O(trades × log candles).
         let price_at = |t: &alphastock_core::market::IstTime| {
+            let closed = series.partition_point(|c| close_at(c) <= *t);
             series
-                .iter()
-                .rev()
-                .find(|c| close_at(c) <= *t)
-                .or(series.first())
+                .get(closed.saturating_sub(1))
                 .map_or(0.0, |c| f(c.close))
         };
         let points: Vec<(f64, f64)> = series
