@@ -313,12 +313,8 @@ impl Backtester {
                     self.last_quotes.insert(ts.clone(), q.clone());
                 }
             }
-            Event::Candle(c) => {
-                self.last_spot.insert(c.symbol.clone(), c.close);
-            }
-            Event::Quote(q) => {
-                self.last_spot.insert(q.symbol.clone(), q.ltp);
-            }
+            Event::Candle(c) => set_spot(&mut self.last_spot, &c.symbol, c.close),
+            Event::Quote(q) => set_spot(&mut self.last_spot, &q.symbol, q.ltp),
             _ => {}
         }
     }
@@ -1028,6 +1024,16 @@ impl Backtester {
             rejections: self.rejections,
             missed_entries: self.missed_entries,
             missed_exits: self.missed_exits + still_working_exits,
+        }
+    }
+}
+
+/// Sets the last price of `symbol` (rupees), cloning its name only the first time.
+fn set_spot(spots: &mut BTreeMap<Symbol, Decimal>, symbol: &Symbol, price: Decimal) {
+    match spots.get_mut(symbol) {
+        Some(spot) => *spot = price,
+        None => {
+            spots.insert(symbol.clone(), price);
         }
     }
 }
