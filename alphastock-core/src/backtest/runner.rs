@@ -113,6 +113,8 @@ pub struct Backtester {
     forced_reasons: BTreeMap<String, String>,
     trades: Vec<TradeRecord>,
     closed_net: Decimal,
+    /// `capital + closed_net`, rupees (the equity when nothing is open).
+    closed_equity: Decimal,
     capital: Decimal,
     curve: Vec<EquityPoint>,
     /// Most points kept in `curve` (thinned beyond it); `None` keeps every point.
@@ -158,6 +160,7 @@ impl Backtester {
             forced_reasons: BTreeMap::new(),
             trades: Vec::new(),
             closed_net: Decimal::ZERO,
+            closed_equity: capital,
             capital,
             curve: Vec::new(),
             curve_limit: None,
@@ -736,6 +739,7 @@ impl Backtester {
 
     fn close_trade(&mut self, symbol: String, net_pnl: Decimal, reason: String, at: IstTime) {
         self.closed_net += net_pnl;
+        self.closed_equity = self.capital + self.closed_net;
         let reason = self.forced_reasons.remove(&symbol).unwrap_or(reason);
         self.last_quotes.remove(&symbol);
         let Some(t) = self.open.remove(&symbol) else {
@@ -961,15 +965,20 @@ impl Backtester {
         }
         self.last_time = Some(at);
         self.steps += 1;
-        let in_market = self.engine.portfolio().open_positions().next().is_some();
-        if in_market {
+        // One pass over the open positions: whether there is one, and their net P&L.
+        let open = self
+            .engine
+            .portfolio()
+            .open_positions()
+            .map(|p| p.net_pnl())
+            .reduce(|a, b| a + b);
+        if open.is_some() {
             self.steps_in_market += 1;
         }
-        let equity = if in_market {
-            self.equity()
-        } else {
-            self.capital + self.closed_net
-        };
+        // The same sum as `equity` (which starts the positions' sum from zero).
+        let equity = open.map_or(self.closed_equity, |o| {
+            self.closed_equity + (Decimal::ZERO + o)
+        });
         let date = at.with_timezone(&IST).date_naive();
         match self.daily.last_mut() {
             Some((d, e)) if *d == date => *e = equity,
