@@ -9,7 +9,7 @@ use super::fill_model::{intrinsic_value, EntryOutcome, FillModel, SimOrder};
 use super::metrics::MetricsAccumulator;
 use super::report::{BacktestReport, EquityPoint, TradeRecord};
 use crate::engine::{Action, Engine, Event, OrderPurpose, Record};
-use crate::market::{IstTime, MarketSession, OptionQuote, OptionType, Symbol, IST};
+use crate::market::{IstDay, IstTime, MarketSession, OptionQuote, OptionType, Symbol, IST};
 use crate::order::{Fill, OrderStatus, OrderUpdate, Product, TransactionType};
 use crate::sim::replay::OptionSource;
 use crate::sim::LazyChain;
@@ -134,6 +134,8 @@ pub struct Backtester {
     session_day: Option<NaiveDate>,
     /// The queue of [`Backtester::on_event`], kept between events so it is allocated once.
     queue: VecDeque<Event>,
+    /// The IST dates of the equity steps (a cache).
+    dates: IstDay,
 }
 
 impl Backtester {
@@ -176,6 +178,7 @@ impl Backtester {
             missed_exits: 0,
             session_day: None,
             queue: VecDeque::new(),
+            dates: IstDay::new(),
         }
     }
 
@@ -979,7 +982,7 @@ impl Backtester {
         let equity = open.map_or(self.closed_equity, |o| {
             self.closed_equity + (Decimal::ZERO + o)
         });
-        let date = at.with_timezone(&IST).date_naive();
+        let date = self.dates.date(at);
         match self.daily.last_mut() {
             Some((d, e)) if *d == date => *e = equity,
             _ => self.daily.push((date, equity)),

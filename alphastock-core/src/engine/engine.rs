@@ -44,7 +44,7 @@ use super::{
 use crate::config::Config;
 use crate::config::TradeInstrument;
 use crate::market::{
-    Candle, CandleBuilder, IstTime, MarketSession, OptionChain, OptionQuote, Symbol, IST,
+    Candle, CandleBuilder, IstDay, IstTime, MarketSession, OptionChain, OptionQuote, Symbol,
 };
 use crate::ml::{OptionMoveModel, SignalFilter};
 use crate::options::pricing::OptionsPricingEngine;
@@ -163,6 +163,8 @@ pub struct Engine {
     /// tick at the same time and price would decide the same, so it skips that check. Cleared
     /// by every event but the timer, by a signal and by every change made from outside.
     quiet_exit: Option<(Arc<str>, Decimal, IstTime)>,
+    /// The IST dates of the engine's clock (a cache).
+    dates: IstDay,
 }
 
 impl Engine {
@@ -243,6 +245,7 @@ impl Engine {
             ml: None,
             timer_marks: Vec::new(),
             quiet_exit: None,
+            dates: IstDay::new(),
         })
     }
 
@@ -541,8 +544,10 @@ impl Engine {
         };
         if self.now != Some(now) {
             self.portfolio.roll_day(now);
-            let day = |t: IstTime| t.with_timezone(&IST).date_naive();
-            if self.now.is_some_and(|prev| day(prev) < day(now)) {
+            let later_day = self
+                .now
+                .is_some_and(|prev| self.dates.date(prev) < self.dates.date(now));
+            if later_day {
                 self.orders.roll_day();
             }
         }
