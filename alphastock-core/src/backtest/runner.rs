@@ -9,7 +9,7 @@ use super::fill_model::{intrinsic_value, EntryOutcome, FillModel, SimOrder};
 use super::metrics::MetricsAccumulator;
 use super::report::{BacktestReport, EquityPoint, TradeRecord};
 use crate::engine::{Action, Engine, Event, OrderPurpose, Record};
-use crate::market::{IstTime, MarketSession, OptionQuote, OptionType, Symbol, IST};
+use crate::market::{IstDay, IstTime, MarketSession, OptionQuote, OptionType, Symbol, IST};
 use crate::order::{Fill, OrderStatus, OrderUpdate, Product, TransactionType};
 use crate::sim::replay::OptionSource;
 use crate::sim::LazyChain;
@@ -113,6 +113,8 @@ pub struct Backtester {
     forced_reasons: BTreeMap<String, String>,
     trades: Vec<TradeRecord>,
     closed_net: Decimal,
+    /// `capital + closed_net`, rupees (the equity when nothing is open).
+    closed_equity: Decimal,
     capital: Decimal,
     curve: Vec<EquityPoint>,
     /// Most points kept in `curve` (thinned beyond it); `None` keeps every point.
@@ -132,6 +134,8 @@ pub struct Backtester {
     session_day: Option<NaiveDate>,
     /// The queue of [`Backtester::on_event`], kept between events so it is allocated once.
     queue: VecDeque<Event>,
+    /// The IST dates of the equity steps (a cache).
+    dates: IstDay,
 }
 
 impl Backtester {
@@ -158,6 +162,7 @@ impl Backtester {
             forced_reasons: BTreeMap::new(),
             trades: Vec::new(),
             closed_net: Decimal::ZERO,
+            closed_equity: capital,
             capital,
             curve: Vec::new(),
             curve_limit: None,
@@ -173,6 +178,7 @@ impl Backtester {
             missed_exits: 0,
             session_day: None,
             queue: VecDeque::new(),
+            dates: IstDay::new(),
         }
     }
 
@@ -313,12 +319,8 @@ impl Backtester {
                     self.last_quotes.insert(ts.clone(), q.clone());
                 }
             }
-            Event::Candle(c) => {
-                self.last_spot.insert(c.symbol.clone(), c.close);
-            }
-            Event::Quote(q) => {
-                self.last_spot.insert(q.symbol.clone(), q.ltp);
-            }
+            Event::Candle(c) => set_spot(&mut self.last_spot, &c.symbol, c.close),
+            Event::Quote(q) => set_spot(&mut self.last_spot, &q.symbol, q.ltp),
             _ => {}
         }
     }
@@ -753,6 +755,7 @@ impl Backtester {
 
     fn close_trade(&mut self, symbol: String, net_pnl: Decimal, reason: String, at: IstTime) {
         self.closed_net += net_pnl;
+        self.closed_equity = self.capital + self.closed_net;
         let reason = self.forced_reasons.remove(&symbol).unwrap_or(reason);
         self.last_quotes.remove(&symbol);
         let Some(t) = self.open.remove(&symbol) else {
@@ -978,16 +981,21 @@ impl Backtester {
         }
         self.last_time = Some(at);
         self.steps += 1;
-        let in_market = self.engine.portfolio().open_positions().next().is_some();
-        if in_market {
+        // One pass over the open positions: whether there is one, and their net P&L.
+        let open = self
+            .engine
+            .portfolio()
+            .open_positions()
+            .map(|p| p.net_pnl())
+            .reduce(|a, b| a + b);
+        if open.is_some() {
             self.steps_in_market += 1;
         }
-        let equity = if in_market {
-            self.equity()
-        } else {
-            self.capital + self.closed_net
-        };
-        let date = at.with_timezone(&IST).date_naive();
+        // The same sum as `equity` (which starts the positions' sum from zero).
+        let equity = open.map_or(self.closed_equity, |o| {
+            self.closed_equity + (Decimal::ZERO + o)
+        });
+        let date = self.dates.date(at);
         match self.daily.last_mut() {
             Some((d, e)) if *d == date => *e = equity,
             _ => self.daily.push((date, equity)),
@@ -1041,6 +1049,16 @@ impl Backtester {
             rejections: self.rejections,
             missed_entries: self.missed_entries,
             missed_exits: self.missed_exits + still_working_exits,
+        }
+    }
+}
+
+/// Sets the last price of `symbol` (rupees), cloning its name only the first time.
+fn set_spot(spots: &mut BTreeMap<Symbol, Decimal>, symbol: &Symbol, price: Decimal) {
+    match spots.get_mut(symbol) {
+        Some(spot) => *spot = price,
+        None => {
+            spots.insert(symbol.clone(), price);
         }
     }
 }

@@ -44,7 +44,7 @@ use super::{
 use crate::config::Config;
 use crate::config::TradeInstrument;
 use crate::market::{
-    Candle, CandleBuilder, IstTime, MarketSession, OptionChain, OptionQuote, Symbol, IST,
+    Candle, CandleBuilder, IstDay, IstTime, MarketSession, OptionChain, OptionQuote, Symbol,
 };
 use crate::ml::{OptionMoveModel, SignalFilter};
 use crate::options::pricing::OptionsPricingEngine;
@@ -158,6 +158,13 @@ pub struct Engine {
     /// Scratch list of the open positions' (trading symbol, last price in rupees) checked on
     /// every timer tick; kept between ticks so its strings are allocated once.
     timer_marks: Vec<(String, Decimal)>,
+    /// The exit check of a traded stock made on its latest price that decided nothing (trading
+    /// symbol, price in rupees, engine time), as long as nothing has happened since: the timer
+    /// tick at the same time and price would decide the same, so it skips that check. Cleared
+    /// by every event but the timer, by a signal and by every change made from outside.
+    quiet_exit: Option<(Arc<str>, Decimal, IstTime)>,
+    /// The IST dates of the engine's clock (a cache).
+    dates: IstDay,
 }
 
 impl Engine {
@@ -237,6 +244,8 @@ impl Engine {
             deferred_flips: BTreeMap::new(),
             ml: None,
             timer_marks: Vec::new(),
+            quiet_exit: None,
+            dates: IstDay::new(),
         })
     }
 
@@ -267,6 +276,7 @@ impl Engine {
     /// the engine alone. [`Engine::new`] starts with [`ProtectiveStopMode::Local`]; the run
     /// command sets `options_trading.protective_stop` (live default `broker`).
     pub fn set_protective_stop(&mut self, mode: ProtectiveStopMode) {
+        self.quiet_exit = None;
         self.protect = ProtectiveStops::new(mode);
     }
 
@@ -369,6 +379,7 @@ impl Engine {
         purpose: OrderPurpose,
         placed_at: IstTime,
     ) {
+        self.quiet_exit = None;
         if self.protect.at_broker()
             && ProtectiveStops::is_stop_request(&request)
             && matches!(purpose, OrderPurpose::Exit { .. })
@@ -402,6 +413,7 @@ impl Engine {
     /// of the signal that opened it, so replayed [`Event::Fill`]s rebuild the position (target
     /// and stop included) before live events resume.
     pub fn restore_instrument(&mut self, meta: PositionMeta, side: Side) {
+        self.quiet_exit = None;
         self.links.insert(
             meta.trading_symbol.clone(),
             EntryLink {
@@ -421,6 +433,7 @@ impl Engine {
         purpose: &OrderPurpose,
         final_filled: Option<u32>,
     ) {
+        self.quiet_exit = None;
         self.orders.record(request, role_of(purpose));
         if let Some(filled) = final_filled {
             self.orders.set_final_filled(&request.tag, filled);
@@ -430,6 +443,7 @@ impl Engine {
     /// After a restart: puts the kill switch back on when it had tripped earlier in the day
     /// (`at`, IST), so a restart never re-opens trading the day's loss limit closed.
     pub fn restore_kill_switch(&mut self, reason: &str, at: IstTime) {
+        self.quiet_exit = None;
         self.risk.trip_kill_switch(reason, at);
     }
 
@@ -446,6 +460,7 @@ impl Engine {
         price: Decimal,
         at: IstTime,
     ) -> Vec<Action> {
+        self.quiet_exit = None;
         let symbol = meta.trading_symbol.clone();
         let before = self.portfolio.position(&symbol).map_or(0, |p| p.quantity());
         if price <= Decimal::ZERO && quantity != 0 {
@@ -539,12 +554,17 @@ impl Engine {
         };
         if self.now != Some(now) {
             self.portfolio.roll_day(now);
-            let day = |t: IstTime| t.with_timezone(&IST).date_naive();
-            if self.now.is_some_and(|prev| day(prev) < day(now)) {
+            let later_day = self
+                .now
+                .is_some_and(|prev| self.dates.date(prev) < self.dates.date(now));
+            if later_day {
                 self.orders.roll_day();
             }
         }
         self.now = Some(now);
+        if !matches!(event, Event::Timer(_)) {
+            self.quiet_exit = None;
+        }
         let mut out = Vec::new();
         match event {
             Event::Quote(quote) => {
@@ -576,10 +596,8 @@ impl Engine {
                     Err(e) => out.push(alert(AlertLevel::Warning, format!("quote ignored: {e}"))),
                 }
             }
-            Event::Candle(candle) => {
-                let end = candle.timestamp + Duration::minutes(i64::from(self.candle_minutes));
-                self.on_candle(candle, now.max(end), &mut out);
-            }
+            // `at` is the candle's end (worked out above).
+            Event::Candle(candle) => self.on_candle(candle, now.max(at), &mut out),
             Event::OptionChain(chain) => {
                 let quotes: Vec<OptionQuote> = chain
                     .quotes
@@ -693,11 +711,18 @@ impl Engine {
             .values_mut()
             .filter_map(|b| b.on_time(now))
             .collect();
+        // Valid only when nothing at all happens before the checks below.
+        let mut quiet = self.quiet_exit.take().filter(|_| finished.is_empty());
         for candle in finished {
             self.on_candle(candle, now, out);
         }
         let timeout = i64::try_from(self.processor.entry.entry_timeout_seconds).unwrap_or(i64::MAX);
-        for order in self.orders.take_timed_out_entries(now, timeout) {
+        let timed_out = self.orders.take_timed_out_entries(now, timeout);
+        let stale = self.orders.take_stale_exits(now, timeout);
+        if !timed_out.is_empty() || !stale.is_empty() {
+            quiet = None;
+        }
+        for order in timed_out {
             if let Some(order_id) = order.order_id {
                 out.push(Action::CancelOrder {
                     order_id,
@@ -706,7 +731,7 @@ impl Engine {
                 });
             }
         }
-        for order in self.orders.take_stale_exits(now, timeout) {
+        for order in stale {
             self.reprice_exit(order, timeout, out);
         }
         // The scratch list's strings are overwritten in place: no allocation per tick once
@@ -728,9 +753,15 @@ impl Engine {
             count += 1;
         }
         for (symbol, premium) in marks.iter().take(count) {
-            self.check_exit(symbol, *premium, None, now, out);
+            let checked = quiet
+                .as_ref()
+                .is_some_and(|(s, p, t)| **s == **symbol && p == premium && *t == now);
+            if !checked {
+                self.check_exit(symbol, *premium, None, now, out);
+            }
         }
         self.timer_marks = marks;
+        self.quiet_exit = None;
         self.protect_positions(now, out);
     }
 
@@ -762,7 +793,14 @@ impl Engine {
         self.after_mark(now, out);
         // A long exits into the bid, a short into the ask.
         let touch = if held > 0 { bid } else { ask };
+        // Nothing working on the position: an exit check that adds no action decided nothing.
+        let unattended = !self.orders.has_working_exit(&trading_symbol)
+            && self.protect.get(&trading_symbol).is_none();
+        let actions = out.len();
         self.check_exit(&trading_symbol, price, touch, now, out);
+        if unattended && out.len() == actions {
+            self.quiet_exit = Some((trading_symbol, price, now));
+        }
     }
 
     /// Warm start: seeds the strategies' indicators with completed `candles` from before the
@@ -812,6 +850,7 @@ impl Engine {
         if signals.is_empty() {
             return;
         }
+        self.quiet_exit = None;
         if !self.underlying_instances.is_empty() {
             let (own, options): (Vec<Signal>, Vec<Signal>) = signals
                 .into_iter()

@@ -129,9 +129,15 @@ pub struct OrderTracker {
     seen_trades: BTreeSet<String>,
     /// Trade ids seen the day before (still refused as duplicates).
     seen_before: BTreeSet<String>,
-    ledgers: BTreeMap<String, FillLedger>,
-    /// Tags whose orders had finished at the last day roll: forgotten at the next.
-    stale: BTreeSet<String>,
+    ledgers: BTreeMap<String, Kept>,
+}
+
+/// A fill ledger and whether its order had finished at the last day roll (then it is
+/// forgotten at the next).
+#[derive(Debug, Clone)]
+struct Kept {
+    ledger: FillLedger,
+    stale: bool,
 }
 
 impl OrderTracker {
@@ -179,18 +185,21 @@ impl OrderTracker {
     pub fn record(&mut self, request: &OrderRequest, role: OrderRole) {
         self.ledgers
             .entry(request.tag.clone())
-            .or_insert_with(|| FillLedger {
-                ordered: request.quantity,
-                broker_filled: None,
-                applied: 0,
-                role,
+            .or_insert_with(|| Kept {
+                ledger: FillLedger {
+                    ordered: request.quantity,
+                    broker_filled: None,
+                    applied: 0,
+                    role,
+                },
+                stale: false,
             });
     }
 
     /// Sets the quantity the broker reported filled when the order finished (units).
     pub fn set_final_filled(&mut self, tag: &str, filled: u32) {
-        if let Some(ledger) = self.ledgers.get_mut(tag) {
-            ledger.broker_filled = Some(filled);
+        if let Some(kept) = self.ledgers.get_mut(tag) {
+            kept.ledger.broker_filled = Some(filled);
         }
     }
 
@@ -200,17 +209,12 @@ impl OrderTracker {
     /// session, and the broker's trade book lists only the current day's trades, so a report
     /// of a forgotten order or trade cannot arrive. Working orders keep their ledgers.
     pub fn roll_day(&mut self) {
-        for tag in std::mem::take(&mut self.stale) {
-            if !self.working.contains_key(&tag) {
-                self.ledgers.remove(&tag);
-            }
+        let working = &self.working;
+        self.ledgers
+            .retain(|tag, kept| !kept.stale || working.contains_key(tag));
+        for (tag, kept) in &mut self.ledgers {
+            kept.stale = !working.contains_key(tag);
         }
-        self.stale = self
-            .ledgers
-            .keys()
-            .filter(|t| !self.working.contains_key(*t))
-            .cloned()
-            .collect();
         self.seen_before = std::mem::take(&mut self.seen_trades);
     }
 
@@ -221,7 +225,7 @@ impl OrderTracker {
 
     /// The fill ledger of an order placed or restored today.
     pub fn ledger(&self, tag: &str) -> Option<&FillLedger> {
-        self.ledgers.get(tag)
+        self.ledgers.get(tag).map(|kept| &kept.ledger)
     }
 
     /// Decides how much of `fill` may be applied and records it as seen (and the applied part
@@ -232,7 +236,7 @@ impl OrderTracker {
         {
             return FillAdmission::Duplicate;
         }
-        let Some(ledger) = self.ledgers.get_mut(&fill.tag) else {
+        let Some(ledger) = self.ledgers.get_mut(&fill.tag).map(|kept| &mut kept.ledger) else {
             return FillAdmission::Unknown;
         };
         let before = ledger.clone();
@@ -265,7 +269,11 @@ impl OrderTracker {
     /// it terminal (so the caller can react to a rejection or cancellation), else `None`. Updates
     /// for tags the engine does not know are ignored (they are not its orders).
     pub fn on_update(&mut self, update: &OrderUpdate) -> Option<WorkingOrder> {
-        if let Some(ledger) = self.ledgers.get_mut(&update.tag) {
+        if let Some(ledger) = self
+            .ledgers
+            .get_mut(&update.tag)
+            .map(|kept| &mut kept.ledger)
+        {
             // Only a finished order's filled quantity is final: a working order's count may lag
             // the trade book.
             if update.status.is_terminal() {

@@ -8,6 +8,7 @@ mod candle_builder;
 pub mod candle_csv;
 mod error;
 mod instrument;
+mod ist_day;
 mod quote;
 mod symbol;
 mod time;
@@ -20,6 +21,7 @@ pub use candle_csv::{
 };
 pub use error::MarketError;
 pub use instrument::{Exchange, OptionContract, OptionType};
+pub use ist_day::IstDay;
 pub use quote::{Greeks, OptionChain, OptionQuote, Quote};
 pub use symbol::Symbol;
 pub use time::{ist_offset, IstTime, MarketSession, IST};

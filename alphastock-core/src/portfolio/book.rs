@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{ChargeSchedule, Charges, Position, PositionMeta};
-use crate::market::{Exchange, IstTime, OptionQuote, Symbol, IST};
+use crate::market::{Exchange, IstDay, IstTime, OptionQuote, Symbol};
 use crate::order::{Fill, TransactionType};
 use crate::risk::RiskBook;
 use crate::rules::Segment;
@@ -107,6 +107,8 @@ pub struct Portfolio {
     day: Option<NaiveDate>,
     day_realised: Decimal,
     day_charges: Decimal,
+    /// The IST date of the instants `roll_day` is given (a cache).
+    dates: IstDay,
 }
 
 impl Portfolio {
@@ -122,6 +124,7 @@ impl Portfolio {
             trades_before: BTreeSet::new(),
             orders_before: BTreeSet::new(),
             day: None,
+            dates: IstDay::new(),
             day_realised: Decimal::ZERO,
             day_charges: Decimal::ZERO,
         }
@@ -203,11 +206,12 @@ impl Portfolio {
         } else {
             Segment::EquityIntraday
         };
+        let day = self.dates.date(fill.timestamp);
         let charges = self
             .schedule_for(fill.exchange)
             .for_fill(
                 segment,
-                fill.timestamp.with_timezone(&IST).date_naive(),
+                day,
                 fill.transaction_type,
                 turnover,
                 first_of_order,
@@ -357,7 +361,7 @@ impl Portfolio {
     /// brokerage come from the broker's trade book, which lists the current day's trades), so
     /// the portfolio's memory does not grow with the days it runs.
     pub fn roll_day(&mut self, at: IstTime) {
-        let date = at.with_timezone(&IST).date_naive();
+        let date = self.dates.date(at);
         if self.day.is_none_or(|d| date > d) {
             if self.day.is_some() {
                 self.trades_before = std::mem::take(&mut self.trades_seen);

@@ -293,6 +293,8 @@ pub struct ReplayFeed {
     chains: VecDeque<OptionChain>,
     source: OptionSource,
     pending: VecDeque<Event>,
+    /// The [`Event::Timer`] that follows `pending` (kept out of the queue: one per moment).
+    timer: Option<IstTime>,
     candle_length: chrono::Duration,
     /// Simulated chains go out as [`Event::LazyChain`] (priced on demand) instead of priced.
     lazy: bool,
@@ -310,6 +312,7 @@ impl std::fmt::Debug for ReplayFeed {
             .field("chain_symbols", &self.chain_symbols)
             .field("chains", &self.chains.len())
             .field("pending", &self.pending.len())
+            .field("timer", &self.timer)
             .field("candle_length", &self.candle_length)
             .field("lazy", &self.lazy)
             .finish_non_exhaustive()
@@ -382,6 +385,7 @@ impl ReplayFeed {
             chains: chains.into(),
             source,
             pending: VecDeque::new(),
+            timer: None,
             candle_length: chrono::Duration::minutes(i64::from(candle_minutes.max(1))),
             lazy: false,
             bases: BTreeMap::new(),
@@ -481,10 +485,8 @@ impl ReplayFeed {
     }
 
     fn fill(&mut self) {
-        let next_candle = self
-            .candles
-            .peek()
-            .map(|c| c.timestamp + self.candle_length);
+        let next_start = self.candles.peek().map(|c| c.timestamp);
+        let next_candle = next_start.map(|s| s + self.candle_length);
         let next_chain = self.chains.front().map(|c| c.timestamp);
         let t = match (next_candle, next_chain) {
             (Some(a), Some(b)) => a.min(b),
@@ -497,10 +499,13 @@ impl ReplayFeed {
                 self.pending.push_back(Event::OptionChain(c));
             }
         }
+        // The candles ending at `t` are those starting when the next one does (none when a
+        // recorded chain comes first).
+        let start = next_start.filter(|_| next_candle == Some(t));
         while self
             .candles
             .peek()
-            .is_some_and(|c| c.timestamp + self.candle_length == t)
+            .is_some_and(|c| Some(c.timestamp) == start)
         {
             let Some(candle) = self.candles.next() else {
                 break;
@@ -520,7 +525,7 @@ impl ReplayFeed {
             }
             self.pending.push_back(Event::Candle(candle));
         }
-        self.pending.push_back(Event::Timer(t));
+        self.timer = Some(t);
     }
 }
 
@@ -528,10 +533,16 @@ impl Iterator for ReplayFeed {
     type Item = Event;
 
     fn next(&mut self) -> Option<Event> {
-        if self.pending.is_empty() {
-            self.fill();
+        if let Some(e) = self.pending.pop_front() {
+            return Some(e);
         }
-        self.pending.pop_front()
+        if let Some(t) = self.timer.take() {
+            return Some(Event::Timer(t));
+        }
+        self.fill();
+        self.pending
+            .pop_front()
+            .or_else(|| self.timer.take().map(Event::Timer))
     }
 }
 

@@ -9,8 +9,34 @@ use crate::market::Candle;
 
 /// A decimal price as `f64` for indicator math (0 if it does not fit, which cannot happen for
 /// positive prices of realistic size).
+///
+/// Bit for bit the value of `Decimal::to_f64` (rust_decimal 1.x `as_f64`: integral and
+/// fractional parts split by the scale, added, rounded back to the scale), taking the same
+/// steps in 64-bit integers when the mantissa fits, as a price's does: the 128-bit division
+/// it replaces is most of the conversion's cost, and every candle converts its prices.
 pub(crate) fn to_f64(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(0.0)
+    let scale = d.scale();
+    let mantissa = d.mantissa().unsigned_abs();
+    let Ok(mantissa) = u64::try_from(mantissa) else {
+        return d.to_f64().unwrap_or(0.0);
+    };
+    if scale == 0 || scale > 19 {
+        return d.to_f64().unwrap_or(0.0);
+    }
+    let precision = 10_u64.pow(scale);
+    let integral = (mantissa / precision) as f64;
+    let fraction = (mantissa % precision) as f64 / precision as f64;
+    let negative = d.is_sign_negative();
+    if fraction == 0.0 {
+        return if negative { -integral } else { integral };
+    }
+    let round_to = 10f64.powi(scale as i32);
+    let rounded = ((integral + fraction) * round_to).round() / round_to;
+    if negative {
+        -rounded
+    } else {
+        rounded
+    }
 }
 
 /// Clamps a raw confidence score to whole points 0..=100 (NaN gives 0).
@@ -109,5 +135,28 @@ mod tests {
         assert_eq!(clamp_confidence(77.6), 78);
         assert_eq!(clamp_confidence(140.0), 100);
         assert_eq!(clamp_confidence(f64::NAN), 0);
+    }
+
+    proptest::proptest! {
+        /// The 64-bit conversion gives exactly `Decimal::to_f64`'s bits, whatever the scale,
+        /// sign and size of the mantissa (beyond 64 bits it is `to_f64` itself).
+        #[test]
+        fn to_f64_is_decimal_to_f64_bit_for_bit(
+            mantissa in proptest::num::i128::ANY,
+            scale in 0u32..=28,
+        ) {
+            let m = mantissa % 79_228_162_514_264_337_593_543_950_335_i128;
+            let d = Decimal::from_i128_with_scale(m, scale);
+            let expected = d.to_f64().unwrap_or(0.0);
+            proptest::prop_assert_eq!(to_f64(d).to_bits(), expected.to_bits());
+        }
+
+        /// The same on prices as candle files hold them: up to 2 decimals, up to 10 crore.
+        #[test]
+        fn to_f64_matches_on_prices(paise in 0i64..10_000_000_000, scale in 0u32..=4) {
+            let d = Decimal::new(paise, scale);
+            proptest::prop_assert_eq!(to_f64(d).to_bits(), d.to_f64().unwrap_or(0.0).to_bits());
+            proptest::prop_assert_eq!(to_f64(-d).to_bits(), (-d).to_f64().unwrap_or(0.0).to_bits());
+        }
     }
 }

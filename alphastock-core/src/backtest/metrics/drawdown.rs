@@ -51,6 +51,9 @@ pub struct DrawdownTracker {
     /// The largest fall from the current peak so far, rupees: a smaller fall from the same
     /// peak is a smaller percentage, so its percentage need not be computed.
     deepest_from_peak: Decimal,
+    /// `peak − deepest_from_peak`, rupees: equity at or above it is no deeper fall, found
+    /// with one comparison instead of a subtraction and a comparison.
+    floor: Decimal,
 }
 
 impl DrawdownTracker {
@@ -63,22 +66,27 @@ impl DrawdownTracker {
                 pct: 0.0,
             },
             deepest_from_peak: Decimal::ZERO,
+            floor: starting_capital,
         }
     }
 
     /// Takes the next equity value of the curve, rupees.
     pub fn observe(&mut self, equity: Decimal) {
         if equity > self.peak {
+            // A new peak: no fall from it yet.
             self.peak = equity;
             self.deepest_from_peak = Decimal::ZERO;
+            self.floor = equity;
+            return;
         }
-        let fall = self.peak - equity;
-        if fall <= self.deepest_from_peak {
+        if equity >= self.floor {
             // No deeper than a fall from this peak already counted: fall / peak (rounded
             // the same way) cannot be larger either.
             return;
         }
+        let fall = self.peak - equity;
         self.deepest_from_peak = fall;
+        self.floor = equity;
         self.deepest.rupees = self.deepest.rupees.max(fall);
         if self.peak > Decimal::ZERO {
             let f = (fall / self.peak * Decimal::ONE_HUNDRED)

@@ -12,12 +12,23 @@ use crate::market::{Candle, IstTime, Symbol, IST};
 
 /// The seven fields of a row split at its commas, or `None` when there are not seven.
 pub(super) fn fields(row: &str) -> Option<[&str; 7]> {
+    // One pass over the bytes: for fields this short, cheaper than `split(',')`'s searcher.
     let mut out = [""; 7];
-    let mut parts = row.split(',');
-    for slot in &mut out {
-        *slot = parts.next()?;
+    let mut start = 0;
+    let mut filled = 0;
+    for (i, &b) in row.as_bytes().iter().enumerate() {
+        if b == b',' {
+            // A comma is one byte, so `start..i` lies on character boundaries.
+            *out.get_mut(filled)? = row.get(start..i)?;
+            filled += 1;
+            start = i + 1;
+        }
     }
-    parts.next().is_none().then_some(out)
+    if filled != 6 {
+        return None;
+    }
+    out[6] = row.get(start..)?;
+    Some(out)
 }
 
 /// The timestamp `YYYY-MM-DDTHH:MM:SS+05:30` as an IST time; `None` for any other form.
@@ -162,6 +173,19 @@ mod tests {
     }
 
     proptest! {
+        /// A row splits into its seven fields exactly when `split(',')` gives seven parts,
+        /// into the same parts (multi-byte characters included).
+        #[test]
+        fn fields_are_those_of_split(row in "[a-z0-9,é.:-]{0,40}") {
+            let parts: Vec<&str> = row.split(',').collect();
+            let expected = (parts.len() == 7).then(|| {
+                let mut out = [""; 7];
+                out.copy_from_slice(&parts);
+                out
+            });
+            prop_assert_eq!(fields(&row), expected);
+        }
+
         /// Whatever the text, the fast price is either no answer or exactly the strict one
         /// (value and scale), within the price limit.
         #[test]
