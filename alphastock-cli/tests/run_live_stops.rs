@@ -319,23 +319,10 @@ fn crash_setup(name: &str) -> (FakeMstock, tempfile::TempDir, std::path::PathBuf
 
 impl MstockRig {
     fn new() -> Self {
-        let server = FakeMstock::start();
-        server.without_fixture_positions();
-        server.script_prices("NSE:SBIN", sbin_price_path());
-        // The broker has no earlier bars of SBIN (token 3045): both runs start cold, so the
-        // scripted path alone decides when the strategy signals, before and after the restart.
-        server.script_history("3045", Vec::new());
-        // The entry fills; every other order rests.
-        server.fill_next(1);
-        let scratch = tempfile::Builder::new()
-            .prefix("alphastock-live-crash-")
-            .tempdir()
-            .unwrap();
-        let dir = scratch.path().to_path_buf();
-        let config = live_config(&dir);
+        let (server, scratch, config, _) = crash_setup("crash");
         Self {
             server,
-            dir,
+            dir: scratch.path().to_path_buf(),
             config,
             _scratch: scratch,
         }
